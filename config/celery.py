@@ -1,0 +1,11 @@
+"""The one Celery application; queues and routes are in settings (``CELERY_*``)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("namesmith")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

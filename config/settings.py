@@ -1,0 +1,224 @@
+"""Django settings for Namesmith, read from environment variables.
+
+With no ``DATABASE_URL`` the database is SQLite under ``VAR_DIR``; with no
+``REDIS_URL`` Celery uses kombu's filesystem transport under ``VAR_DIR`` — a
+broker that needs no server. Tasks always run in a Celery worker process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Runtime state (SQLite database, embedded broker, beat schedule, secret key).
+VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    configured = env_str("SECRET_KEY")
+    if configured:
+        return configured
+    # A local emulator should start with no setup: keep a generated key beside the data.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", ".localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000, minimum=1, maximum=65535)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "registry",
+    "registrar",
+    "resolver",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+
+DATABASE_URL = env_url("DATABASE_URL", {"postgres", "postgresql", "sqlite"})
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, beat) share the file: WAL lets readers run beside a
+    # writer, IMMEDIATE takes the write lock up front so two writers queue instead of
+    # failing with "database is locked" on lock upgrade.
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Namesmith <no-reply@namesmith.localhost>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- REST framework -------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Namesmith API",
+    "DESCRIPTION": "Registrar (customer) API of the Namesmith registry and registrar emulator.",
+    "VERSION": "1",
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+
+REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # A message whose worker died unacknowledged comes back after this long; the pipeline's
+    # own sweep usually recovers such work sooner (see registrar.services.recover_stuck_work).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("REDIS_VISIBILITY_TIMEOUT", 300, minimum=10),
+        # Lets several emulators (or a test run beside a running emulator) share one Redis.
+        "global_keyprefix": env_str("REDIS_KEY_PREFIX", ""),
+    }
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    for _sub in ("queue", "control"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "polling_interval": env_float("BROKER_POLL_INTERVAL", 0.05, minimum=0.01),
+    }
+
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False  # never run tasks inline, not even in tests
+CELERY_TASK_IGNORE_RESULT = True  # outcomes travel as reply tasks, not through a result backend
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = "registrar"
+CELERY_TASK_ROUTES = {
+    "registry.*": {"queue": "registry"},
+    "registrar.*": {"queue": "registrar"},
+    "resolver.*": {"queue": "resolver"},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# How long pipeline work may sit without progress before the sweep re-sends it, and how
+# often the sweep runs (seconds).
+PIPELINE_STUCK_AFTER = env_float("PIPELINE_STUCK_AFTER", 30.0, minimum=0.1)
+PIPELINE_SWEEP_EVERY = env_float("PIPELINE_SWEEP_EVERY", 10.0, minimum=0.1)
+PAYMENT_MAX_ATTEMPTS = env_int("PAYMENT_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+
+CELERY_BEAT_SCHEDULE = {
+    "recover-stuck-orders": {
+        "task": "registrar.tasks.recover_stuck_work",
+        "schedule": PIPELINE_SWEEP_EVERY,
+    },
+}
+
+# Fault injection for crash tests: "<point>:<marker file>" makes the named point in the
+# pipeline write the marker file and then hang, so a test can kill the worker right there.
+PAUSE_AT = env_str("NAMESMITH_PAUSE_AT")
+if PAUSE_AT and ":" not in PAUSE_AT:
+    raise ImproperlyConfigured("NAMESMITH_PAUSE_AT must look like '<point>:<marker file>'")
+
+# --- Registry and registrar -----------------------------------------------------------------
+
+REGISTRY_CURRENCY = env_str("REGISTRY_CURRENCY", "USD")
+# The registrar account the in-house web shop uses at the registry.
+REGISTRAR_CLIENT_ID = env_str("REGISTRAR_CLIENT_ID", "namesmith")
+# Retail price = registry fee + this margin, per year of registration, in minor units.
+REGISTRAR_MARGIN_PER_YEAR = env_int("REGISTRAR_MARGIN_PER_YEAR", 200, minimum=0)

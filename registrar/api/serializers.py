@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from registrar.models import Order, OrderLine
+
+
+class CardSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+    exp_month = serializers.IntegerField()
+    exp_year = serializers.IntegerField()
+    cvc = serializers.CharField(max_length=4)
+
+
+class LineRequestSerializer(serializers.Serializer):
+    domain = serializers.CharField(max_length=300)
+    years = serializers.IntegerField(default=1)
+    nameservers = serializers.ListField(child=serializers.CharField(max_length=300), default=list, max_length=13)
+
+
+class OrderRequestSerializer(serializers.Serializer):
+    lines = LineRequestSerializer(many=True)
+    card = CardSerializer()
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "kind",
+            "domain",
+            "unicode_domain",
+            "years",
+            "nameservers",
+            "price",
+            "state",
+            "failure_code",
+            "failure_reason",
+            "expires_at",
+            "completed_at",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    card = serializers.StringRelatedField()
+    payment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "state",
+            "total",
+            "currency",
+            "card",
+            "payment",
+            "failure_reason",
+            "created_at",
+            "paid_at",
+            "completed_at",
+            "lines",
+        ]
+
+    def get_payment(self, order: Order) -> dict:
+        payment = order.payment
+        return {
+            "state": payment.state,
+            "amount": payment.amount,
+            "refunded": payment.refunded,
+            "attempts": payment.attempts,
+            "reference": payment.reference,
+        }
+
+
+class QuoteSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    ascii = serializers.CharField(allow_null=True)
+    unicode = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    price_per_year = serializers.IntegerField(allow_null=True)
+    currency = serializers.CharField()
+    min_years = serializers.IntegerField(allow_null=True)
+    max_years = serializers.IntegerField(allow_null=True)

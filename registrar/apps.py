@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegistrarConfig(AppConfig):
+    name = "registrar"
+    verbose_name = "Registrar"

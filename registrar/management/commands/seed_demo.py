@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from config.money import format_money
+from registrar import demo as registrar_demo
+from registry import demo as registry_demo
+from registry.models import Registrar
+
+
+class Command(BaseCommand):
+    help = "Load the demo TLDs, registrars, customer and operator account (safe to run again)."
+
+    def handle(self, *args, **options) -> None:
+        registrars = registry_demo.seed()
+        registrar_demo.seed()
+        balances = dict(Registrar.objects.values_list("client_id", "balance"))
+        self.stdout.write("Demo data is loaded. Registrars (EPP login / password, API token, balance):")
+        for r in registrars:
+            self.stdout.write(
+                f"  {r.client_id:<10} {r.epp_password:<20} {r.api_token}  {format_money(balances[r.client_id])}"
+            )
+        c, o = registrar_demo.DEMO_CUSTOMER, registrar_demo.DEMO_OPERATOR
+        self.stdout.write(f"Customer: {c['username']} / {c['password']} (API token {c['token']})")
+        self.stdout.write(f"Registry operator (admin): {o['username']} / {o['password']}")

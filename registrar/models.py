@@ -1,0 +1,215 @@
+"""The retail registrar's data: customers, their orders, card payments and refunds, and
+the domains they hold. Nothing here refers to registry tables; the registrar learns
+what the registry did from the replies to its commands.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from registrar.choices import CardBehaviour, LineKind, LineState, OrderState, PaymentState
+
+
+class Customer(models.Model):
+    """A person who buys domains here: a Django user plus the contact details that
+    become the registrant contact at the registry."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer")
+    name = models.CharField(max_length=255)
+    organization = models.CharField(max_length=255, blank=True)
+    street = models.TextField(blank=True)
+    city = models.CharField(max_length=255)
+    state = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    country_code = models.CharField(max_length=2)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164a, like +1.5555551234.")
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(country_code__regex=r"^[A-Z]{2}$"), name="customer_country_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def registry_handle(self) -> str:
+        """The id of this customer's registrant contact at the registry."""
+        return f"nsm-c{self.pk}"
+
+    def registrant_contact(self) -> dict:
+        return {
+            "handle": self.registry_handle,
+            "name": self.name,
+            "organization": self.organization,
+            "street": self.street,
+            "city": self.city,
+            "state": self.state,
+            "postal_code": self.postal_code,
+            "country_code": self.country_code,
+            "voice": self.phone,
+            "email": self.email,
+        }
+
+
+class PaymentCard(models.Model):
+    """A card as the emulated card processor knows it after tokenising: never the full
+    number, only its token, brand, last four digits and how the test card behaves."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cards")
+    token = models.CharField(max_length=40, unique=True)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    behaviour = models.CharField(max_length=16, choices=CardBehaviour.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class Order(models.Model):
+    """A customer's checkout: one or more lines paid with one card charge.
+
+    SUBMITTED -> PAID -> IN_PROGRESS -> SUCCESSFUL; FAILED when the card is declined or
+    every line fails (with the charge refunded); PARTIAL when only some lines failed
+    (those lines refunded). ``idempotency_key`` makes a resubmitted checkout return the
+    first order instead of charging twice.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    state = models.CharField(max_length=16, choices=OrderState.choices, default=OrderState.SUBMITTED)
+    card = models.ForeignKey(PaymentCard, on_delete=models.PROTECT, related_name="orders")
+    total = models.PositiveBigIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    failure_reason = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "updated_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.state})"
+
+
+class OrderLine(models.Model):
+    """One thing an order buys (register a name for N years), with its own state.
+
+    ``cl_trid`` is the client transaction id sent with the registry command: the
+    registry acts on it at most once, however often the command is resent.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=16, choices=LineKind.choices, default=LineKind.REGISTER)
+    domain = models.CharField(max_length=253, help_text="ASCII (A-label) form.")
+    unicode_domain = models.CharField(max_length=253)
+    years = models.PositiveSmallIntegerField()
+    nameservers = models.JSONField(default=list, blank=True)
+    registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
+    price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
+    state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    registry_sv_trid = models.CharField(max_length=64, blank=True)
+    dispatch_count = models.PositiveIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["state", "dispatched_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "domain", "kind"], name="order_line_unique_domain"),
+            models.CheckConstraint(condition=Q(years__gte=1) & Q(years__lte=10), name="order_line_years_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unicode_domain} ({self.state})"
+
+    @property
+    def cl_trid(self) -> str:
+        return f"nsm-order-{self.order_id}-line-{self.pk}"
+
+
+class Payment(models.Model):
+    """The card charge of one order, as the emulated processor recorded it.
+
+    ``refunded`` is the sum of the order's refunds and can never exceed ``amount``.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="payment")
+    amount = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=16, choices=PaymentState.choices, default=PaymentState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    reference = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    refunded = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    captured_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(refunded__lte=models.F("amount")), name="payment_refund_within_amount")
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.reference or self.pk} ({self.state})"
+
+
+class Refund(models.Model):
+    """Money given back to the card for one order line that could not be delivered."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="refund")
+    amount = models.PositiveBigIntegerField()
+    reason = models.TextField()
+    reference = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.reference}"
+
+
+class CustomerDomain(models.Model):
+    """A domain a customer holds through this registrar, as the registry confirmed it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="domains")
+    name = models.CharField(max_length=253)
+    unicode_name = models.CharField(max_length=253)
+    expires_at = models.DateTimeField()
+    auto_renew = models.BooleanField(default=True)
+    order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="customer_domain")
+    created_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(released_at__isnull=True), name="customer_domain_unique_held"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.unicode_name

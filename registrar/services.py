@@ -1,0 +1,370 @@
+"""Registrar services: quoting, checkout, and the order pipeline.
+
+The pipeline, one Celery task per step, each safe to run twice:
+
+1. ``place_order`` (web request): saves the order SUBMITTED and, after commit, queues
+   ``process_order``.
+2. ``process_order`` (registrar queue): charges the card once (PAID, or FAILED when
+   declined), then marks every line IN_PROGRESS and sends each line's command to the
+   registry queue after commit.
+3. The registry runs the command and sends its reply to ``registry_result``
+   (registrar queue), which settles the line (refunding a failed one) and, when every
+   line is settled, the order.
+
+Work that stops moving (a worker killed between steps, a lost message) is found by
+``recover_stuck_work``, which Celery beat runs every few seconds: it requeues orders
+that sit SUBMITTED or PAID and resends the commands of lines that have waited too long
+for their reply. Resending is safe because the registry acts once per ``cl_trid``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from config import clock
+from config.faults import pause_point
+from registrar import payments
+from registrar.choices import FINAL_LINE_STATES, LineKind, LineState, OrderState, PaymentState
+from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, Refund
+from registry import services as registry
+from registry.errors import RegistryError
+
+log = logging.getLogger(__name__)
+
+MAX_LINES = 20
+REGISTRY_COMMAND_TASK = "registry.tasks.execute_command"
+RESULT_TASK = "registrar.tasks.registry_result"
+PROCESS_ORDER_TASK = "registrar.tasks.process_order"
+
+
+class CheckoutError(Exception):
+    """A checkout that cannot be accepted; ``errors`` maps a field path to the reason."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class TransientPaymentError(Exception):
+    """The card processor failed in a way worth retrying."""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A name as the shop offers it: registry availability plus the retail price."""
+
+    check: registry.NameCheck
+    price_per_year: int | None
+
+    def price(self, years: int) -> int:
+        assert self.price_per_year is not None
+        return self.price_per_year * years
+
+
+def quote(names: list[str]) -> list[Quote]:
+    margin = settings.REGISTRAR_MARGIN_PER_YEAR
+    return [
+        Quote(check=c, price_per_year=(c.create_fee + margin) if c.registrable else None) for c in registry.check(names)
+    ]
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+
+def place_order(
+    customer: Customer, lines: list[dict], card: dict, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """Validate and save an order; returns (order, created).
+
+    ``lines`` are ``{"domain", "years", "nameservers"}``; ``card`` is ``{"number",
+    "exp_month", "exp_year", "cvc"}``. Nothing is charged here: the worker charges the
+    card once the order is saved. With an ``idempotency_key`` already used by this
+    customer, the first order is returned and nothing new is created.
+    """
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+
+    errors: dict[str, str] = {}
+    if not lines:
+        raise CheckoutError({"lines": "an order needs at least one domain"})
+    if len(lines) > MAX_LINES:
+        raise CheckoutError({"lines": f"at most {MAX_LINES} domains per order"})
+    try:
+        quotes = quote([line.get("domain", "") for line in lines])
+    except RegistryError as exc:
+        raise CheckoutError({"lines": exc.message}) from None
+
+    prepared: list[dict] = []
+    seen: set[str] = set()
+    for i, (line, q) in enumerate(zip(lines, quotes, strict=False)):
+        path = f"lines[{i}]"
+        check = q.check
+        if not check.registrable:
+            errors[f"{path}.domain"] = f"{check.unicode or check.name}: {check.status.value}" + (
+                f" ({check.reason})" if check.reason else ""
+            )
+            continue
+        if check.ascii in seen:
+            errors[f"{path}.domain"] = f"{check.unicode} is in the order twice"
+            continue
+        seen.add(check.ascii)
+        years = line.get("years", 1)
+        if not isinstance(years, int) or isinstance(years, bool) or not check.min_years <= years <= check.max_years:
+            errors[f"{path}.years"] = f"{check.unicode} registers for {check.min_years} to {check.max_years} years"
+            continue
+        try:
+            nameservers = registry.validate_nameservers(line.get("nameservers") or [])
+        except RegistryError as exc:
+            errors[f"{path}.nameservers"] = exc.message
+            continue
+        prepared.append(
+            {
+                "domain": check.ascii,
+                "unicode_domain": check.unicode,
+                "years": years,
+                "nameservers": nameservers,
+                "registry_fee": check.create_fee * years,
+                "price": q.price(years),
+            }
+        )
+    if errors:
+        raise CheckoutError(errors)
+
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            try:
+                paid_with = payments.tokenize(
+                    customer,
+                    card.get("number", ""),
+                    card.get("exp_month"),
+                    card.get("exp_year"),
+                    card.get("cvc", ""),
+                    now,
+                )
+            except payments.CardError as exc:
+                raise CheckoutError({"card": str(exc)}) from None
+            total = sum(p["price"] for p in prepared)
+            order = Order.objects.create(
+                customer=customer,
+                card=paid_with,
+                total=total,
+                currency=settings.REGISTRY_CURRENCY,
+                idempotency_key=idempotency_key or None,
+                created_at=now,
+                updated_at=now,
+            )
+            OrderLine.objects.bulk_create(OrderLine(order=order, kind=LineKind.REGISTER, **p) for p in prepared)
+            Payment.objects.create(order=order, amount=total, created_at=now)
+            transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order.pk]))
+    except IntegrityError:
+        # The same idempotency key was used by a concurrent request that won.
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+
+def process_order(order_id: int) -> None:
+    """Charge the card once, then dispatch every line to the registry."""
+    now = clock.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).select_related("card").first()
+        retry = order is not None and order.state == OrderState.SUBMITTED and not _charge(order, now)
+    if retry:
+        raise TransientPaymentError(f"order {order_id}: card processor error, will retry")
+    pause_point("registrar.after_payment")
+    dispatch_order(order_id)
+
+
+def _charge(order: Order, now: datetime) -> bool:
+    """Charge a SUBMITTED order; False when the processor asks to try again later."""
+    payment = Payment.objects.select_for_update().get(order=order)
+    outcome = payments.charge(payment, order.card, now, settings.PAYMENT_MAX_ATTEMPTS)
+    pause_point("registrar.in_payment")
+    if outcome is payments.ChargeOutcome.APPROVED:
+        _set_order(order, OrderState.PAID, now, paid_at=now)
+    elif outcome is payments.ChargeOutcome.DECLINED:
+        _set_order(order, OrderState.FAILED, now, completed_at=now, failure_reason=payment.failure_reason)
+        OrderLine.objects.filter(order=order).update(
+            state=LineState.FAILED,
+            failure_code="payment_failed",
+            failure_reason=payment.failure_reason,
+            completed_at=now,
+        )
+    else:
+        _set_order(order, OrderState.SUBMITTED, now)  # the attempt is recorded; still waiting
+        return False
+    return True
+
+
+def dispatch_order(order_id: int) -> None:
+    """Mark a paid order's pending lines IN_PROGRESS and send their commands."""
+    now = clock.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or order.state != OrderState.PAID:
+            return
+        line_ids = list(OrderLine.objects.filter(order=order, state=LineState.PENDING).values_list("pk", flat=True))
+        OrderLine.objects.filter(pk__in=line_ids).update(
+            state=LineState.IN_PROGRESS, dispatched_at=now, dispatch_count=F("dispatch_count") + 1
+        )
+        _set_order(order, OrderState.IN_PROGRESS, now)
+        transaction.on_commit(partial(_send_commands, line_ids))
+
+
+def _send_commands(line_ids: list[int]) -> None:
+    lines = OrderLine.objects.filter(pk__in=line_ids).select_related("order__customer")
+    for line in lines:
+        current_app.send_task(REGISTRY_COMMAND_TASK, args=[registry_command(line)])
+
+
+def registry_command(line: OrderLine) -> dict:
+    """The registry-queue command that carries out ``line``."""
+    if line.kind != LineKind.REGISTER:
+        raise NotImplementedError(f"{line.kind} lines are not supported yet")
+    return {
+        "op": "domain.create",
+        "registrar": settings.REGISTRAR_CLIENT_ID,
+        "cl_trid": line.cl_trid,
+        "params": {
+            "name": line.domain,
+            "years": line.years,
+            "nameservers": line.nameservers,
+            "expected_fee": line.registry_fee,
+            "registrant": line.order.customer.registrant_contact(),
+        },
+        "reply_to": {"task": RESULT_TASK, "queue": "registrar", "args": [line.pk]},
+    }
+
+
+def apply_registry_result(line_id: int, reply: dict) -> None:
+    """Settle a line from the registry's reply; a second reply for it changes nothing."""
+    pause_point("registrar.before_result")
+    now = clock.now()
+    order_id = OrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return
+    with transaction.atomic():
+        # Lock the order before the line, in the same order as every other writer.
+        order = Order.objects.select_for_update().get(pk=order_id)
+        line = OrderLine.objects.select_for_update().get(pk=line_id)
+        if line.state in FINAL_LINE_STATES:
+            return
+        if reply.get("ok"):
+            data = reply.get("data", {})
+            line.state = LineState.SUCCESSFUL
+            line.expires_at = datetime.fromisoformat(data["expires_at"])
+            line.registry_sv_trid = reply.get("sv_trid", "")
+            line.completed_at = now
+            line.save(update_fields=["state", "expires_at", "registry_sv_trid", "completed_at"])
+            _record_holding(order, line, now)
+        else:
+            error = reply.get("error") or {}
+            _fail_line(
+                order, line, error.get("code", "registry_error"), error.get("message", "the registry refused"), now
+            )
+        _finish_if_settled(order, now)
+
+
+def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
+    # The registry says this line now holds the name: an older holding of it has ended.
+    CustomerDomain.objects.filter(name=line.domain, released_at=None).exclude(order_line=line).update(released_at=now)
+    CustomerDomain.objects.get_or_create(
+        order_line=line,
+        defaults={
+            "customer_id": order.customer_id,
+            "name": line.domain,
+            "unicode_name": line.unicode_domain,
+            "expires_at": line.expires_at,
+            "created_at": now,
+        },
+    )
+
+
+def _fail_line(order: Order, line: OrderLine, code: str, reason: str, now: datetime) -> None:
+    line.state = LineState.FAILED
+    line.failure_code = code
+    line.failure_reason = reason
+    line.completed_at = now
+    line.save(update_fields=["state", "failure_code", "failure_reason", "completed_at"])
+    payment = Payment.objects.select_for_update().get(order=order)
+    if payment.state == PaymentState.CAPTURED and line.price > 0:
+        Refund.objects.create(
+            payment=payment,
+            line=line,
+            amount=line.price,
+            reason=f"{line.unicode_domain}: {reason}",
+            reference=payments.new_refund_reference(),
+            created_at=now,
+        )
+        Payment.objects.filter(pk=payment.pk).update(refunded=F("refunded") + line.price)
+
+
+def _finish_if_settled(order: Order, now: datetime) -> None:
+    states = list(OrderLine.objects.filter(order=order).values_list("state", "unicode_domain", "failure_reason"))
+    if any(state not in FINAL_LINE_STATES for state, _, _ in states):
+        _set_order(order, order.state, now)
+        return
+    failed = [(name, reason) for state, name, reason in states if state == LineState.FAILED]
+    if not failed:
+        _set_order(order, OrderState.SUCCESSFUL, now, completed_at=now)
+    else:
+        reason = "; ".join(f"{name}: {why}" for name, why in failed)
+        final = OrderState.FAILED if len(failed) == len(states) else OrderState.PARTIAL
+        _set_order(order, final, now, completed_at=now, failure_reason=f"refunded {reason}")
+
+
+def _set_order(order: Order, state: OrderState, now: datetime, **fields) -> None:
+    order.state = state
+    order.updated_at = now
+    for key, value in fields.items():
+        setattr(order, key, value)
+    order.save(update_fields=["state", "updated_at", *fields])
+
+
+def recover_stuck_work() -> dict:
+    """Requeue orders and resend line commands that have made no progress for
+    ``PIPELINE_STUCK_AFTER`` seconds. Safe to run at any time, in any number."""
+    now = clock.now()
+    cutoff = now - timedelta(seconds=settings.PIPELINE_STUCK_AFTER)
+    with transaction.atomic():
+        # Claim each item by moving its timestamp, so concurrent sweeps never both resend it
+        # and the next sweep gives this attempt time to run.
+        orders = [
+            order_id
+            for order_id in Order.objects.filter(
+                state__in=[OrderState.SUBMITTED, OrderState.PAID], updated_at__lt=cutoff
+            ).values_list("pk", flat=True)[:500]
+            if Order.objects.filter(pk=order_id, updated_at__lt=cutoff).update(updated_at=now)
+        ]
+        lines = [
+            line_id
+            for line_id in OrderLine.objects.filter(state=LineState.IN_PROGRESS, dispatched_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:500]
+            if OrderLine.objects.filter(pk=line_id, state=LineState.IN_PROGRESS, dispatched_at__lt=cutoff).update(
+                dispatched_at=now, dispatch_count=F("dispatch_count") + 1
+            )
+        ]
+        for order_id in orders:
+            transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order_id]))
+        if lines:
+            transaction.on_commit(partial(_send_commands, lines))
+    if orders or lines:
+        log.warning("pipeline sweep: requeued %d orders, resent %d registry commands", len(orders), len(lines))
+    return {"orders": len(orders), "lines": len(lines)}

@@ -1,0 +1,111 @@
+"""Commands that reach the registry over its Celery queue.
+
+The in-house registrar never touches registry tables; it sends a command like::
+
+    {"op": "domain.create", "registrar": "namesmith", "cl_trid": "order-7-line-9",
+     "params": {"name": "example.com", "years": 1, "nameservers": [], "expected_fee": 1044,
+                "registrant": {"handle": "nsm-c12", "name": "...", ...}},
+     "reply_to": {"task": "registrar.tasks.registry_result", "queue": "registrar", "args": [9]}}
+
+``execute`` runs it through ``registry.services`` and returns the reply that goes back
+to ``reply_to``: ``{"ok": true, "op", "cl_trid", "sv_trid", "replayed", "data"}`` or
+``{"ok": false, "op", "cl_trid", "error": {"code", "epp_code", "message"}}``. Running a
+command twice returns the same reply (the services are idempotent on ``cl_trid``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.db import transaction
+
+from config.faults import pause_point
+from registry import services
+from registry.errors import ObjectExists, ParameterError, RegistryError
+from registry.models import Contact, Registrar
+
+
+def _ensure_contact(registrar: Registrar, data: dict) -> str:
+    handle = data.get("handle")
+    fields = {key: value for key, value in data.items() if key != "handle"}
+    if not Contact.objects.filter(handle=handle).exists():
+        try:
+            services.create_contact(registrar, handle, fields)
+            return handle
+        except ObjectExists:  # created meanwhile by a concurrent command
+            pass
+    services.update_contact(registrar, handle, fields)
+    return handle
+
+
+def _domain_create(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    registrant = params.get("registrant")
+    with transaction.atomic():
+        handle = _ensure_contact(registrar, registrant) if registrant else None
+        result = services.create_domain(
+            registrar,
+            params["name"],
+            years=params.get("years", 1),
+            nameservers=params.get("nameservers", []),
+            registrant=handle,
+            cl_trid=cl_trid,
+            expected_fee=params.get("expected_fee"),
+        )
+        pause_point("registry.before_commit")
+        return result
+
+
+def _domain_renew(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    try:
+        current_expiry = date.fromisoformat(params["current_expiry"])
+    except (TypeError, ValueError):
+        raise ParameterError("current_expiry must be a date like 2027-01-31") from None
+    return services.renew_domain(
+        registrar,
+        params["name"],
+        current_expiry=current_expiry,
+        years=params.get("years", 1),
+        cl_trid=cl_trid,
+        expected_fee=params.get("expected_fee"),
+    )
+
+
+def _domain_update_nameservers(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    return services.update_nameservers(registrar, params["name"], params["nameservers"], cl_trid=cl_trid)
+
+
+def _domain_delete(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    return services.delete_domain(registrar, params["name"], cl_trid=cl_trid)
+
+
+HANDLERS: dict[str, Callable[[Registrar, str, dict], services.OperationResult]] = {
+    "domain.create": _domain_create,
+    "domain.renew": _domain_renew,
+    "domain.update_nameservers": _domain_update_nameservers,
+    "domain.delete": _domain_delete,
+}
+
+
+def execute(command: dict) -> dict:
+    """Run one command; registry errors become a failed reply, never an exception."""
+    op = command.get("op") if isinstance(command, dict) else None
+    cl_trid = command.get("cl_trid") if isinstance(command, dict) else None
+    reply = {"op": op, "cl_trid": cl_trid}
+    try:
+        handler = HANDLERS.get(op)
+        if handler is None:
+            raise ParameterError(f"unknown command {op!r}")
+        if not cl_trid:
+            raise ParameterError("commands over the queue need a cl_trid, so a retry cannot act twice")
+        params = command.get("params")
+        if not isinstance(params, dict):
+            raise ParameterError("params must be an object")
+        registrar = services.get_registrar(command.get("registrar") or "")
+        try:
+            result = handler(registrar, cl_trid, params)
+        except KeyError as exc:
+            raise ParameterError(f"missing parameter {exc.args[0]!r}") from None
+    except RegistryError as exc:
+        return reply | {"ok": False, "error": exc.as_dict()}
+    return reply | {"ok": True, "sv_trid": result.sv_trid, "replayed": result.replayed, "data": result.data}

@@ -1,0 +1,741 @@
+"""Registry services: the one place where registry rules live.
+
+EPP, the REST API, Celery tasks, admin actions and management commands all call these
+functions, so their behaviour cannot drift apart. Each transform owns its database
+transaction and is all or nothing: when it raises a ``RegistryError`` nothing it did is
+kept. Each transform is idempotent on the client transaction id (``cl_trid``): the same
+registrar sending the same id again gets the first result back and is charged nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from config import clock
+from config.money import format_money
+from registry.choices import PROHIBITING, CheckStatus, LedgerKind, OperationKind
+from registry.errors import (
+    AssociationProhibits,
+    DomainReserved,
+    DomainUnavailable,
+    ExpiryMismatch,
+    FeeMismatch,
+    InsufficientFunds,
+    InvalidName,
+    NotSponsor,
+    ObjectExists,
+    ObjectNotFound,
+    ParameterError,
+    StatusProhibits,
+    TransactionIdReused,
+    UnknownRegistrar,
+    UnknownTld,
+)
+from registry.models import (
+    MAX_PERIOD_YEARS,
+    Contact,
+    Domain,
+    DomainHistory,
+    Host,
+    HostAddress,
+    LedgerEntry,
+    Operation,
+    PremiumName,
+    Registrar,
+    ReservedName,
+    Tld,
+    new_auth_info,
+)
+from registry.names import ParsedName, parse_domain_name, parse_host_name
+
+MIN_NAMESERVERS = 2
+MAX_NAMESERVERS = 13
+MAX_CHECK_NAMES = 50
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """The answer to ``check`` for one name."""
+
+    name: str  # as asked
+    status: CheckStatus
+    ascii: str | None = None
+    unicode: str | None = None
+    reason: str = ""
+    # Per-year fees for this name when it can be registered (premium or standard).
+    create_fee: int | None = None
+    renew_fee: int | None = None
+    min_years: int | None = None
+    max_years: int | None = None
+
+    @property
+    def registrable(self) -> bool:
+        return self.status in (CheckStatus.AVAILABLE, CheckStatus.PREMIUM)
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"status": self.status.value}
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """What a transform returns: the transaction ids and the data of the response.
+
+    ``replayed`` is true when the client transaction id had been used before and this is
+    the first response, returned again without doing anything.
+    """
+
+    kind: str
+    sv_trid: str
+    cl_trid: str | None
+    data: dict = field(default_factory=dict)
+    replayed: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DomainInfo:
+    name: str
+    unicode_name: str
+    roid: str
+    registrar: str
+    registrant: str | None
+    statuses: list[str]
+    nameservers: list[str]
+    created_at: datetime
+    expires_at: datetime
+    updated_at: datetime
+    auth_info: str | None  # only for the sponsoring registrar
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def get_registrar(client_id: str) -> Registrar:
+    try:
+        return Registrar.objects.get(client_id=client_id, is_active=True)
+    except Registrar.DoesNotExist:
+        raise UnknownRegistrar(f"no active registrar with client id {client_id!r}") from None
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    """The same instant ``years`` later; 29 February becomes 28 February."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _new_sv_trid() -> str:
+    return f"NSM-{secrets.token_hex(10)}"
+
+
+def _fingerprint(kind: str, params: dict) -> str:
+    blob = json.dumps({"kind": kind, "params": params}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _run_transform(
+    registrar: Registrar,
+    kind: OperationKind,
+    cl_trid: str | None,
+    params: dict,
+    body: Callable[[Operation, datetime], dict],
+) -> OperationResult:
+    """Run ``body`` once per (registrar, cl_trid) inside one transaction.
+
+    The Operation row is inserted first: a concurrent request with the same clTRID
+    blocks on the unique index until this one commits, then finds the row and replays
+    its response. When ``body`` raises, the Operation goes too and a retry runs afresh.
+    """
+    if cl_trid is not None and not (1 <= len(cl_trid) <= 64):
+        raise ParameterError("a client transaction id is 1 to 64 characters long")
+    fingerprint = _fingerprint(kind, params)
+    now = clock.now()
+    with transaction.atomic():
+        if cl_trid is not None:
+            previous = Operation.objects.filter(registrar=registrar, cl_trid=cl_trid).first()
+            if previous is not None:
+                return _replay(previous, kind, fingerprint)
+        operation = Operation(
+            registrar=registrar,
+            kind=kind,
+            cl_trid=cl_trid,
+            sv_trid=_new_sv_trid(),
+            fingerprint=fingerprint,
+            object_name=str(params.get("name", ""))[:253],
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                operation.save()
+        except IntegrityError:
+            previous = Operation.objects.get(registrar=registrar, cl_trid=cl_trid)
+            return _replay(previous, kind, fingerprint)
+        data = body(operation, now)
+        operation.response = data
+        operation.save(update_fields=["response"])
+    return OperationResult(kind=kind.value, sv_trid=operation.sv_trid, cl_trid=cl_trid, data=data)
+
+
+def _replay(previous: Operation, kind: OperationKind, fingerprint: str) -> OperationResult:
+    if previous.kind != kind or previous.fingerprint != fingerprint:
+        raise TransactionIdReused(
+            f"client transaction id {previous.cl_trid!r} was already used for a different command "
+            f"({previous.kind} {previous.object_name})"
+        )
+    return OperationResult(
+        kind=previous.kind, sv_trid=previous.sv_trid, cl_trid=previous.cl_trid, data=previous.response, replayed=True
+    )
+
+
+def _balance(registrar: Registrar) -> int:
+    return Registrar.objects.values_list("balance", flat=True).get(pk=registrar.pk)
+
+
+def _debit(registrar: Registrar, amount: int, operation: Operation, description: str, now: datetime) -> None:
+    """Charge ``amount`` or raise InsufficientFunds; the balance never goes below zero."""
+    if amount == 0:
+        return
+    updated = Registrar.objects.filter(pk=registrar.pk, balance__gte=amount).update(balance=F("balance") - amount)
+    if not updated:
+        raise InsufficientFunds(
+            f"{description} costs {format_money(amount)} but the balance of registrar "
+            f"{registrar.client_id} is {format_money(_balance(registrar))}"
+        )
+    LedgerEntry.objects.create(
+        registrar=registrar,
+        kind=LedgerKind.CHARGE,
+        amount=-amount,
+        balance_after=_balance(registrar),
+        operation=operation,
+        object_name=operation.object_name,
+        description=description,
+        created_at=now,
+    )
+
+
+def _credit(
+    registrar: Registrar, amount: int, kind: LedgerKind, operation: Operation, description: str, now: datetime
+) -> None:
+    Registrar.objects.filter(pk=registrar.pk).update(balance=F("balance") + amount)
+    LedgerEntry.objects.create(
+        registrar=registrar,
+        kind=kind,
+        amount=amount,
+        balance_after=_balance(registrar),
+        operation=operation,
+        object_name=operation.object_name,
+        description=description,
+        created_at=now,
+    )
+
+
+def _tld_for(parsed: ParsedName) -> Tld:
+    tld = Tld.objects.filter(name=parsed.tld).first()
+    if tld is None:
+        raise UnknownTld(f".{parsed.tld} is not a TLD this registry runs")
+    return tld
+
+
+def _annual_fee(tld: Tld, label: str, command: str) -> int:
+    premium = PremiumName.objects.filter(tld=tld, label=label).values_list("annual_fee", flat=True).first()
+    if premium is not None and command in ("create", "renew", "transfer"):
+        return premium
+    return getattr(tld, f"{command}_fee")
+
+
+def _check_period(tld: Tld, years: int) -> None:
+    if not isinstance(years, int) or isinstance(years, bool):
+        raise ParameterError("the period must be a whole number of years")
+    if not tld.min_years <= years <= tld.max_years:
+        raise ParameterError(f".{tld.name} registers for {tld.min_years} to {tld.max_years} years; {years} was asked")
+
+
+def _check_fee(expected_fee: int | None, fee: int, what: str) -> None:
+    if expected_fee is not None and expected_fee != fee:
+        raise FeeMismatch(f"the fee for {what} is {format_money(fee)}, not {format_money(expected_fee)}")
+
+
+def _live_domain(name: str, *, lock: bool = False) -> Domain:
+    parsed = parse_domain_name(name)
+    rows = Domain.objects.filter(name=parsed.ascii, deleted_at=None)
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    domain = rows.select_related("registrar", "tld", "registrant").first()
+    if domain is None:
+        raise ObjectNotFound(f"domain {parsed.unicode} does not exist")
+    return domain
+
+
+def _require_sponsor(domain: Domain, registrar: Registrar) -> None:
+    if domain.registrar_id != registrar.pk:
+        raise NotSponsor(f"domain {domain.unicode_name} is sponsored by another registrar")
+
+
+def _require_allowed(domain: Domain, command: str) -> None:
+    blocking = sorted(domain.stored_statuses() & PROHIBITING[command])
+    if blocking:
+        raise StatusProhibits(
+            f"domain {domain.unicode_name} has status {', '.join(blocking)}; {command} is not allowed"
+        )
+
+
+def _history(domain: Domain, operation: Operation, now: datetime, changes: dict, period: int | None = None) -> None:
+    DomainHistory.objects.create(
+        domain=domain,
+        operation=operation,
+        kind=operation.kind,
+        registrar=operation.registrar,
+        period_years=period,
+        changes=changes,
+        at=now,
+    )
+
+
+def validate_nameservers(nameservers: Sequence[str]) -> list[str]:
+    """Canonical host names for a nameserver list, or an error naming the bad entry."""
+    if isinstance(nameservers, str):
+        raise ParameterError("nameservers must be a list of host names")
+    names: list[str] = []
+    for raw in nameservers:
+        try:
+            ascii_name = parse_host_name(raw).ascii
+        except InvalidName as exc:
+            raise InvalidName(f"nameserver {raw!r}: {exc.message}") from None
+        if ascii_name in names:
+            raise ParameterError(f"nameserver {ascii_name} is listed twice")
+        names.append(ascii_name)
+    if names and not MIN_NAMESERVERS <= len(names) <= MAX_NAMESERVERS:
+        raise ParameterError(
+            f"a domain has {MIN_NAMESERVERS} to {MAX_NAMESERVERS} nameservers, or none; {len(names)} given"
+        )
+    return names
+
+
+def _resolve_hosts(registrar: Registrar, names: list[str], now: datetime) -> list[Host]:
+    """Host objects for nameserver names; unknown external hosts are created on the fly."""
+    existing = {h.name: h for h in Host.objects.filter(name__in=names, deleted_at=None)}
+    our_tlds = set(Tld.objects.filter(name__in={n.rsplit(".", 1)[-1] for n in names}).values_list("name", flat=True))
+    hosts = []
+    for name in names:
+        host = existing.get(name)
+        if host is None:
+            if name.rsplit(".", 1)[-1] in our_tlds:
+                raise ObjectNotFound(
+                    f"host {name} does not exist; a host under a TLD this registry runs must be "
+                    "created with its glue addresses first"
+                )
+            host = Host(name=name, registrar=registrar, created_at=now, updated_at=now)
+            try:
+                with transaction.atomic():
+                    host.save()
+            except IntegrityError:  # created concurrently by another transaction
+                host = Host.objects.get(name=name, deleted_at=None)
+        hosts.append(host)
+    return hosts
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def check(names: Iterable[str]) -> list[NameCheck]:
+    """Availability of each name, in the order given (at most 50 per call)."""
+    names = list(names)
+    if len(names) > MAX_CHECK_NAMES:
+        raise ParameterError(f"at most {MAX_CHECK_NAMES} names per check; {len(names)} given")
+    parsed: dict[int, ParsedName] = {}
+    results: dict[int, NameCheck] = {}
+    for i, raw in enumerate(names):
+        try:
+            parsed[i] = parse_domain_name(raw)
+        except InvalidName as exc:
+            results[i] = NameCheck(name=str(raw), status=CheckStatus.INVALID, reason=exc.message)
+
+    tlds = {t.name: t for t in Tld.objects.filter(name__in={p.tld for p in parsed.values()})}
+    ascii_names = {p.ascii for p in parsed.values()}
+    taken = set(Domain.objects.filter(name__in=ascii_names, deleted_at=None).values_list("name", flat=True))
+    labels = {p.labels[0] for p in parsed.values()}
+    reserved = {
+        (tld, label): reason
+        for tld, label, reason in ReservedName.objects.filter(label__in=labels, tld__name__in=tlds).values_list(
+            "tld__name", "label", "reason"
+        )
+    }
+    premium = {
+        (tld, label): fee
+        for tld, label, fee in PremiumName.objects.filter(label__in=labels, tld__name__in=tlds).values_list(
+            "tld__name", "label", "annual_fee"
+        )
+    }
+
+    for i, p in parsed.items():
+        base = {"name": str(names[i]), "ascii": p.ascii, "unicode": p.unicode}
+        tld = tlds.get(p.tld)
+        key = (p.tld, p.labels[0])
+        if tld is None:
+            results[i] = NameCheck(
+                **base, status=CheckStatus.INVALID, reason=f".{p.tld} is not a TLD this registry runs"
+            )
+        elif p.is_idn and not tld.allows_idn:
+            results[i] = NameCheck(**base, status=CheckStatus.INVALID, reason=f".{tld.name} does not accept IDN names")
+        elif p.ascii in taken:
+            results[i] = NameCheck(**base, status=CheckStatus.UNAVAILABLE, reason="already registered")
+        elif key in reserved:
+            results[i] = NameCheck(
+                **base, status=CheckStatus.RESERVED, reason=reserved[key] or "reserved by registry policy"
+            )
+        else:
+            period = {"min_years": tld.min_years, "max_years": tld.max_years}
+            if key in premium:
+                results[i] = NameCheck(
+                    **base,
+                    **period,
+                    status=CheckStatus.PREMIUM,
+                    reason="premium name",
+                    create_fee=premium[key],
+                    renew_fee=premium[key],
+                )
+            else:
+                results[i] = NameCheck(
+                    **base, **period, status=CheckStatus.AVAILABLE, create_fee=tld.create_fee, renew_fee=tld.renew_fee
+                )
+    return [results[i] for i in range(len(names))]
+
+
+def info_domain(name: str, *, registrar: Registrar | None = None) -> DomainInfo:
+    """A domain's data; the auth info only for its sponsoring registrar."""
+    domain = _live_domain(name)
+    return DomainInfo(
+        name=domain.name,
+        unicode_name=domain.unicode_name,
+        roid=domain.roid,
+        registrar=domain.registrar.client_id,
+        registrant=domain.registrant.handle if domain.registrant else None,
+        statuses=domain.epp_statuses(),
+        nameservers=sorted(domain.nameservers.values_list("name", flat=True)),
+        created_at=domain.created_at,
+        expires_at=domain.expires_at,
+        updated_at=domain.updated_at,
+        auth_info=domain.auth_info if registrar is not None and registrar.pk == domain.registrar_id else None,
+    )
+
+
+# --- transforms -------------------------------------------------------------------------------
+
+
+def top_up(registrar: Registrar, amount: int, *, cl_trid: str | None = None, description: str = "") -> OperationResult:
+    """Add prepaid funds to a registrar's account."""
+    if not isinstance(amount, int) or amount <= 0:
+        raise ParameterError("a top-up is a positive amount in minor units")
+
+    def body(operation: Operation, now: datetime) -> dict:
+        _credit(registrar, amount, LedgerKind.TOPUP, operation, description or "Top-up", now)
+        return {"amount": amount, "balance": _balance(registrar)}
+
+    return _run_transform(registrar, OperationKind.BILLING_TOPUP, cl_trid, {"amount": amount}, body)
+
+
+_VOICE = re.compile(r"^\+\d{1,3}\.\d{1,14}(x\d+)?$")
+_CONTACT_FIELDS = (
+    "name",
+    "organization",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country_code",
+    "voice",
+    "fax",
+    "email",
+)
+
+
+def _contact_fields(data: dict) -> dict:
+    unknown = set(data) - set(_CONTACT_FIELDS)
+    if unknown:
+        raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
+    fields = {key: str(data.get(key) or "").strip() for key in _CONTACT_FIELDS}
+    for required in ("name", "city", "country_code", "email"):
+        if not fields[required]:
+            raise ParameterError(f"contact {required.replace('_', ' ')} is required")
+    fields["country_code"] = fields["country_code"].upper()
+    if not re.fullmatch(r"[A-Z]{2}", fields["country_code"]):
+        raise ParameterError(f"contact country code {fields['country_code']!r} is not two letters (ISO 3166)")
+    if "@" not in fields["email"]:
+        raise ParameterError(f"contact email {fields['email']!r} is not an address")
+    for phone in ("voice", "fax"):
+        if fields[phone] and not _VOICE.match(fields[phone]):
+            raise ParameterError(f"contact {phone} {fields[phone]!r} is not in the form +CC.NUMBER")
+    if fields["street"].count("\n") > 2:
+        raise ParameterError("a contact has at most three street lines")
+    return fields
+
+
+def _contact_handle(handle: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,15}", handle or ""):
+        raise ParameterError(f"contact id {handle!r} must be 3-16 letters, digits, '.', '_' or '-'")
+    return handle
+
+
+def create_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: str | None = None) -> OperationResult:
+    """Create the contact object ``handle`` sponsored by ``registrar``."""
+    handle, fields = _contact_handle(handle), _contact_fields(data)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        contact = Contact(handle=handle, registrar=registrar, created_at=now, updated_at=now, **fields)
+        try:
+            with transaction.atomic():
+                contact.save()
+        except IntegrityError:
+            raise ObjectExists(f"contact {handle} already exists") from None
+        return {"handle": handle}
+
+    return _run_transform(registrar, OperationKind.CONTACT_CREATE, cl_trid, {"name": handle, **fields}, body)
+
+
+def update_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: str | None = None) -> OperationResult:
+    """Replace the details of contact ``handle``; only its sponsor may."""
+    handle, fields = _contact_handle(handle), _contact_fields(data)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        contact = Contact.objects.select_for_update().filter(handle=handle).first()
+        if contact is None:
+            raise ObjectNotFound(f"contact {handle} does not exist")
+        if contact.registrar_id != registrar.pk:
+            raise NotSponsor(f"contact {handle} is sponsored by another registrar")
+        changed = [key for key, value in fields.items() if getattr(contact, key) != value]
+        for key in changed:
+            setattr(contact, key, fields[key])
+        contact.updated_at = now
+        contact.save(update_fields=[*changed, "updated_at"])
+        return {"handle": handle, "changed": changed}
+
+    return _run_transform(registrar, OperationKind.CONTACT_UPDATE, cl_trid, {"name": handle, **fields}, body)
+
+
+def create_host(
+    registrar: Registrar, name: str, addresses: Sequence[str] = (), *, cl_trid: str | None = None
+) -> OperationResult:
+    """Create a nameserver host; internal hosts need their domain and glue addresses."""
+    parsed = parse_host_name(name)
+    glue: list[str] = []
+    for raw in addresses:
+        try:
+            address = ipaddress.ip_address(str(raw).strip())
+        except ValueError:
+            raise ParameterError(f"{raw!r} is not an IPv4 or IPv6 address") from None
+        if address.is_unspecified or address.is_multicast:
+            raise ParameterError(f"{address} cannot be a nameserver address")
+        if str(address) in glue:
+            raise ParameterError(f"address {address} is listed twice")
+        glue.append(str(address))
+
+    def body(operation: Operation, now: datetime) -> dict:
+        superordinate = None
+        if Tld.objects.filter(name=parsed.tld).exists():
+            parent = ".".join(parsed.labels[-2:])
+            if parent == parsed.ascii:
+                raise ParameterError(f"{parsed.ascii} is a domain name, not a host under one")
+            superordinate = Domain.objects.filter(name=parent, deleted_at=None).first()
+            if superordinate is None:
+                raise ObjectNotFound(f"host {parsed.ascii} needs its domain {parent}, which does not exist")
+            if superordinate.registrar_id != registrar.pk:
+                raise NotSponsor(f"domain {parent} is sponsored by another registrar")
+            if not glue:
+                raise ParameterError(f"host {parsed.ascii} is inside .{parsed.tld} and needs a glue address")
+        elif glue:
+            raise ParameterError(
+                f"host {parsed.ascii} is outside the TLDs this registry runs; it takes no glue addresses"
+            )
+        host = Host(name=parsed.ascii, registrar=registrar, superordinate=superordinate, created_at=now, updated_at=now)
+        try:
+            with transaction.atomic():
+                host.save()
+        except IntegrityError:
+            raise ObjectExists(f"host {parsed.ascii} already exists") from None
+        HostAddress.objects.bulk_create(HostAddress(host=host, address=a) for a in glue)
+        return {"name": parsed.ascii, "addresses": glue}
+
+    return _run_transform(
+        registrar, OperationKind.HOST_CREATE, cl_trid, {"name": parsed.ascii, "addresses": glue}, body
+    )
+
+
+def create_domain(
+    registrar: Registrar,
+    name: str,
+    *,
+    years: int = 1,
+    nameservers: Sequence[str] = (),
+    registrant: str | None = None,
+    auth_info: str | None = None,
+    cl_trid: str | None = None,
+    expected_fee: int | None = None,
+) -> OperationResult:
+    """Register ``name`` for ``years``, debiting the registrar the fee for that name."""
+    parsed = parse_domain_name(name)
+    ns_names = validate_nameservers(nameservers)
+    if auth_info is not None and not (6 <= len(auth_info) <= 64):
+        raise ParameterError("auth info is 6 to 64 characters long")
+    params = {
+        "name": parsed.ascii,
+        "years": years,
+        "nameservers": ns_names,
+        "registrant": registrant,
+        "auth_info": auth_info,
+        "expected_fee": expected_fee,
+    }
+
+    def body(operation: Operation, now: datetime) -> dict:
+        tld = _tld_for(parsed)
+        if parsed.is_idn and not tld.allows_idn:
+            raise InvalidName(f".{tld.name} does not accept IDN names")
+        _check_period(tld, years)
+        label = parsed.labels[0]
+        if Domain.objects.filter(name=parsed.ascii, deleted_at=None).exists():
+            raise DomainUnavailable(f"{parsed.unicode} is already registered")
+        if ReservedName.objects.filter(tld=tld, label=label).exists():
+            raise DomainReserved(f"{parsed.unicode} is reserved and cannot be registered")
+        fee = _annual_fee(tld, label, "create") * years
+        _check_fee(expected_fee, fee, f"registering {parsed.unicode} for {years} year(s)")
+        contact = None
+        if registrant is not None:
+            contact = Contact.objects.filter(handle=registrant).first()
+            if contact is None:
+                raise ObjectNotFound(f"contact {registrant} does not exist")
+            if contact.registrar_id != registrar.pk:
+                raise NotSponsor(f"contact {registrant} is sponsored by another registrar")
+        domain = Domain(
+            name=parsed.ascii,
+            unicode_name=parsed.unicode,
+            tld=tld,
+            registrar=registrar,
+            registrant=contact,
+            auth_info=auth_info or new_auth_info(),
+            created_at=now,
+            expires_at=add_years(now, years),
+            updated_at=now,
+        )
+        try:
+            with transaction.atomic():
+                domain.save()
+        except IntegrityError:  # another transaction registered it since the check above
+            raise DomainUnavailable(f"{parsed.unicode} is already registered") from None
+        hosts = _resolve_hosts(registrar, ns_names, now)
+        domain.nameservers.set(hosts)
+        _debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
+        _history(
+            domain,
+            operation,
+            now,
+            period=years,
+            changes={"expires_at": [None, domain.expires_at.isoformat()], "nameservers": [[], ns_names]},
+        )
+        return {
+            "name": domain.name,
+            "unicode_name": domain.unicode_name,
+            "created_at": domain.created_at.isoformat(),
+            "expires_at": domain.expires_at.isoformat(),
+            "fee": fee,
+        }
+
+    return _run_transform(registrar, OperationKind.DOMAIN_CREATE, cl_trid, params, body)
+
+
+def renew_domain(
+    registrar: Registrar,
+    name: str,
+    *,
+    current_expiry: date,
+    years: int = 1,
+    cl_trid: str | None = None,
+    expected_fee: int | None = None,
+) -> OperationResult:
+    """Extend a domain by ``years``. ``current_expiry`` must be the domain's expiry date
+    (as in EPP's curExpDate), so a repeated renew cannot extend it twice."""
+    parsed = parse_domain_name(name)
+    params = {"name": parsed.ascii, "years": years, "current_expiry": str(current_expiry), "expected_fee": expected_fee}
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        _require_sponsor(domain, registrar)
+        _require_allowed(domain, "renew")
+        _check_period(domain.tld, years)
+        if domain.expires_at.date() != current_expiry:
+            raise ExpiryMismatch(
+                f"the current expiry date of {domain.unicode_name} is {domain.expires_at.date()}, not {current_expiry}"
+            )
+        new_expiry = add_years(domain.expires_at, years)
+        if new_expiry > add_years(now, MAX_PERIOD_YEARS):
+            raise ParameterError(
+                f"renewing {domain.unicode_name} by {years} year(s) would take it past "
+                f"{MAX_PERIOD_YEARS} years from today"
+            )
+        fee = _annual_fee(domain.tld, parsed.labels[0], "renew") * years
+        _check_fee(expected_fee, fee, f"renewing {domain.unicode_name} for {years} year(s)")
+        before = domain.expires_at
+        domain.expires_at, domain.updated_at = new_expiry, now
+        domain.save(update_fields=["expires_at", "updated_at"])
+        _debit(registrar, fee, operation, f"Renew {domain.unicode_name} for {years} year(s)", now)
+        _history(
+            domain, operation, now, period=years, changes={"expires_at": [before.isoformat(), new_expiry.isoformat()]}
+        )
+        return {"name": domain.name, "expires_at": new_expiry.isoformat(), "fee": fee}
+
+    return _run_transform(registrar, OperationKind.DOMAIN_RENEW, cl_trid, params, body)
+
+
+def update_nameservers(
+    registrar: Registrar, name: str, nameservers: Sequence[str], *, cl_trid: str | None = None
+) -> OperationResult:
+    """Replace a domain's nameservers with ``nameservers`` (none leaves it inactive)."""
+    parsed = parse_domain_name(name)
+    ns_names = validate_nameservers(nameservers)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        _require_sponsor(domain, registrar)
+        _require_allowed(domain, "update")
+        before = sorted(domain.nameservers.values_list("name", flat=True))
+        domain.nameservers.set(_resolve_hosts(registrar, ns_names, now))
+        domain.updated_at = now
+        domain.save(update_fields=["updated_at"])
+        _history(domain, operation, now, changes={"nameservers": [before, sorted(ns_names)]})
+        return {"name": domain.name, "nameservers": ns_names}
+
+    return _run_transform(
+        registrar, OperationKind.DOMAIN_UPDATE, cl_trid, {"name": parsed.ascii, "nameservers": ns_names}, body
+    )
+
+
+def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
+    """Delete a domain; its name becomes available again and its history stays."""
+    parsed = parse_domain_name(name)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        _require_sponsor(domain, registrar)
+        _require_allowed(domain, "delete")
+        subordinate = list(domain.subordinate_hosts.filter(deleted_at=None).values_list("name", flat=True)[:5])
+        if subordinate:
+            raise AssociationProhibits(f"delete the hosts under {domain.unicode_name} first: {', '.join(subordinate)}")
+        domain.deleted_at = domain.updated_at = now
+        domain.save(update_fields=["deleted_at", "updated_at"])
+        _history(domain, operation, now, changes={"deleted_at": [None, now.isoformat()]})
+        return {"name": domain.name, "deleted_at": now.isoformat()}
+
+    return _run_transform(registrar, OperationKind.DOMAIN_DELETE, cl_trid, {"name": parsed.ascii}, body)

@@ -1,0 +1,29 @@
+"""Celery tasks of the registry queue."""
+
+from __future__ import annotations
+
+from celery import current_app, shared_task
+from django.db import InterfaceError, OperationalError
+
+from config.faults import pause_point
+from registry import commands
+
+# Errors worth retrying: the database went away, a deadlock or serialization failure.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="registry.tasks.execute_command",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=10,
+)
+def execute_command(command: dict) -> None:
+    """Run a queued registry command and send the reply where the command asks."""
+    reply = commands.execute(command)
+    pause_point("registry.after_commit")
+    reply_to = command.get("reply_to") if isinstance(command, dict) else None
+    if reply_to:
+        current_app.send_task(reply_to["task"], args=[*reply_to.get("args", []), reply], queue=reply_to.get("queue"))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ResolverConfig(AppConfig):
+    name = "resolver"
+    verbose_name = "Resolver and nameserver rental"

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+
+from registrar.choices import FINAL_ORDER_STATES
+from registrar.models import Order
+from tests.e2e.processes import Stack, purge_queues
+
+
+@pytest.fixture(scope="session", autouse=True)
+def forget_redis_keys_at_the_end():
+    """This run's broker keys live under its own prefix; remove them when the run ends."""
+    yield
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
+        for key in client.scan_iter(match=f"{prefix}*", count=500):
+            client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def module_stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A worker shared by the tests of one module (starting one takes a few seconds)."""
+    with django_db_blocker.unblock():
+        purge_queues()
+        stack = Stack(tmp_path_factory.mktemp("processes"))
+        try:
+            stack.worker()
+            yield stack
+        finally:
+            stack.close()
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path):
+    purge_queues()
+    stack = Stack(tmp_path)
+    yield stack
+    stack.close()
+
+
+def wait_for_order(order_id: int, timeout: float = 30) -> Order:
+    deadline = time.monotonic() + timeout
+    while True:
+        order = Order.objects.get(pk=order_id)
+        if order.state in FINAL_ORDER_STATES:
+            return order
+        if time.monotonic() > deadline:
+            lines = list(order.lines.values_list("domain", "state", "dispatch_count"))
+            raise TimeoutError(f"order {order_id} still {order.state} after {timeout}s; lines {lines}")
+        time.sleep(0.05)

@@ -1,0 +1,100 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from registrar.models import Order
+from tests.conftest import GOOD_CARD
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def as_customer(api: APIClient, customer) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=customer.user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+def test_check_needs_no_login_and_shows_retail_prices(api, customer):
+    response = api.get("/api/v1/check/", {"name": ["free.com", "nic.com", "한국.kr"]})
+    assert response.status_code == 200
+    rows = response.json()
+    assert [(r["name"], r["status"], r["price_per_year"]) for r in rows] == [
+        ("free.com", "available", 1200),
+        ("nic.com", "reserved", None),
+        ("한국.kr", "available", 2200),
+    ]
+    assert rows[2]["ascii"] == "xn--3e0b707e.kr"
+
+
+def test_check_without_a_name_is_a_clear_400(api, tlds):
+    response = api.get("/api/v1/check/")
+    assert response.status_code == 400
+    assert "give at least one name" in response.json()["name"]
+
+
+def test_orders_need_authentication(api, customer):
+    assert api.get("/api/v1/orders/").status_code == 401
+    assert api.post("/api/v1/orders/", {}, format="json").status_code == 401
+
+
+def test_creating_an_order_answers_202_with_its_location(api, customer):
+    response = as_customer(api, customer).post(
+        "/api/v1/orders/", {"lines": [{"domain": "new.com", "years": 2}], "card": GOOD_CARD}, format="json"
+    )
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["state"] == "SUBMITTED" and body["total"] == 2400 and body["card"] == "Visa •••• 4242"
+    assert body["lines"][0]["domain"] == "new.com"
+    assert response["Location"] == f"/api/v1/orders/{body['id']}/"
+
+
+def test_a_retried_checkout_with_the_same_idempotency_key_is_not_charged_twice(api, customer):
+    client = as_customer(api, customer)
+    payload = {"lines": [{"domain": "new.com"}], "card": GOOD_CARD}
+    first = client.post("/api/v1/orders/", payload, format="json", HTTP_IDEMPOTENCY_KEY="checkout-1")
+    second = client.post("/api/v1/orders/", payload, format="json", HTTP_IDEMPOTENCY_KEY="checkout-1")
+    assert (first.status_code, second.status_code) == (202, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert Order.objects.count() == 1
+
+
+def test_checkout_errors_name_the_line_and_field(api, customer):
+    response = as_customer(api, customer).post(
+        "/api/v1/orders/", {"lines": [{"domain": "ok.com"}, {"domain": "nic.com"}], "card": GOOD_CARD}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"lines[1].domain": ["nic.com: reserved (registry operations)"]}
+    assert not Order.objects.exists()
+
+
+def test_malformed_bodies_are_refused_by_shape(api, customer):
+    response = as_customer(api, customer).post("/api/v1/orders/", {"lines": "new.com"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"lines", "card"}
+
+
+def test_customers_see_only_their_own_orders(api, customer, second_customer):
+    payload = {"lines": [{"domain": "mine.com"}], "card": GOOD_CARD}
+    mine = as_customer(api, customer).post("/api/v1/orders/", payload, format="json").json()
+    other = as_customer(APIClient(), second_customer)
+    assert other.get(f"/api/v1/orders/{mine['id']}/").status_code == 404
+    assert other.get("/api/v1/orders/").json()["results"] == []
+    assert as_customer(api, customer).get("/api/v1/orders/").json()["count"] == 1
+
+
+def test_an_account_without_a_customer_profile_is_told_so(api, staff):
+    token = Token.objects.create(user=staff)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.get("/api/v1/orders/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "this account has no customer profile"
+
+
+def test_the_openapi_schema_describes_the_order_endpoints(api, db):
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/api/v1/orders/", "/api/v1/orders/{id}/", "/api/v1/check/"} <= set(paths)

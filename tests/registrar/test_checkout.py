@@ -1,0 +1,236 @@
+"""Checkout and the pipeline's steps, called directly (the worker tests run them for real)."""
+
+from datetime import timedelta
+
+import pytest
+
+from config import clock
+from registrar import services
+from registrar.choices import CardBehaviour, LineState, OrderState, PaymentState
+from registrar.models import CustomerDomain, Order, OrderLine, Payment, PaymentCard, Refund
+from registry import services as registry
+from registry.models import Domain
+from tests.conftest import DECLINED_CARD, FLAKY_CARD, GOOD_CARD, PREMIUM_FEE
+
+MARGIN = 200  # REGISTRAR_MARGIN_PER_YEAR default
+
+
+def order_for(customer, *domains, card=GOOD_CARD, **line):
+    order, created = services.place_order(customer, [{"domain": d, **line} for d in domains], card)
+    assert created
+    return order
+
+
+def test_quote_is_registry_fee_plus_margin_per_year(customer):
+    free, premium, reserved = services.quote(["free.com", "shop.com", "nic.com"])
+    assert free.price_per_year == 1000 + MARGIN and free.price(3) == 3 * (1000 + MARGIN)
+    assert premium.price_per_year == PREMIUM_FEE + MARGIN
+    assert reserved.price_per_year is None
+
+
+def test_margin_is_configurable(customer, settings):
+    settings.REGISTRAR_MARGIN_PER_YEAR = 555
+    assert services.quote(["free.com"])[0].price_per_year == 1555
+
+
+def test_place_order_saves_lines_and_a_pending_payment_and_queues_processing(
+    customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        order, created = services.place_order(
+            customer,
+            [
+                {"domain": "One.com", "years": 2},
+                {"domain": "bücher.net", "nameservers": ["ns1.example.org", "ns2.example.org"]},
+            ],
+            GOOD_CARD,
+        )
+    assert created and order.state == OrderState.SUBMITTED
+    assert len(callbacks) == 1  # process_order, sent only after commit
+    one, two = order.lines.all()
+    assert (one.domain, one.years, one.registry_fee, one.price) == ("one.com", 2, 2000, 2 * 1200)
+    assert (two.domain, two.unicode_domain, two.price) == ("xn--bcher-kva.net", "bücher.net", 1300 + MARGIN)
+    assert two.nameservers == ["ns1.example.org", "ns2.example.org"]
+    assert order.total == 2400 + 1500
+    assert Payment.objects.get(order=order).state == PaymentState.PENDING
+
+
+def test_cards_are_tokenised_without_keeping_the_number(customer):
+    order = order_for(customer, "one.com")
+    card = PaymentCard.objects.get()
+    assert (card.brand, card.last4, card.behaviour) == ("Visa", "4242", CardBehaviour.APPROVE)
+    assert order.card == card
+    stored = " ".join(str(v) for v in PaymentCard.objects.values().get().values())
+    assert "4242424242424242" not in stored
+
+
+@pytest.mark.parametrize(
+    ("lines", "card", "errors"),
+    [
+        ([], GOOD_CARD, {"lines": "an order needs at least one domain"}),
+        ([{"domain": "a_b.com"}], GOOD_CARD, {"lines[0].domain": "a_b.com: invalid (label 'a_b' contains '_'"}),
+        ([{"domain": "nic.com"}], GOOD_CARD, {"lines[0].domain": "nic.com: reserved (registry operations)"}),
+        ([{"domain": "x.zz"}], GOOD_CARD, {"lines[0].domain": "x.zz: invalid (.zz is not a TLD this registry runs)"}),
+        ([{"domain": "a.com"}, {"domain": "A.com."}], GOOD_CARD, {"lines[1].domain": "a.com is in the order twice"}),
+        ([{"domain": "a.kr", "years": 6}], GOOD_CARD, {"lines[0].years": "a.kr registers for 1 to 5 years"}),
+        ([{"domain": "a.com", "nameservers": ["ns1.example.org"]}], GOOD_CARD, {"lines[0].nameservers": "2 to 13"}),
+        ([{"domain": "a.com"}], {**GOOD_CARD, "number": "4242 4242 4242 4241"}, {"card": "Luhn check failed"}),
+        ([{"domain": "a.com"}], {**GOOD_CARD, "exp_year": 2020}, {"card": "the card expired in 12/2020"}),
+        ([{"domain": "a.com"}], {**GOOD_CARD, "cvc": "1"}, {"card": "the CVC must be 3 or 4 digits"}),
+    ],
+)
+def test_checkout_refuses_bad_input_naming_the_field_and_saves_nothing(customer, lines, card, errors):
+    with pytest.raises(services.CheckoutError) as excinfo:
+        services.place_order(customer, lines, card)
+    assert set(excinfo.value.errors) == set(errors)
+    for key, text in errors.items():
+        assert text in excinfo.value.errors[key]
+    assert not Order.objects.exists() and not PaymentCard.objects.exists()
+
+
+def test_checkout_refuses_a_taken_name(customer, alpha):
+    registry.create_domain(alpha, "taken.com")
+    with pytest.raises(services.CheckoutError) as excinfo:
+        services.place_order(customer, [{"domain": "taken.com"}], GOOD_CARD)
+    assert excinfo.value.errors == {"lines[0].domain": "taken.com: unavailable (already registered)"}
+
+
+def test_a_repeated_idempotency_key_returns_the_first_order(customer, second_customer):
+    first, created = services.place_order(customer, [{"domain": "a.com"}], GOOD_CARD, idempotency_key="k1")
+    again, created_again = services.place_order(customer, [{"domain": "b.com"}], GOOD_CARD, idempotency_key="k1")
+    assert created and not created_again and again.pk == first.pk
+    other, other_created = services.place_order(second_customer, [{"domain": "c.com"}], GOOD_CARD, idempotency_key="k1")
+    assert other_created and other.pk != first.pk
+    assert Order.objects.count() == 2
+
+
+def test_processing_charges_once_and_dispatches_every_line(customer, django_capture_on_commit_callbacks):
+    order = order_for(customer, "one.com", "two.com")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.process_order(order.pk)
+        services.process_order(order.pk)  # a duplicate delivery does nothing more
+    order.refresh_from_db()
+    assert order.state == OrderState.IN_PROGRESS and order.paid_at is not None
+    payment = Payment.objects.get(order=order)
+    assert (payment.state, payment.attempts) == (PaymentState.CAPTURED, 1)
+    assert set(order.lines.values_list("state", "dispatch_count")) == {(LineState.IN_PROGRESS, 1)}
+    assert len(callbacks) == 1
+
+
+def test_a_declined_card_fails_the_order_without_reaching_the_registry(customer, django_capture_on_commit_callbacks):
+    order = order_for(customer, "one.com", card=DECLINED_CARD)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.process_order(order.pk)
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED
+    assert order.failure_reason == "the card Visa •••• 0002 was declined by the issuer"
+    assert order.lines.get().state == LineState.FAILED
+    assert not callbacks and not Refund.objects.exists()
+
+
+def test_a_transient_card_error_is_retried_then_captured(customer):
+    order = order_for(customer, "one.com", card=FLAKY_CARD)
+    with pytest.raises(services.TransientPaymentError):
+        services.process_order(order.pk)
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED and order.payment.attempts == 1
+    services.process_order(order.pk)
+    order.refresh_from_db()
+    assert order.state == OrderState.IN_PROGRESS
+    assert (order.payment.state, order.payment.attempts) == (PaymentState.CAPTURED, 2)
+
+
+def test_a_card_processor_that_never_recovers_fails_the_order(customer, settings):
+    settings.PAYMENT_MAX_ATTEMPTS = 1
+    order = order_for(customer, "one.com", card=FLAKY_CARD)
+    services.process_order(order.pk)
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED
+    assert order.payment.state == PaymentState.FAILED
+    assert order.failure_reason == "the card processor did not answer after 1 attempts"
+
+
+def dispatched(customer, *domains):
+    order = order_for(customer, *domains)
+    services.process_order(order.pk)
+    return order, list(order.lines.all())
+
+
+def test_a_successful_reply_settles_the_line_and_records_the_holding(customer, inhouse):
+    order, [line] = dispatched(customer, "one.com")
+    reply = registry_reply(line)
+    services.apply_registry_result(line.pk, reply)
+    services.apply_registry_result(line.pk, reply)  # a duplicate reply changes nothing
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert order.state == OrderState.SUCCESSFUL and order.completed_at is not None
+    assert line.state == LineState.SUCCESSFUL and line.expires_at == Domain.objects.get().expires_at
+    holding = CustomerDomain.objects.get()
+    assert (holding.customer, holding.name, holding.expires_at) == (customer, "one.com", line.expires_at)
+
+
+def registry_reply(line: OrderLine) -> dict:
+    """What the registry answers to this line's command (run through the real registry)."""
+    from registry import commands
+
+    return commands.execute(services.registry_command(line))
+
+
+def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, alpha):
+    order, [good, bad] = dispatched(customer, "good.com", "bad.com")
+    registry.create_domain(alpha, "bad.com")  # someone else got it between checkout and processing
+    services.apply_registry_result(good.pk, registry_reply(good))
+    failure = registry_reply(bad)
+    assert failure["ok"] is False and failure["error"]["code"] == "domain_unavailable"
+    services.apply_registry_result(bad.pk, failure)
+    services.apply_registry_result(bad.pk, failure)
+    order.refresh_from_db()
+    bad.refresh_from_db()
+    assert order.state == OrderState.PARTIAL
+    assert order.failure_reason == "refunded bad.com: bad.com is already registered"
+    assert (bad.state, bad.failure_code) == (LineState.FAILED, "domain_unavailable")
+    refund = Refund.objects.get()
+    assert (refund.line, refund.amount) == (bad, bad.price)
+    assert Payment.objects.get(order=order).refunded == bad.price
+
+
+def test_an_order_whose_every_line_fails_is_failed_and_fully_refunded(customer, alpha):
+    order, [line] = dispatched(customer, "gone.com")
+    registry.create_domain(alpha, "gone.com")
+    services.apply_registry_result(line.pk, registry_reply(line))
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED
+    assert Payment.objects.get(order=order).refunded == order.total
+
+
+def test_the_registry_charges_the_in_house_registrar_the_quoted_fee(customer, inhouse):
+    _, [line] = dispatched(customer, "shop.com")
+    reply = registry_reply(line)
+    assert reply["ok"] and reply["data"]["fee"] == PREMIUM_FEE == line.registry_fee
+    domain = Domain.objects.get()
+    assert domain.registrar == inhouse
+    assert domain.registrant.handle == customer.registry_handle
+    assert domain.registrant.email == customer.email
+
+
+def test_resending_a_command_replays_the_registry_result(customer, inhouse):
+    _, [line] = dispatched(customer, "one.com")
+    first, second = registry_reply(line), registry_reply(line)
+    assert first["sv_trid"] == second["sv_trid"] and second["replayed"] and not first["replayed"]
+    assert inhouse.ledger.filter(kind="charge").count() == 1
+
+
+def test_the_sweep_resends_only_work_that_stopped_moving(customer, settings, django_capture_on_commit_callbacks):
+    settings.PIPELINE_STUCK_AFTER = 30
+    _, [stuck, fresh] = dispatched(customer, "stuck.com", "fresh.com")
+    waiting = order_for(customer, "waiting.com")
+    long_ago = clock.now() - timedelta(minutes=5)
+    OrderLine.objects.filter(pk=stuck.pk).update(dispatched_at=long_ago)
+    Order.objects.filter(pk=waiting.pk).update(updated_at=long_ago)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.recover_stuck_work() == {"orders": 1, "lines": 1}
+        assert services.recover_stuck_work() == {"orders": 0, "lines": 0}  # claimed: not resent twice
+    assert len(callbacks) == 2
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stuck.dispatch_count, fresh.dispatch_count) == (2, 1)

@@ -1,0 +1,69 @@
+"""Settings come from the environment and refuse values they cannot use."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_url
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_no_urls_means_sqlite_and_the_embedded_broker():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+
+
+def test_urls_select_postgresql_and_redis():
+    result = load_settings(DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://localhost/x", "DATABASE_URL has scheme 'mysql'"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL has scheme 'localhost'"),
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("WEB_PORT", "eighty", "WEB_PORT='eighty' is not an integer"),
+        ("WEB_PORT", "70000", "WEB_PORT=70000 is above the maximum 65535"),
+        ("PIPELINE_STUCK_AFTER", "0", "PIPELINE_STUCK_AFTER=0.0 is below the minimum"),
+    ],
+)
+def test_bad_values_stop_start_up_naming_the_variable(name, value, message):
+    result = load_settings(**{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_helpers_read_typed_values(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "Yes")
+    monkeypatch.setenv("X_COUNT", "7")
+    monkeypatch.setenv("X_EMPTY", "  ")
+    assert env_bool("X_FLAG", False) is True
+    assert env_int("X_COUNT", 1, minimum=1, maximum=9) == 7
+    assert env_int("X_EMPTY", 3) == 3  # empty counts as unset
+    with pytest.raises(ImproperlyConfigured, match="X_COUNT=7 is below the minimum 8"):
+        env_int("X_COUNT", 1, minimum=8)
+    assert env_url("X_UNSET_URL", {"redis"}) is None
