@@ -98,3 +98,11 @@ def test_the_openapi_schema_describes_the_order_endpoints(api, db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/v1/orders/", "/api/v1/orders/{id}/", "/api/v1/check/"} <= set(paths)
+
+
+def test_customers_can_log_in_to_the_browsable_api(client, customer):
+    page = client.get("/api/auth/login/")
+    assert page.status_code == 200
+    response = client.post("/api/auth/login/", {"username": "alice", "password": "alice-password", "next": "/api/v1/"})
+    assert (response.status_code, response["Location"]) == (302, "/api/v1/")
+    assert client.get("/api/v1/orders/").status_code == 200
