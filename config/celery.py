@@ -4,7 +4,7 @@ import os
 import signal
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,3 +20,14 @@ def _leave_sigterm_to_the_main_process(**kwargs) -> None:
     # its warm shutdown (finish the running tasks, then stop the pool) instead of the
     # children dying in the middle of a task. SIGKILL still stops everything at once.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(**kwargs) -> None:
+    # Keep database connections across tasks as Django keeps them across requests: drop
+    # only broken ones and those older than CONN_MAX_AGE. (Celery's own Django fixup would
+    # close the connection after every task; CELERY_DB_REUSE_MAX in settings turns that off.)
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -90,12 +90,25 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 
 DATABASE_URL = env_url("DATABASE_URL", {"postgres", "postgresql", "sqlite"})
+_conn_max_age = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_max_age)
 else:
-    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3")}
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "db.sqlite3"), "CONN_MAX_AGE": _conn_max_age}
+
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters let psycopg prepare the queries it sees repeatedly, so
+    # PostgreSQL stops parsing and planning the same few statements over and over.
+    _db["OPTIONS"] = {"server_side_binding": True}
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    import sqlite3
+
+    if sqlite3.sqlite_version_info < (3, 35):
+        raise ImproperlyConfigured(
+            f"Namesmith needs SQLite 3.35 or newer (UPDATE ... RETURNING); this Python has "
+            f"{sqlite3.sqlite_version}. Use a newer Python build or set DATABASE_URL to PostgreSQL."
+        )
     # Several processes (web, worker, beat) share the file: WAL lets readers run beside a
     # writer, IMMEDIATE takes the write lock up front so two writers queue instead of
     # failing with "database is locked" on lock upgrade.
@@ -195,6 +208,9 @@ CELERY_TASK_ROUTES = {
     "resolver.*": {"queue": "resolver"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Database connections outlive tasks (see config.celery); a huge reuse count keeps Celery's
+# Django fixup from closing them after every task.
+CELERY_DB_REUSE_MAX = 10**9
 
 # How long pipeline work may sit without progress before the sweep re-sends it, and how
 # often the sweep runs (seconds).

@@ -183,7 +183,7 @@ def process_order(order_id: int) -> None:
     """Charge the card once, then dispatch every line to the registry."""
     now = clock.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).select_related("card").first()
+        order = Order.objects.select_for_update(of=("self",)).select_related("card").filter(pk=order_id).first()
         retry = order is not None and order.state == OrderState.SUBMITTED and not _charge(order, now)
     if retry:
         raise TransientPaymentError(f"order {order_id}: card processor error, will retry")
@@ -216,21 +216,32 @@ def dispatch_order(order_id: int) -> None:
     """Mark a paid order's pending lines IN_PROGRESS and send their commands."""
     now = clock.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or order.state != OrderState.PAID:
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .filter(pk=order_id, state=OrderState.PAID)
+            .first()
+        )
+        if order is None:
             return
-        line_ids = list(OrderLine.objects.filter(order=order, state=LineState.PENDING).values_list("pk", flat=True))
-        OrderLine.objects.filter(pk__in=line_ids).update(
+        lines = list(OrderLine.objects.filter(order=order, state=LineState.PENDING))
+        OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
             state=LineState.IN_PROGRESS, dispatched_at=now, dispatch_count=F("dispatch_count") + 1
         )
         _set_order(order, OrderState.IN_PROGRESS, now)
-        transaction.on_commit(partial(_send_commands, line_ids))
+        for line in lines:
+            line.order = order  # registry_command reads the customer through it
+        transaction.on_commit(partial(_send, [registry_command(line) for line in lines]))
+
+
+def _send(commands: list[dict]) -> None:
+    for command in commands:
+        current_app.send_task(REGISTRY_COMMAND_TASK, args=[command])
 
 
 def _send_commands(line_ids: list[int]) -> None:
     lines = OrderLine.objects.filter(pk__in=line_ids).select_related("order__customer")
-    for line in lines:
-        current_app.send_task(REGISTRY_COMMAND_TASK, args=[registry_command(line)])
+    _send([registry_command(line) for line in lines])
 
 
 def registry_command(line: OrderLine) -> dict:
@@ -248,22 +259,19 @@ def registry_command(line: OrderLine) -> dict:
             "expected_fee": line.registry_fee,
             "registrant": line.order.customer.registrant_contact(),
         },
-        "reply_to": {"task": RESULT_TASK, "queue": "registrar", "args": [line.pk]},
+        "reply_to": {"task": RESULT_TASK, "queue": "registrar", "args": [line.order_id, line.pk]},
     }
 
 
-def apply_registry_result(line_id: int, reply: dict) -> None:
+def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
     """Settle a line from the registry's reply; a second reply for it changes nothing."""
     pause_point("registrar.before_result")
     now = clock.now()
-    order_id = OrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        return
     with transaction.atomic():
         # Lock the order before the line, in the same order as every other writer.
-        order = Order.objects.select_for_update().get(pk=order_id)
-        line = OrderLine.objects.select_for_update().get(pk=line_id)
-        if line.state in FINAL_LINE_STATES:
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        line = OrderLine.objects.select_for_update().filter(pk=line_id, order_id=order_id).first()
+        if order is None or line is None or line.state in FINAL_LINE_STATES:
             return
         if reply.get("ok"):
             data = reply.get("data", {})
@@ -275,24 +283,21 @@ def apply_registry_result(line_id: int, reply: dict) -> None:
             _record_holding(order, line, now)
         else:
             error = reply.get("error") or {}
-            _fail_line(
-                order, line, error.get("code", "registry_error"), error.get("message", "the registry refused"), now
-            )
+            code, reason = error.get("code", "registry_error"), error.get("message", "the registry refused")
+            _fail_line(order, line, code, reason, now)
         _finish_if_settled(order, now)
 
 
 def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
     # The registry says this line now holds the name: an older holding of it has ended.
     CustomerDomain.objects.filter(name=line.domain, released_at=None).exclude(order_line=line).update(released_at=now)
-    CustomerDomain.objects.get_or_create(
+    CustomerDomain.objects.create(
         order_line=line,
-        defaults={
-            "customer_id": order.customer_id,
-            "name": line.domain,
-            "unicode_name": line.unicode_domain,
-            "expires_at": line.expires_at,
-            "created_at": now,
-        },
+        customer_id=order.customer_id,
+        name=line.domain,
+        unicode_name=line.unicode_domain,
+        expires_at=line.expires_at,
+        created_at=now,
     )
 
 

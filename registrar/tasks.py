@@ -33,8 +33,8 @@ def process_order(self, order_id: int) -> None:
     retry_backoff_max=30,
     max_retries=10,
 )
-def registry_result(line_id: int, reply: dict) -> None:
-    services.apply_registry_result(line_id, reply)
+def registry_result(order_id: int, line_id: int, reply: dict) -> None:
+    services.apply_registry_result(order_id, line_id, reply)
 
 
 @shared_task(name="registrar.tasks.recover_stuck_work")

@@ -18,42 +18,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from django.db import transaction
-
-from config.faults import pause_point
 from registry import services
 from registry.errors import ObjectExists, ParameterError, RegistryError
 from registry.models import Contact, Registrar
 
 
 def _ensure_contact(registrar: Registrar, data: dict) -> str:
+    """Create or refresh the registrant contact a command carries; unchanged, no write."""
     handle = data.get("handle")
     fields = {key: value for key, value in data.items() if key != "handle"}
-    if not Contact.objects.filter(handle=handle).exists():
+    contact = Contact.objects.filter(handle=handle).first()
+    if contact is None:
         try:
             services.create_contact(registrar, handle, fields)
             return handle
         except ObjectExists:  # created meanwhile by a concurrent command
-            pass
-    services.update_contact(registrar, handle, fields)
+            contact = Contact.objects.get(handle=handle)
+    if contact.registrar_id != registrar.pk or services.contact_differs(contact, fields):
+        services.update_contact(registrar, handle, fields)
     return handle
 
 
 def _domain_create(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    # The contact is saved on its own: it stands as an object of its own even when the
+    # create fails, and a retry finds it in place.
     registrant = params.get("registrant")
-    with transaction.atomic():
-        handle = _ensure_contact(registrar, registrant) if registrant else None
-        result = services.create_domain(
-            registrar,
-            params["name"],
-            years=params.get("years", 1),
-            nameservers=params.get("nameservers", []),
-            registrant=handle,
-            cl_trid=cl_trid,
-            expected_fee=params.get("expected_fee"),
-        )
-        pause_point("registry.before_commit")
-        return result
+    handle = _ensure_contact(registrar, registrant) if registrant else None
+    return services.create_domain(
+        registrar,
+        params["name"],
+        years=params.get("years", 1),
+        nameservers=params.get("nameservers", []),
+        registrant=handle,
+        cl_trid=cl_trid,
+        expected_fee=params.get("expected_fee"),
+    )
 
 
 def _domain_renew(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:

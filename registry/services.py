@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Subquery, Value
 
 from config import clock
+from config.faults import pause_point
 from config.money import format_money
 from registry.choices import PROHIBITING, CheckStatus, LedgerKind, OperationKind
 from registry.errors import (
@@ -166,10 +167,6 @@ def _run_transform(
     fingerprint = _fingerprint(kind, params)
     now = clock.now()
     with transaction.atomic():
-        if cl_trid is not None:
-            previous = Operation.objects.filter(registrar=registrar, cl_trid=cl_trid).first()
-            if previous is not None:
-                return _replay(previous, kind, fingerprint)
         operation = Operation(
             registrar=registrar,
             kind=kind,
@@ -188,6 +185,7 @@ def _run_transform(
         data = body(operation, now)
         operation.response = data
         operation.save(update_fields=["response"])
+        pause_point(f"registry.before_commit.{kind.value}")
     return OperationResult(kind=kind.value, sv_trid=operation.sv_trid, cl_trid=cl_trid, data=data)
 
 
@@ -202,59 +200,73 @@ def _replay(previous: Operation, kind: OperationKind, fingerprint: str) -> Opera
     )
 
 
-def _balance(registrar: Registrar) -> int:
-    return Registrar.objects.values_list("balance", flat=True).get(pk=registrar.pk)
+def _move_balance(registrar: Registrar, delta: int) -> int | None:
+    """Add ``delta`` (negative for a charge) unless the balance would go below zero.
+
+    Returns the new balance, or None when the funds are short. One statement, so two
+    concurrent charges can never both spend the same money.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Registrar._meta.db_table} SET balance = balance + %s "
+            "WHERE id = %s AND balance + %s >= 0 RETURNING balance",
+            [delta, registrar.pk, delta],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _ledger(
+    registrar: Registrar, kind: LedgerKind, delta: int, operation: Operation, description: str, now: datetime
+) -> int:
+    """Move the balance by ``delta`` and write the ledger entry; returns the new balance."""
+    balance_after = _move_balance(registrar, delta)
+    if balance_after is None:
+        balance = Registrar.objects.values_list("balance", flat=True).get(pk=registrar.pk)
+        raise InsufficientFunds(
+            f"{description} costs {format_money(-delta)} but the balance of registrar "
+            f"{registrar.client_id} is {format_money(balance)}"
+        )
+    LedgerEntry.objects.create(
+        registrar=registrar,
+        kind=kind,
+        amount=delta,
+        balance_after=balance_after,
+        operation=operation,
+        object_name=operation.object_name,
+        description=description,
+        created_at=now,
+    )
+    return balance_after
 
 
 def _debit(registrar: Registrar, amount: int, operation: Operation, description: str, now: datetime) -> None:
     """Charge ``amount`` or raise InsufficientFunds; the balance never goes below zero."""
-    if amount == 0:
-        return
-    updated = Registrar.objects.filter(pk=registrar.pk, balance__gte=amount).update(balance=F("balance") - amount)
-    if not updated:
-        raise InsufficientFunds(
-            f"{description} costs {format_money(amount)} but the balance of registrar "
-            f"{registrar.client_id} is {format_money(_balance(registrar))}"
-        )
-    LedgerEntry.objects.create(
-        registrar=registrar,
-        kind=LedgerKind.CHARGE,
-        amount=-amount,
-        balance_after=_balance(registrar),
-        operation=operation,
-        object_name=operation.object_name,
-        description=description,
-        created_at=now,
-    )
-
-
-def _credit(
-    registrar: Registrar, amount: int, kind: LedgerKind, operation: Operation, description: str, now: datetime
-) -> None:
-    Registrar.objects.filter(pk=registrar.pk).update(balance=F("balance") + amount)
-    LedgerEntry.objects.create(
-        registrar=registrar,
-        kind=kind,
-        amount=amount,
-        balance_after=_balance(registrar),
-        operation=operation,
-        object_name=operation.object_name,
-        description=description,
-        created_at=now,
-    )
+    if amount:
+        _ledger(registrar, LedgerKind.CHARGE, -amount, operation, description, now)
 
 
 def _tld_for(parsed: ParsedName) -> Tld:
-    tld = Tld.objects.filter(name=parsed.tld).first()
+    """The name's TLD, annotated with the name's policy there: ``is_reserved`` and
+    ``premium_fee`` (None unless premium). One query."""
+    label = parsed.labels[0]
+    tld = (
+        Tld.objects.filter(name=parsed.tld)
+        .annotate(
+            is_reserved=Exists(ReservedName.objects.filter(tld=OuterRef("pk"), label=label)),
+            premium_fee=Subquery(PremiumName.objects.filter(tld=OuterRef("pk"), label=label).values("annual_fee")[:1]),
+        )
+        .first()
+    )
     if tld is None:
         raise UnknownTld(f".{parsed.tld} is not a TLD this registry runs")
     return tld
 
 
-def _annual_fee(tld: Tld, label: str, command: str) -> int:
-    premium = PremiumName.objects.filter(tld=tld, label=label).values_list("annual_fee", flat=True).first()
-    if premium is not None and command in ("create", "renew", "transfer"):
-        return premium
+def _annual_fee(tld: Tld, command: str) -> int:
+    """Per-year fee of ``command`` for the name ``tld`` was fetched for by ``_tld_for``."""
+    if tld.premium_fee is not None and command in ("create", "renew", "transfer"):
+        return tld.premium_fee
     return getattr(tld, f"{command}_fee")
 
 
@@ -369,18 +381,24 @@ def check(names: Iterable[str]) -> list[NameCheck]:
     ascii_names = {p.ascii for p in parsed.values()}
     taken = set(Domain.objects.filter(name__in=ascii_names, deleted_at=None).values_list("name", flat=True))
     labels = {p.labels[0] for p in parsed.values()}
-    reserved = {
-        (tld, label): reason
-        for tld, label, reason in ReservedName.objects.filter(label__in=labels, tld__name__in=tlds).values_list(
-            "tld__name", "label", "reason"
-        )
-    }
-    premium = {
-        (tld, label): fee
-        for tld, label, fee in PremiumName.objects.filter(label__in=labels, tld__name__in=tlds).values_list(
-            "tld__name", "label", "annual_fee"
-        )
-    }
+    # Reserved and premium labels in one round trip: (tld, label, reason, fee) rows where a
+    # reserved row has no fee and a premium row no reason.
+    reserved_rows = (
+        ReservedName.objects.filter(label__in=labels, tld__name__in=tlds)
+        .order_by()
+        .values_list("tld__name", "label", "reason", Value(None, output_field=BigIntegerField()))
+    )
+    premium_rows = (
+        PremiumName.objects.filter(label__in=labels, tld__name__in=tlds)
+        .order_by()
+        .values_list("tld__name", "label", Value(None, output_field=CharField()), "annual_fee")
+    )
+    reserved, premium = {}, {}
+    for tld_name, label, reason, fee in reserved_rows.union(premium_rows, all=True):
+        if fee is None:
+            reserved[(tld_name, label)] = reason
+        else:
+            premium[(tld_name, label)] = fee
 
     for i, p in parsed.items():
         base = {"name": str(names[i]), "ascii": p.ascii, "unicode": p.unicode}
@@ -443,8 +461,8 @@ def top_up(registrar: Registrar, amount: int, *, cl_trid: str | None = None, des
         raise ParameterError("a top-up is a positive amount in minor units")
 
     def body(operation: Operation, now: datetime) -> dict:
-        _credit(registrar, amount, LedgerKind.TOPUP, operation, description or "Top-up", now)
-        return {"amount": amount, "balance": _balance(registrar)}
+        balance = _ledger(registrar, LedgerKind.TOPUP, amount, operation, description or "Top-up", now)
+        return {"amount": amount, "balance": balance}
 
     return _run_transform(registrar, OperationKind.BILLING_TOPUP, cl_trid, {"amount": amount}, body)
 
@@ -483,6 +501,15 @@ def _contact_fields(data: dict) -> dict:
     if fields["street"].count("\n") > 2:
         raise ParameterError("a contact has at most three street lines")
     return fields
+
+
+def contact_differs(contact: Contact, data: dict) -> bool:
+    """Whether saving ``data`` would change ``contact`` (invalid data counts as a change)."""
+    try:
+        fields = _contact_fields(data)
+    except ParameterError:
+        return True
+    return any(getattr(contact, key) != value for key, value in fields.items())
 
 
 def _contact_handle(handle: str) -> str:
@@ -605,12 +632,9 @@ def create_domain(
         if parsed.is_idn and not tld.allows_idn:
             raise InvalidName(f".{tld.name} does not accept IDN names")
         _check_period(tld, years)
-        label = parsed.labels[0]
-        if Domain.objects.filter(name=parsed.ascii, deleted_at=None).exists():
-            raise DomainUnavailable(f"{parsed.unicode} is already registered")
-        if ReservedName.objects.filter(tld=tld, label=label).exists():
+        if tld.is_reserved:
             raise DomainReserved(f"{parsed.unicode} is reserved and cannot be registered")
-        fee = _annual_fee(tld, label, "create") * years
+        fee = _annual_fee(tld, "create") * years
         _check_fee(expected_fee, fee, f"registering {parsed.unicode} for {years} year(s)")
         contact = None
         if registrant is not None:
@@ -633,10 +657,10 @@ def create_domain(
         try:
             with transaction.atomic():
                 domain.save()
-        except IntegrityError:  # another transaction registered it since the check above
+        except IntegrityError:  # the live name is unique: it is registered already
             raise DomainUnavailable(f"{parsed.unicode} is already registered") from None
-        hosts = _resolve_hosts(registrar, ns_names, now)
-        domain.nameservers.set(hosts)
+        if ns_names:
+            domain.nameservers.add(*_resolve_hosts(registrar, ns_names, now))
         _debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
         _history(
             domain,
@@ -685,7 +709,7 @@ def renew_domain(
                 f"renewing {domain.unicode_name} by {years} year(s) would take it past "
                 f"{MAX_PERIOD_YEARS} years from today"
             )
-        fee = _annual_fee(domain.tld, parsed.labels[0], "renew") * years
+        fee = _annual_fee(_tld_for(parsed), "renew") * years
         _check_fee(expected_fee, fee, f"renewing {domain.unicode_name} for {years} year(s)")
         before = domain.expires_at
         domain.expires_at, domain.updated_at = new_expiry, now

@@ -81,7 +81,6 @@ class OrderViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
             )
         except services.CheckoutError as exc:
             raise ValidationError({field: [message] for field, message in exc.errors.items()}) from None
-        order = self.get_queryset().get(pk=order.pk)
         return Response(
             OrderSerializer(order).data,
             status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,

@@ -30,7 +30,7 @@ def wait_for_file(path, process, timeout: float = 30) -> None:
     [
         ("registrar.in_payment", 1),  # card charged inside an open transaction: rolled back by the crash
         ("registrar.after_payment", 1),  # paid, lines not yet sent to the registry
-        ("registry.before_commit", 2),  # domain created and charged inside an open transaction
+        ("registry.before_commit.domain.create", 2),  # domain created and charged, not yet committed
         ("registry.after_commit", 2),  # registry committed, reply not yet sent
         ("registrar.before_result", 2),  # reply received, line not yet settled
     ],

@@ -159,8 +159,8 @@ def dispatched(customer, *domains):
 def test_a_successful_reply_settles_the_line_and_records_the_holding(customer, inhouse):
     order, [line] = dispatched(customer, "one.com")
     reply = registry_reply(line)
-    services.apply_registry_result(line.pk, reply)
-    services.apply_registry_result(line.pk, reply)  # a duplicate reply changes nothing
+    services.apply_registry_result(order.pk, line.pk, reply)
+    services.apply_registry_result(order.pk, line.pk, reply)  # a duplicate reply changes nothing
     order.refresh_from_db()
     line.refresh_from_db()
     assert order.state == OrderState.SUCCESSFUL and order.completed_at is not None
@@ -179,11 +179,11 @@ def registry_reply(line: OrderLine) -> dict:
 def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, alpha):
     order, [good, bad] = dispatched(customer, "good.com", "bad.com")
     registry.create_domain(alpha, "bad.com")  # someone else got it between checkout and processing
-    services.apply_registry_result(good.pk, registry_reply(good))
+    services.apply_registry_result(order.pk, good.pk, registry_reply(good))
     failure = registry_reply(bad)
     assert failure["ok"] is False and failure["error"]["code"] == "domain_unavailable"
-    services.apply_registry_result(bad.pk, failure)
-    services.apply_registry_result(bad.pk, failure)
+    services.apply_registry_result(order.pk, bad.pk, failure)
+    services.apply_registry_result(order.pk, bad.pk, failure)
     order.refresh_from_db()
     bad.refresh_from_db()
     assert order.state == OrderState.PARTIAL
@@ -197,7 +197,7 @@ def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, a
 def test_an_order_whose_every_line_fails_is_failed_and_fully_refunded(customer, alpha):
     order, [line] = dispatched(customer, "gone.com")
     registry.create_domain(alpha, "gone.com")
-    services.apply_registry_result(line.pk, registry_reply(line))
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
     order.refresh_from_db()
     assert order.state == OrderState.FAILED
     assert Payment.objects.get(order=order).refunded == order.total
