@@ -149,6 +149,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Celery logs two lines for every task it runs ("received", "succeeded"); at several
+    # tasks per order they drown everything else. TASK_LOG_LEVEL=INFO brings them back.
+    "loggers": {
+        name: {"level": env_str("TASK_LOG_LEVEL", "WARNING")} for name in ("celery.app.trace", "celery.worker.strategy")
+    },
 }
 
 # --- REST framework -------------------------------------------------------------------------
