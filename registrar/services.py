@@ -106,7 +106,7 @@ def place_order(
 
     prepared: list[dict] = []
     seen: set[str] = set()
-    for i, (line, q) in enumerate(zip(lines, quotes, strict=False)):
+    for i, (line, q) in enumerate(zip(lines, quotes, strict=True)):
         path = f"lines[{i}]"
         check = q.check
         if not check.registrable:
@@ -323,7 +323,6 @@ def _fail_line(order: Order, line: OrderLine, code: str, reason: str, now: datet
 def _finish_if_settled(order: Order, now: datetime) -> None:
     states = list(OrderLine.objects.filter(order=order).values_list("state", "unicode_domain", "failure_reason"))
     if any(state not in FINAL_LINE_STATES for state, _, _ in states):
-        _set_order(order, order.state, now)
         return
     failed = [(name, reason) for state, name, reason in states if state == LineState.FAILED]
     if not failed:

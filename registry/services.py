@@ -180,6 +180,8 @@ def _run_transform(
             with transaction.atomic():
                 operation.save()
         except IntegrityError:
+            if cl_trid is None:  # not a replay: nothing else may collide
+                raise
             previous = Operation.objects.get(registrar=registrar, cl_trid=cl_trid)
             return _replay(previous, kind, fingerprint)
         data = body(operation, now)
