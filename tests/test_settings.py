@@ -67,3 +67,18 @@ def test_helpers_read_typed_values(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="X_COUNT=7 is below the minimum 8"):
         env_int("X_COUNT", 1, minimum=8)
     assert env_url("X_UNSET_URL", {"redis"}) is None
+
+
+def test_celerys_per_task_lines_are_quiet_unless_asked_for():
+    code = (
+        "import django, logging; django.setup(); "
+        "print(logging.getLogger('celery.app.trace').level, logging.getLogger('celery.worker.strategy').level)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    run = [sys.executable, "-c", code]
+    quiet = subprocess.run(run, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    loud = subprocess.run(
+        run, cwd=settings.BASE_DIR, env={**env, "TASK_LOG_LEVEL": "INFO"}, capture_output=True, text=True, timeout=60
+    )
+    assert quiet.stdout.split() == ["30", "30"], quiet.stderr
+    assert loud.stdout.split() == ["20", "20"], loud.stderr
