@@ -86,8 +86,13 @@ def tokenize(customer: Customer, number: str, exp_month: int, exp_year: int, cvc
     )
 
 
+# The fields ``charge`` changes, for the caller's save.
+CHARGE_FIELDS = ["attempts", "state", "reference", "captured_at", "failure_reason"]
+
+
 def charge(payment: Payment, card: PaymentCard, now: datetime, max_attempts: int) -> ChargeOutcome:
-    """One charge attempt on a payment row the caller has locked.
+    """One charge attempt, recorded on ``payment``; the caller saves it (a row it has
+    locked, or one it is about to insert).
 
     A captured payment is never charged again; after ``max_attempts`` transient errors
     the payment fails for good.
@@ -96,7 +101,7 @@ def charge(payment: Payment, card: PaymentCard, now: datetime, max_attempts: int
         return ChargeOutcome.APPROVED
     if payment.state in (PaymentState.DECLINED, PaymentState.FAILED):
         return ChargeOutcome.DECLINED
-    payment.attempts += 1  # the row is locked by the caller
+    payment.attempts += 1  # the row is locked by the caller, or not inserted yet
     outcome = ChargeOutcome.APPROVED
     if card.behaviour == CardBehaviour.DECLINE:
         outcome = ChargeOutcome.DECLINED
@@ -117,7 +122,6 @@ def charge(payment: Payment, card: PaymentCard, now: datetime, max_attempts: int
         outcome = ChargeOutcome.DECLINED
     else:
         payment.failure_reason = "processing error at the card processor; will retry"
-    payment.save(update_fields=["attempts", "state", "reference", "captured_at", "failure_reason"])
     return outcome
 
 

@@ -1,15 +1,17 @@
 """Registrar services: quoting, checkout, and the order pipeline.
 
-The pipeline, one Celery task per step, each safe to run twice:
+The pipeline, each step safe to run twice:
 
-1. ``place_order`` (web request): saves the order SUBMITTED and, after commit, queues
-   ``process_order``.
-2. ``process_order`` (registrar queue): charges the card once (PAID, or FAILED when
-   declined), then marks every line IN_PROGRESS and sends each line's command to the
-   registry queue after commit.
-3. The registry runs the command and sends its reply to ``registry_result``
-   (registrar queue), which settles the line (refunding a failed one) and, when every
-   line is settled, the order.
+1. ``place_order`` (web request), in one transaction: saves the order, charges the
+   emulated card and, when the charge is approved, marks the order and its lines
+   IN_PROGRESS (through PAID; ``paid_at`` records it). After commit it sends each line's
+   command to the registry queue. A declined card fails the order at once. A transient
+   processor error leaves the order SUBMITTED and queues ``process_order``.
+2. ``process_order`` (registrar queue) retries the charge with backoff; once captured
+   the order is PAID, and ``dispatch_order`` sends the lines to the registry.
+3. The registry runs each command and sends its reply to ``registry_result`` (registrar
+   queue), which settles the line (refunding a failed one) and, when every line is
+   settled, the order.
 
 Work that stops moving (a worker killed between steps, a lost message) is found by
 ``recover_stuck_work``, which Celery beat runs every few seconds: it requeues orders
@@ -155,7 +157,7 @@ def place_order(
             except payments.CardError as exc:
                 raise CheckoutError({"card": str(exc)}) from None
             total = sum(p["price"] for p in prepared)
-            order = Order.objects.create(
+            order = Order(
                 customer=customer,
                 card=paid_with,
                 total=total,
@@ -164,9 +166,21 @@ def place_order(
                 created_at=now,
                 updated_at=now,
             )
-            OrderLine.objects.bulk_create(OrderLine(order=order, kind=LineKind.REGISTER, **p) for p in prepared)
-            Payment.objects.create(order=order, amount=total, created_at=now)
-            transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order.pk]))
+            order_lines = [OrderLine(order=order, kind=LineKind.REGISTER, **p) for p in prepared]
+            # The emulated card processor answers at once, so the first charge attempt
+            # happens here; everything is decided before the rows are written.
+            payment = Payment(order=order, amount=total, created_at=now)
+            _settle_charge(order, order_lines, payment, now)
+            if order.state == OrderState.PAID:
+                _mark_dispatched(order, order_lines, now)
+            order.save()
+            OrderLine.objects.bulk_create(order_lines)
+            payment.save()
+            if order.state == OrderState.IN_PROGRESS:
+                commands = [registry_command(line) for line in order_lines]
+                transaction.on_commit(partial(_send, commands))
+            elif order.state == OrderState.SUBMITTED:
+                transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order.pk]))
     except IntegrityError:
         # The same idempotency key was used by a concurrent request that won.
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
@@ -179,37 +193,50 @@ def place_order(
 # --- the pipeline -----------------------------------------------------------------------------
 
 
+def _settle_charge(order: Order, lines: list[OrderLine], payment: Payment, now: datetime) -> None:
+    """Charge the card once and move the order (and, when declined, its lines) to what
+    the outcome means: PAID, FAILED, or still SUBMITTED for a retry. In memory only."""
+    outcome = payments.charge(payment, order.card, now, settings.PAYMENT_MAX_ATTEMPTS)
+    order.updated_at = now
+    if outcome is payments.ChargeOutcome.APPROVED:
+        order.state, order.paid_at = OrderState.PAID, now
+    elif outcome is payments.ChargeOutcome.DECLINED:
+        order.state, order.completed_at, order.failure_reason = OrderState.FAILED, now, payment.failure_reason
+        for line in lines:
+            line.state, line.completed_at = LineState.FAILED, now
+            line.failure_code, line.failure_reason = "payment_failed", payment.failure_reason
+
+
+def _mark_dispatched(order: Order, lines: list[OrderLine], now: datetime) -> None:
+    """A paid order and its pending lines go IN_PROGRESS; in memory only."""
+    order.state, order.updated_at = OrderState.IN_PROGRESS, now
+    for line in lines:
+        line.state, line.dispatched_at, line.dispatch_count = LineState.IN_PROGRESS, now, line.dispatch_count + 1
+
+
+_ORDER_FIELDS = ["state", "updated_at", "paid_at", "completed_at", "failure_reason"]
+_LINE_FIELDS = ["state", "dispatched_at", "dispatch_count", "completed_at", "failure_code", "failure_reason"]
+
+
 def process_order(order_id: int) -> None:
-    """Charge the card once, then dispatch every line to the registry."""
+    """Retry the charge of a SUBMITTED order, then dispatch it once it is PAID."""
     now = clock.now()
     with transaction.atomic():
         order = Order.objects.select_for_update(of=("self",)).select_related("card").filter(pk=order_id).first()
-        retry = order is not None and order.state == OrderState.SUBMITTED and not _charge(order, now)
-    if retry:
+        if order is None:
+            return
+        if order.state == OrderState.SUBMITTED:
+            payment = Payment.objects.select_for_update().get(order=order)
+            lines = list(order.lines.all())
+            _settle_charge(order, lines, payment, now)
+            pause_point("registrar.in_payment")
+            payment.save(update_fields=payments.CHARGE_FIELDS)
+            order.save(update_fields=_ORDER_FIELDS)
+            OrderLine.objects.bulk_update(lines, _LINE_FIELDS)
+    if order.state == OrderState.SUBMITTED:  # the processor asked for another try
         raise TransientPaymentError(f"order {order_id}: card processor error, will retry")
     pause_point("registrar.after_payment")
     dispatch_order(order_id)
-
-
-def _charge(order: Order, now: datetime) -> bool:
-    """Charge a SUBMITTED order; False when the processor asks to try again later."""
-    payment = Payment.objects.select_for_update().get(order=order)
-    outcome = payments.charge(payment, order.card, now, settings.PAYMENT_MAX_ATTEMPTS)
-    pause_point("registrar.in_payment")
-    if outcome is payments.ChargeOutcome.APPROVED:
-        _set_order(order, OrderState.PAID, now, paid_at=now)
-    elif outcome is payments.ChargeOutcome.DECLINED:
-        _set_order(order, OrderState.FAILED, now, completed_at=now, failure_reason=payment.failure_reason)
-        OrderLine.objects.filter(order=order).update(
-            state=LineState.FAILED,
-            failure_code="payment_failed",
-            failure_reason=payment.failure_reason,
-            completed_at=now,
-        )
-    else:
-        _set_order(order, OrderState.SUBMITTED, now)  # the attempt is recorded; still waiting
-        return False
-    return True
 
 
 def dispatch_order(order_id: int) -> None:
@@ -225,10 +252,9 @@ def dispatch_order(order_id: int) -> None:
         if order is None:
             return
         lines = list(OrderLine.objects.filter(order=order, state=LineState.PENDING))
-        OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-            state=LineState.IN_PROGRESS, dispatched_at=now, dispatch_count=F("dispatch_count") + 1
-        )
-        _set_order(order, OrderState.IN_PROGRESS, now)
+        _mark_dispatched(order, lines, now)
+        OrderLine.objects.bulk_update(lines, _LINE_FIELDS)
+        order.save(update_fields=_ORDER_FIELDS)
         for line in lines:
             line.order = order  # registry_command reads the customer through it
         transaction.on_commit(partial(_send, [registry_command(line) for line in lines]))

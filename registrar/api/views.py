@@ -54,9 +54,10 @@ class CheckView(APIView):
 
 
 class OrderViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A customer's orders. Creating one answers 202: the card is charged and the names
-    registered by the worker; poll the order until its state is final. Send an
-    ``Idempotency-Key`` header to make a retried checkout safe."""
+    """A customer's orders. Creating one charges the card and answers 202: the registry
+    registers the names in the background; poll the order until its state is final
+    (a declined card is FAILED in the answer already). Send an ``Idempotency-Key`` header
+    to make a retried checkout safe."""
 
     serializer_class = OrderSerializer
 

@@ -46,9 +46,20 @@ def test_creating_an_order_answers_202_with_its_location(api, customer):
     )
     assert response.status_code == 202, response.json()
     body = response.json()
-    assert body["state"] == "SUBMITTED" and body["total"] == 2400 and body["card"] == "Visa •••• 4242"
+    assert body["state"] == "IN_PROGRESS" and body["total"] == 2400 and body["card"] == "Visa •••• 4242"
+    assert body["payment"]["state"] == "CAPTURED" and body["paid_at"] is not None
     assert body["lines"][0]["domain"] == "new.com"
     assert response["Location"] == f"/api/v1/orders/{body['id']}/"
+
+
+def test_a_declined_card_is_answered_at_once(api, customer):
+    card = {**GOOD_CARD, "number": "4000000000000002"}
+    response = as_customer(api, customer).post(
+        "/api/v1/orders/", {"lines": [{"domain": "new.com"}], "card": card}, format="json"
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["state"], body["failure_reason"]) == ("FAILED", "the card Visa •••• 0002 was declined by the issuer")
 
 
 def test_a_retried_checkout_with_the_same_idempotency_key_is_not_charged_twice(api, customer):

@@ -33,9 +33,7 @@ def test_margin_is_configurable(customer, settings):
     assert services.quote(["free.com"])[0].price_per_year == 1555
 
 
-def test_place_order_saves_lines_and_a_pending_payment_and_queues_processing(
-    customer, django_capture_on_commit_callbacks
-):
+def test_checkout_charges_the_card_and_sends_the_lines_after_commit(customer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         order, created = services.place_order(
             customer,
@@ -45,14 +43,16 @@ def test_place_order_saves_lines_and_a_pending_payment_and_queues_processing(
             ],
             GOOD_CARD,
         )
-    assert created and order.state == OrderState.SUBMITTED
-    assert len(callbacks) == 1  # process_order, sent only after commit
+    assert created and order.state == OrderState.IN_PROGRESS and order.paid_at is not None
+    assert len(callbacks) == 1  # the registry commands, sent only after commit
     one, two = order.lines.all()
     assert (one.domain, one.years, one.registry_fee, one.price) == ("one.com", 2, 2000, 2 * 1200)
     assert (two.domain, two.unicode_domain, two.price) == ("xn--bcher-kva.net", "bücher.net", 1300 + MARGIN)
     assert two.nameservers == ["ns1.example.org", "ns2.example.org"]
+    assert {(line.state, line.dispatch_count) for line in (one, two)} == {(LineState.IN_PROGRESS, 1)}
     assert order.total == 2400 + 1500
-    assert Payment.objects.get(order=order).state == PaymentState.PENDING
+    payment = Payment.objects.get(order=order)
+    assert (payment.state, payment.attempts, payment.amount) == (PaymentState.CAPTURED, 1, order.total)
 
 
 def test_cards_are_tokenised_without_keeping_the_number(customer):
@@ -104,46 +104,47 @@ def test_a_repeated_idempotency_key_returns_the_first_order(customer, second_cus
     assert Order.objects.count() == 2
 
 
-def test_processing_charges_once_and_dispatches_every_line(customer, django_capture_on_commit_callbacks):
-    order = order_for(customer, "one.com", "two.com")
+def test_a_declined_card_fails_the_order_at_checkout_without_reaching_the_registry(
+    customer, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
+        order = order_for(customer, "one.com", card=DECLINED_CARD)
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED and order.completed_at is not None
+    assert order.failure_reason == "the card Visa •••• 0002 was declined by the issuer"
+    assert order.lines.get().state == LineState.FAILED
+    assert Payment.objects.get(order=order).state == PaymentState.DECLINED
+    assert not callbacks and not Refund.objects.exists()
+
+
+def test_a_transient_card_error_is_retried_by_the_worker_then_captured(customer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as at_checkout:
+        order = order_for(customer, "one.com", "two.com", card=FLAKY_CARD)
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED and order.payment.attempts == 1
+    assert len(at_checkout) == 1  # process_order, which retries the charge
+    with django_capture_on_commit_callbacks() as by_worker:
         services.process_order(order.pk)
         services.process_order(order.pk)  # a duplicate delivery does nothing more
     order.refresh_from_db()
     assert order.state == OrderState.IN_PROGRESS and order.paid_at is not None
-    payment = Payment.objects.get(order=order)
-    assert (payment.state, payment.attempts) == (PaymentState.CAPTURED, 1)
+    assert (order.payment.state, order.payment.attempts) == (PaymentState.CAPTURED, 2)
     assert set(order.lines.values_list("state", "dispatch_count")) == {(LineState.IN_PROGRESS, 1)}
-    assert len(callbacks) == 1
+    assert len(by_worker) == 1  # the registry commands, once
 
 
-def test_a_declined_card_fails_the_order_without_reaching_the_registry(customer, django_capture_on_commit_callbacks):
-    order = order_for(customer, "one.com", card=DECLINED_CARD)
-    with django_capture_on_commit_callbacks() as callbacks:
-        services.process_order(order.pk)
-    order.refresh_from_db()
-    assert order.state == OrderState.FAILED
-    assert order.failure_reason == "the card Visa •••• 0002 was declined by the issuer"
-    assert order.lines.get().state == LineState.FAILED
-    assert not callbacks and not Refund.objects.exists()
-
-
-def test_a_transient_card_error_is_retried_then_captured(customer):
+def test_the_worker_reports_a_transient_error_so_celery_retries(customer):
     order = order_for(customer, "one.com", card=FLAKY_CARD)
+    Payment.objects.filter(order=order).update(attempts=0)  # as if the checkout attempt never happened
     with pytest.raises(services.TransientPaymentError):
         services.process_order(order.pk)
     order.refresh_from_db()
     assert order.state == OrderState.SUBMITTED and order.payment.attempts == 1
-    services.process_order(order.pk)
-    order.refresh_from_db()
-    assert order.state == OrderState.IN_PROGRESS
-    assert (order.payment.state, order.payment.attempts) == (PaymentState.CAPTURED, 2)
 
 
 def test_a_card_processor_that_never_recovers_fails_the_order(customer, settings):
     settings.PAYMENT_MAX_ATTEMPTS = 1
     order = order_for(customer, "one.com", card=FLAKY_CARD)
-    services.process_order(order.pk)
     order.refresh_from_db()
     assert order.state == OrderState.FAILED
     assert order.payment.state == PaymentState.FAILED
@@ -152,7 +153,7 @@ def test_a_card_processor_that_never_recovers_fails_the_order(customer, settings
 
 def dispatched(customer, *domains):
     order = order_for(customer, *domains)
-    services.process_order(order.pk)
+    assert order.state == OrderState.IN_PROGRESS
     return order, list(order.lines.all())
 
 
@@ -223,7 +224,7 @@ def test_resending_a_command_replays_the_registry_result(customer, inhouse):
 def test_the_sweep_resends_only_work_that_stopped_moving(customer, settings, django_capture_on_commit_callbacks):
     settings.PIPELINE_STUCK_AFTER = 30
     _, [stuck, fresh] = dispatched(customer, "stuck.com", "fresh.com")
-    waiting = order_for(customer, "waiting.com")
+    waiting = order_for(customer, "waiting.com", card=FLAKY_CARD)  # SUBMITTED, its retry lost
     long_ago = clock.now() - timedelta(minutes=5)
     OrderLine.objects.filter(pk=stuck.pk).update(dispatched_at=long_ago)
     Order.objects.filter(pk=waiting.pk).update(updated_at=long_ago)
