@@ -31,9 +31,7 @@ run: $(VENV)/.run-deps
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (SQLite and the embedded broker
 # when unset); when they are set, the worker tests run a second time on the embedded default.
-test: $(VENV)/.test-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
 		echo "== worker tests again on the embedded default (SQLite, filesystem broker) =="; \

@@ -351,20 +351,13 @@ def _finish_if_settled(order: Order, now: datetime) -> None:
     if any(state not in FINAL_LINE_STATES for state, _, _ in states):
         return
     failed = [(name, reason) for state, name, reason in states if state == LineState.FAILED]
+    order.updated_at = order.completed_at = now
     if not failed:
-        _set_order(order, OrderState.SUCCESSFUL, now, completed_at=now)
+        order.state = OrderState.SUCCESSFUL
     else:
-        reason = "; ".join(f"{name}: {why}" for name, why in failed)
-        final = OrderState.FAILED if len(failed) == len(states) else OrderState.PARTIAL
-        _set_order(order, final, now, completed_at=now, failure_reason=f"refunded {reason}")
-
-
-def _set_order(order: Order, state: OrderState, now: datetime, **fields) -> None:
-    order.state = state
-    order.updated_at = now
-    for key, value in fields.items():
-        setattr(order, key, value)
-    order.save(update_fields=["state", "updated_at", *fields])
+        order.state = OrderState.FAILED if len(failed) == len(states) else OrderState.PARTIAL
+        order.failure_reason = "refunded " + "; ".join(f"{name}: {why}" for name, why in failed)
+    order.save(update_fields=_ORDER_FIELDS)
 
 
 def recover_stuck_work() -> dict:
