@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import network
 from config.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,10 +224,17 @@ PIPELINE_STUCK_AFTER = env_float("PIPELINE_STUCK_AFTER", 30.0, minimum=0.1)
 PIPELINE_SWEEP_EVERY = env_float("PIPELINE_SWEEP_EVERY", 10.0, minimum=0.1)
 PAYMENT_MAX_ATTEMPTS = env_int("PAYMENT_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
 
+# A zone build asked for this long ago and not started is sent again (seconds).
+ZONE_REQUEST_STALE_AFTER = env_float("ZONE_REQUEST_STALE_AFTER", 30.0, minimum=1.0)
+
 CELERY_BEAT_SCHEDULE = {
     "recover-stuck-orders": {
         "task": "registrar.tasks.recover_stuck_work",
         "schedule": PIPELINE_SWEEP_EVERY,
+    },
+    "publish-stale-zones": {
+        "task": "registry.tasks.publish_stale_zones",
+        "schedule": ZONE_REQUEST_STALE_AFTER,
     },
 }
 
@@ -243,3 +251,23 @@ REGISTRY_CURRENCY = env_str("REGISTRY_CURRENCY", "USD")
 REGISTRAR_CLIENT_ID = env_str("REGISTRAR_CLIENT_ID", "namesmith")
 # Retail price = registry fee + this margin, per year of registration, in minor units.
 REGISTRAR_MARGIN_PER_YEAR = env_int("REGISTRAR_MARGIN_PER_YEAR", 200, minimum=0)
+
+# --- Network plan and DNS -------------------------------------------------------------------
+
+# Every emulated server on its own loopback address (see config.network). The DNS port is
+# 53 when this process may bind it, a high port otherwise, or DNS_PORT.
+_privileged = network.may_bind_low_ports()
+DNS_PORT = env_int("DNS_PORT", 53 if _privileged else network.DNS_HIGH_PORT, minimum=1, maximum=65535)
+NETWORK_PLAN_FILE = env_str("NETWORK_PLAN_FILE")
+NETWORK_PLAN = network.validate(
+    network.plan_from_file(Path(NETWORK_PLAN_FILE), DNS_PORT)
+    if NETWORK_PLAN_FILE
+    else network.default_plan(env_str("NETWORK_BLOCK", network.DEFAULT_BLOCK), DNS_PORT, _privileged)
+)
+# Who may transfer zones (AXFR/IXFR) and send NOTIFY: loopback unless told otherwise.
+DNS_TRANSFER_ALLOW = env_list("DNS_TRANSFER_ALLOW", ["127.0.0.0/8", "::1/128"])
+# Largest UDP answer we offer in EDNS(0) (the DNS flag day 2020 value).
+DNS_UDP_PAYLOAD = env_int("DNS_UDP_PAYLOAD", 1232, minimum=512, maximum=4096)
+DNS_TCP_IDLE_TIMEOUT = env_float("DNS_TCP_IDLE_TIMEOUT", 10.0, minimum=0.1)
+# run_dns re-reads zone serials this often in case a NOTIFY was lost (seconds).
+DNS_POLL_EVERY = env_float("DNS_POLL_EVERY", 30.0, minimum=0.5)

@@ -7,6 +7,7 @@ and never touch a running emulator's.
 
 import atexit
 import os
+import random
 import shutil
 import tempfile
 import uuid
@@ -15,6 +16,8 @@ if not os.environ.get("VAR_DIR"):
     os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="namesmith-test-")
     atexit.register(shutil.rmtree, os.environ["VAR_DIR"], ignore_errors=True)
 os.environ.setdefault("REDIS_KEY_PREFIX", f"namesmith-test-{uuid.uuid4().hex[:8]}:")
+# DNS listeners of this run on a /16 of their own, away from a running emulator's 127.53.
+os.environ.setdefault("NETWORK_BLOCK", f"127.{random.randint(100, 250)}.0.0/16")
 
 from config.settings import *  # noqa: E402,F403
 

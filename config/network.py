@@ -1,0 +1,208 @@
+"""The network plan: the loopback address of every server the emulator runs.
+
+Root servers, TLD servers, the rental nameserver pool, the recursive resolver, EPP and
+WHOIS each get an address of their own inside one /16 of 127.0.0.0/8 (``NETWORK_BLOCK``,
+default 127.53.0.0/16), so a stock resolver given ``manage.py roothints`` walks the
+same delegation chain it walks on the Internet. A JSON file (``NETWORK_PLAN_FILE``, the
+shape ``manage.py endpoints --json`` prints) can replace the generated plan.
+
+All DNS listeners share one port: 53 when this process may bind it, ``DNS_HIGH_PORT``
+otherwise, ``DNS_PORT`` when set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_BLOCK = "127.53.0.0/16"
+DNS_HIGH_PORT = 10053
+EPP_HIGH_PORT = 10700
+WHOIS_HIGH_PORT = 10043
+# TLD servers named for each TLD the demo runs; other TLDs get DEFAULT_TLD_KEY's servers.
+DEFAULT_TLD_KEY = "*"
+_FORBIDDEN = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.53")}
+
+
+@dataclass(frozen=True)
+class Server:
+    """A DNS server of the plan: its host name (absolute, lower case) and address."""
+
+    name: str
+    address: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "address": self.address}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    address: str
+    port: int
+
+    def as_dict(self) -> dict:
+        return {"address": self.address, "port": self.port}
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    dns_port: int
+    root_servers: tuple[Server, ...]
+    tld_servers: dict[str, tuple[Server, ...]] = field(hash=False)
+    rental_nameservers: tuple[Server, ...]
+    resolver: Endpoint
+    epp: Endpoint
+    whois: Endpoint
+
+    def servers_for_tld(self, tld: str) -> tuple[Server, ...]:
+        """The servers of ``tld`` (ASCII, no dot); TLDs the plan does not name share the default set."""
+        return self.tld_servers.get(tld) or self.tld_servers[DEFAULT_TLD_KEY]
+
+    def dns_servers(self) -> list[Server]:
+        """Every authoritative server, each once, in plan order."""
+        seen: dict[str, Server] = {}
+        for server in (
+            *self.root_servers,
+            *(s for servers in self.tld_servers.values() for s in servers),
+            *self.rental_nameservers,
+        ):
+            seen.setdefault(server.name, server)
+        return list(seen.values())
+
+    def address_of(self, name: str) -> str | None:
+        name = absolute(name)
+        return next((s.address for s in self.dns_servers() if s.name == name), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "dns_port": self.dns_port,
+            "root_servers": [s.as_dict() for s in self.root_servers],
+            "tld_servers": {tld: [s.as_dict() for s in servers] for tld, servers in self.tld_servers.items()},
+            "rental_nameservers": [s.as_dict() for s in self.rental_nameservers],
+            "resolver": self.resolver.as_dict(),
+            "epp": self.epp.as_dict(),
+            "whois": self.whois.as_dict(),
+        }
+
+
+def absolute(name: str) -> str:
+    name = name.strip().lower()
+    return name if name.endswith(".") else name + "."
+
+
+def may_bind_low_ports() -> bool:
+    """Whether this process may bind ports below 1024 (root, CAP_NET_BIND_SERVICE, or a
+    lowered net.ipv4.ip_unprivileged_port_start)."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 43:
+            return True
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 10))  # CAP_NET_BIND_SERVICE
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def default_plan(block: str, dns_port: int, privileged: bool) -> NetworkPlan:
+    """The generated plan: one address per server inside ``block`` (a /16 of 127.0.0.0/8)."""
+    net = _parse_block(block)
+    base = int(net.network_address)
+
+    def at(third: int, fourth: int) -> str:
+        return str(ipaddress.ip_address(base + third * 256 + fourth))
+
+    def servers(third: int, names: list[str], first: int = 1) -> tuple[Server, ...]:
+        return tuple(Server(absolute(n), at(third, first + i)) for i, n in enumerate(names))
+
+    gtld = servers(1, ["a.gtld-servers.net", "b.gtld-servers.net"], 1)
+    rental_tlds = ["com", "net", "org", "kr"]
+    return NetworkPlan(
+        dns_port=dns_port,
+        root_servers=servers(0, ["a.root-servers.net", "b.root-servers.net", "c.root-servers.net"]),
+        tld_servers={
+            "com": gtld,
+            "net": gtld,
+            "org": servers(1, ["a0.org.afilias-nst.org", "b0.org.afilias-nst.org"], 11),
+            "kr": servers(1, ["b.dns.kr", "c.dns.kr"], 21),
+            DEFAULT_TLD_KEY: servers(1, ["a.tld-servers.net", "b.tld-servers.net"], 101),
+        },
+        rental_nameservers=servers(
+            2, [f"ns-{n}.namesmith-dns.{rental_tlds[(n - 1) % len(rental_tlds)]}" for n in range(1, 9)]
+        ),
+        resolver=Endpoint(at(3, 1), dns_port),
+        epp=Endpoint(at(4, 1), 700 if privileged else EPP_HIGH_PORT),
+        whois=Endpoint(at(4, 2), 43 if privileged else WHOIS_HIGH_PORT),
+    )
+
+
+def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
+    """A plan read from JSON in the shape ``endpoints --json`` prints."""
+    try:
+        data = json.loads(path.read_text())
+
+        def servers(items: list) -> tuple[Server, ...]:
+            return tuple(Server(absolute(i["name"]), str(i["address"])) for i in items)
+
+        def endpoint(key: str) -> Endpoint:
+            item = data[key]
+            return Endpoint(str(item["address"]), int(item.get("port", dns_port)))
+
+        plan = NetworkPlan(
+            dns_port=int(data.get("dns_port", dns_port)),
+            root_servers=servers(data["root_servers"]),
+            tld_servers={str(k).lower(): servers(v) for k, v in data["tld_servers"].items()},
+            rental_nameservers=servers(data["rental_nameservers"]),
+            resolver=endpoint("resolver"),
+            epp=endpoint("epp"),
+            whois=endpoint("whois"),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ImproperlyConfigured(f"NETWORK_PLAN_FILE={path}: {exc!r}") from None
+    if DEFAULT_TLD_KEY not in plan.tld_servers:
+        raise ImproperlyConfigured(f"NETWORK_PLAN_FILE={path}: tld_servers needs a {DEFAULT_TLD_KEY!r} entry")
+    return plan
+
+
+def validate(plan: NetworkPlan) -> NetworkPlan:
+    """Every address on loopback, never 127.0.0.1 or 127.0.0.53, one address per server."""
+    by_address: dict[str, str] = {}
+    named = [(s.name, s.address) for s in plan.dns_servers()]
+    named += [(role, getattr(plan, role).address) for role in ("resolver", "epp", "whois")]
+    for name, raw in named:
+        try:
+            address = ipaddress.ip_address(raw)
+        except ValueError:
+            raise ImproperlyConfigured(f"network plan: {name} has no valid address ({raw!r})") from None
+        if address.version != 4 or not address.is_loopback or address in _FORBIDDEN:
+            raise ImproperlyConfigured(
+                f"network plan: {name} is at {address}; every server needs its own address in 127.0.0.0/8 "
+                "other than 127.0.0.1 and 127.0.0.53"
+            )
+        if by_address.setdefault(str(address), name) != name:
+            raise ImproperlyConfigured(f"network plan: {name} and {by_address[str(address)]} share {address}")
+    for endpoint in (plan.resolver, plan.epp, plan.whois):
+        if not 1 <= endpoint.port <= 65535:
+            raise ImproperlyConfigured(f"network plan: port {endpoint.port} is out of range")
+    if not plan.root_servers or not plan.rental_nameservers:
+        raise ImproperlyConfigured("network plan: it needs root servers and rental nameservers")
+    return plan
+
+
+def _parse_block(block: str) -> ipaddress.IPv4Network:
+    try:
+        net = ipaddress.ip_network(block, strict=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r}: {exc}") from None
+    if net.version != 4 or net.prefixlen != 16 or not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+        raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r} must be a /16 inside 127.0.0.0/8, like {DEFAULT_BLOCK}")
+    if net.network_address == ipaddress.ip_address("127.0.0.0"):
+        raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r} would hand out 127.0.0.1 and 127.0.0.53")
+    return net

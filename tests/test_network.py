@@ -1,0 +1,51 @@
+"""The network plan: generated from NETWORK_BLOCK, or read from a file, always checked."""
+
+import json
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import network
+
+
+def test_the_default_plan_puts_every_server_on_its_own_address_in_the_block():
+    plan = network.validate(network.default_plan("127.53.0.0/16", 53, True))
+    addresses = [s.address for s in plan.dns_servers()] + [plan.resolver.address, plan.epp.address]
+    assert len(addresses) == len(set(addresses))
+    assert all(a.startswith("127.53.") for a in addresses)
+    assert plan.address_of("A.GTLD-SERVERS.NET") == "127.53.1.1"
+    assert (plan.epp.port, plan.whois.port) == (700, 43)
+
+
+def test_without_privilege_the_plan_uses_high_ports():
+    plan = network.default_plan("127.53.0.0/16", network.DNS_HIGH_PORT, False)
+    assert (plan.dns_port, plan.resolver.port, plan.epp.port) == (10053, 10053, network.EPP_HIGH_PORT)
+
+
+@pytest.mark.parametrize("block", ["10.0.0.0/16", "127.53.0.0/24", "127.0.0.0/16", "127.53.0.1/16", "nonsense"])
+def test_a_block_outside_loopback_or_not_a_16_is_refused(block):
+    with pytest.raises(ImproperlyConfigured, match="NETWORK_BLOCK"):
+        network.default_plan(block, 53, True)
+
+
+def test_a_plan_file_in_the_endpoints_shape_is_read_and_checked(tmp_path):
+    plan = network.default_plan("127.60.0.0/16", 5300, False)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan.as_dict()))
+    assert network.validate(network.plan_from_file(path, 53)) == plan
+
+    data = plan.as_dict()
+    data["rental_nameservers"][0]["address"] = "127.0.0.53"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ImproperlyConfigured, match="127.0.0.53"):
+        network.validate(network.plan_from_file(path, 53))
+
+    data = plan.as_dict()
+    data["rental_nameservers"][1]["address"] = data["rental_nameservers"][0]["address"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ImproperlyConfigured, match="share"):
+        network.validate(network.plan_from_file(path, 53))
+
+    path.write_text("{not json")
+    with pytest.raises(ImproperlyConfigured, match="NETWORK_PLAN_FILE"):
+        network.plan_from_file(path, 53)
