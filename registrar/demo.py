@@ -6,10 +6,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from registrar.models import Customer
+from registrar import services
+from registrar.models import Customer, Order
 
 DEMO_CUSTOMER = {"username": "demo", "password": "demo-pass-2026", "token": "demo-customer-token-00000000000000000001"}
 DEMO_OPERATOR = {"username": "operator", "password": "operator-pass-2026"}
+DEMO_CARD = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 
 
 @transaction.atomic
@@ -41,3 +43,15 @@ def seed() -> None:
         User.objects.create_superuser(
             DEMO_OPERATOR["username"], "operator@namesmith.localhost", DEMO_OPERATOR["password"]
         )
+
+
+def order_demo_domain(name: str, nameservers: list[str]) -> Order:
+    """The demo customer's order for ``name`` (placed once; the worker completes it)."""
+    customer = Customer.objects.get(user__username=DEMO_CUSTOMER["username"])
+    order, _ = services.place_order(
+        customer,
+        [{"domain": name, "years": 1, "nameservers": nameservers}],
+        DEMO_CARD,
+        idempotency_key=f"seed-demo-{name}",
+    )
+    return order

@@ -87,9 +87,11 @@ def place_order(
     """Validate and save an order; returns (order, created).
 
     ``lines`` are ``{"domain", "years", "nameservers"}``; ``card`` is ``{"number",
-    "exp_month", "exp_year", "cvc"}``. Nothing is charged here: the worker charges the
-    card once the order is saved. With an ``idempotency_key`` already used by this
-    customer, the first order is returned and nothing new is created.
+    "exp_month", "exp_year", "cvc"}``. The card is charged in the same transaction
+    that saves the order; the registry commands go out once it commits (a card that
+    fails transiently leaves the order to the worker's retries). With an
+    ``idempotency_key`` already used by this customer, the first order is returned and
+    nothing new is created.
     """
     if idempotency_key:
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()

@@ -4,7 +4,7 @@ the history true."""
 
 from django.contrib import admin
 
-from registry import models
+from registry import models, zones
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -18,9 +18,12 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class TldNameserverInline(admin.TabularInline):
+class TldNameserverInline(ReadOnlyInline):
+    """The network plan decides which servers run a TLD (settings.NETWORK_PLAN)."""
+
     model = models.TldNameserver
-    extra = 0
+    fields = ["position", "hostname"]
+    readonly_fields = fields
 
 
 class ReservedNameInline(admin.TabularInline):
@@ -40,6 +43,16 @@ class TldAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["name"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # a new TLD: the root delegates it and its own zone is built
+            for zone in (zones.ROOT, zones.zone_of_tld(obj.name)):
+                zones.request_after_commit(zone)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        zones.request_after_commit(zones.ROOT)
 
 
 class LedgerInline(ReadOnlyInline):

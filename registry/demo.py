@@ -16,21 +16,25 @@ from registry import services
 from registry.models import PremiumName, Registrar, RegistrarToken, ReservedName, Tld, TldNameserver
 
 TLDS = {
-    # name: (create, renew, transfer, restore) per year in cents, nameservers, reserved, premium
+    # name: (create, renew, transfer, restore) per year in cents, reserved, premium.
+    # The TLD servers come from the network plan (settings.NETWORK_PLAN).
     "com": (
         (1044, 1044, 1044, 4000),
-        ["a.gtld-servers.net", "b.gtld-servers.net"],
         ["nic", "whois", "rdap", "registry"],
         {"shop": 250000, "cloud": 120000},
     ),
-    "net": ((1184, 1184, 1184, 4000), ["a.gtld-servers.net", "b.gtld-servers.net"], ["nic", "whois"], {"web": 50000}),
+    "net": (
+        (1184, 1184, 1184, 4000),
+        # The plan's root and TLD servers are named under these (see config.network).
+        ["nic", "whois", "gtld-servers", "root-servers", "tld-servers"],
+        {"web": 50000},
+    ),
     "org": (
         (1096, 1096, 1096, 4000),
-        ["a0.org.afilias-nst.info", "b0.org.afilias-nst.org"],
-        ["nic", "whois"],
+        ["nic", "whois", "afilias-nst"],
         {"charity": 30000},
     ),
-    "kr": ((2000, 2000, 2000, 5000), ["b.dns.kr", "c.dns.kr"], ["nic", "whois", "kisa"], {"seoul": 80000}),
+    "kr": ((2000, 2000, 2000, 5000), ["nic", "whois", "kisa", "dns"], {"seoul": 80000}),
 }
 
 
@@ -80,14 +84,16 @@ REGISTRARS = [
 
 @transaction.atomic
 def seed() -> list[DemoRegistrar]:
-    for name, (fees, nameservers, reserved, premium) in TLDS.items():
+    for name, (fees, reserved, premium) in TLDS.items():
         create, renew, transfer, restore = fees
         tld, _ = Tld.objects.get_or_create(
             name=name,
             defaults={"create_fee": create, "renew_fee": renew, "transfer_fee": transfer, "restore_fee": restore},
         )
-        for position, hostname in enumerate(nameservers):
-            TldNameserver.objects.get_or_create(tld=tld, hostname=hostname, defaults={"position": position})
+        for position, server in enumerate(settings.NETWORK_PLAN.servers_for_tld(name)):
+            TldNameserver.objects.get_or_create(
+                tld=tld, hostname=server.name.rstrip("."), defaults={"position": position}
+            )
         for label in reserved:
             ReservedName.objects.get_or_create(tld=tld, label=label, defaults={"reason": "registry operations"})
         for label, fee in premium.items():

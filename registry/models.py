@@ -476,3 +476,24 @@ class DomainHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.domain.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ZonePublication(models.Model):
+    """The registry's side of publishing one of its zones (the root or a TLD).
+
+    A change asks for a build by setting ``requested_at`` (only if it is not set yet, so
+    a burst of changes queues one build); the build clears it before reading the data,
+    so a change that commits during a build asks again. ``version`` counts builds and
+    lets the zone store ignore one that arrives late.
+    """
+
+    zone = models.CharField(max_length=255, unique=True, help_text="Absolute: '.' or 'com.'.")
+    version = models.PositiveBigIntegerField(default=0)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["zone"]
+
+    def __str__(self) -> str:
+        return f"{self.zone} v{self.version}"

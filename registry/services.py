@@ -24,6 +24,7 @@ from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Subqu
 from config import clock
 from config.faults import pause_point
 from config.money import format_money
+from registry import zones
 from registry.choices import PROHIBITING, CheckStatus, LedgerKind, OperationKind
 from registry.errors import (
     AssociationProhibits,
@@ -597,6 +598,8 @@ def create_host(
         except IntegrityError:
             raise ObjectExists(f"host {parsed.ascii} already exists") from None
         HostAddress.objects.bulk_create(HostAddress(host=host, address=a) for a in glue)
+        if superordinate is not None:
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
         return {"name": parsed.ascii, "addresses": glue}
 
     return _run_transform(
@@ -663,6 +666,7 @@ def create_domain(
             raise DomainUnavailable(f"{parsed.unicode} is already registered") from None
         if ns_names:
             domain.nameservers.add(*_resolve_hosts(registrar, ns_names, now))
+            zones.request_after_commit(zones.zone_of_tld(tld.name))
         _debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
         _history(
             domain,
@@ -738,6 +742,7 @@ def update_nameservers(
         _require_allowed(domain, "update")
         before = sorted(domain.nameservers.values_list("name", flat=True))
         domain.nameservers.set(_resolve_hosts(registrar, ns_names, now))
+        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
         domain.updated_at = now
         domain.save(update_fields=["updated_at"])
         _history(domain, operation, now, changes={"nameservers": [before, sorted(ns_names)]})
@@ -761,6 +766,7 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
             raise AssociationProhibits(f"delete the hosts under {domain.unicode_name} first: {', '.join(subordinate)}")
         domain.deleted_at = domain.updated_at = now
         domain.save(update_fields=["deleted_at", "updated_at"])
+        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
         _history(domain, operation, now, changes={"deleted_at": [None, now.isoformat()]})
         return {"name": domain.name, "deleted_at": now.isoformat()}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from config.faults import pause_point
-from registry import commands
+from registry import commands, zones
 
 # Errors worth retrying: the database went away, a deadlock or serialization failure.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -27,3 +28,22 @@ def execute_command(command: dict) -> None:
     reply_to = command.get("reply_to") if isinstance(command, dict) else None
     if reply_to:
         current_app.send_task(reply_to["task"], args=[*reply_to.get("args", []), reply], queue=reply_to.get("queue"))
+
+
+@shared_task(
+    name="registry.tasks.publish_zone",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=10,
+)
+def publish_zone(zone: str) -> None:
+    """Build the root or a TLD zone and send it to the zone store."""
+    zones.publish(zone)
+
+
+@shared_task(name="registry.tasks.publish_stale_zones")
+def publish_stale_zones() -> None:
+    """Re-send builds that were asked for but never started (their message was lost)."""
+    for zone in zones.stale_requests(settings.ZONE_REQUEST_STALE_AFTER):
+        publish_zone.delay(zone)

@@ -6,8 +6,10 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from registrar.demo import DEMO_CUSTOMER, DEMO_OPERATOR
-from registry.demo import REGISTRARS
-from registry.models import Registrar, RegistrarToken, Tld
+from registrar.models import OrderLine
+from registry.demo import REGISTRARS, TLDS
+from registry.models import Host, Registrar, RegistrarToken, Tld, ZonePublication
+from resolver.models import Zone
 
 
 def snapshot() -> dict:
@@ -15,7 +17,7 @@ def snapshot() -> dict:
     return {
         model._meta.label: sorted(map(repr, model.objects.values()))
         for model in apps.get_models()
-        if model._meta.app_label in {"registry", "registrar", "auth", "authtoken"}
+        if model._meta.app_label in {"registry", "registrar", "resolver", "auth", "authtoken"}
     }
 
 
@@ -32,9 +34,11 @@ def test_seed_demo_loads_tlds_registrars_and_working_credentials():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert sorted(Tld.objects.values_list("name", flat=True)) == ["com", "kr", "net", "org"]
+    # The in-house registrar paid for the rental pool's four domains, ten years each.
+    pool_fees = 10 * sum(TLDS[tld][0][0] for tld in ("com", "net", "org", "kr"))
     for demo in REGISTRARS:
         registrar = Registrar.objects.get(client_id=demo.client_id)
-        assert registrar.balance == demo.opening_balance
+        assert registrar.balance == demo.opening_balance - (pool_fees if demo.internal else 0)
         assert registrar.check_epp_password(demo.epp_password)
         assert demo.epp_password not in registrar.epp_password
         assert RegistrarToken.authenticate(demo.api_token) == registrar
@@ -43,3 +47,37 @@ def test_seed_demo_loads_tlds_registrars_and_working_credentials():
     assert Registrar.objects.get(client_id="namesmith").is_internal
     assert authenticate(username=DEMO_CUSTOMER["username"], password=DEMO_CUSTOMER["password"]).customer
     assert authenticate(username=DEMO_OPERATOR["username"], password=DEMO_OPERATOR["password"]).is_staff
+
+
+@pytest.mark.django_db
+def test_seed_demo_sets_up_the_dns_chain_of_the_demo_domain(settings):
+    call_command("seed_demo", stdout=StringIO())
+    pool = [s.name for s in settings.NETWORK_PLAN.rental_nameservers]
+    assert set(Zone.objects.values_list("name", flat=True)) == {
+        "example.com.",
+        "namesmith-dns.com.",
+        "namesmith-dns.net.",
+        "namesmith-dns.org.",
+        "namesmith-dns.kr.",
+    }
+    example = Zone.objects.get(name="example.com.")
+    assert example.servers == pool[:4]
+    assert {(r[0], r[2], r[3]) for r in example.records if r[2] == "A"} == {
+        ("example.com.", "A", "192.0.2.44"),
+        ("www.example.com.", "A", "192.0.2.44"),
+    }
+    host = Host.objects.get(name="ns-1.namesmith-dns.com")
+    assert list(host.addresses.values_list("address", flat=True)) == [
+        settings.NETWORK_PLAN.rental_nameservers[0].address
+    ]
+    line = OrderLine.objects.get(domain="example.com")
+    assert line.nameservers == [n.rstrip(".") for n in pool[:4]]
+    assert line.order.customer.user.username == DEMO_CUSTOMER["username"]
+    # The root and every TLD zone are queued for the worker to build.
+    assert set(ZonePublication.objects.exclude(requested_at=None).values_list("zone", flat=True)) == {
+        ".",
+        "com.",
+        "kr.",
+        "net.",
+        "org.",
+    }

@@ -3,15 +3,24 @@ from django.core.management.base import BaseCommand
 from config.money import format_money
 from registrar import demo as registrar_demo
 from registry import demo as registry_demo
-from registry.models import Registrar
+from registry import zones
+from registry.models import Registrar, Tld
+from resolver import demo as resolver_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo TLDs, registrars, customer and operator account (safe to run again)."
+    help = "Load the demo TLDs, registrars, customer, operator account and DNS zones (safe to run again)."
 
     def handle(self, *args, **options) -> None:
         registrars = registry_demo.seed()
         registrar_demo.seed()
+        nameservers = resolver_demo.seed()
+        order = registrar_demo.order_demo_domain(resolver_demo.DEMO_DOMAIN, nameservers)
+        # Build the root and every TLD zone now (queued for the worker), so a fresh
+        # start serves the whole chain.
+        for zone in [zones.ROOT, *(zones.zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
+            zones.request_publication(zone)
+
         balances = dict(Registrar.objects.values_list("client_id", "balance"))
         self.stdout.write("Demo data is loaded. Registrars (EPP login / password, API token, balance):")
         for r in registrars:
@@ -21,3 +30,7 @@ class Command(BaseCommand):
         c, o = registrar_demo.DEMO_CUSTOMER, registrar_demo.DEMO_OPERATOR
         self.stdout.write(f"Customer: {c['username']} / {c['password']} (API token {c['token']})")
         self.stdout.write(f"Registry operator (admin): {o['username']} / {o['password']}")
+        self.stdout.write(
+            f"Demo domain: {resolver_demo.DEMO_DOMAIN} (order {order.pk}, {order.state.lower()}), "
+            f"served by {', '.join(nameservers)}"
+        )

@@ -6,6 +6,7 @@ from django.db import connection
 
 
 def endpoints() -> dict:
+    plan = settings.NETWORK_PLAN
     web = f"http://{settings.WEB_HOST}:{settings.WEB_PORT}/"
     return {
         "web": web,
@@ -17,6 +18,11 @@ def endpoints() -> dict:
         if settings.REDIS_URL
         else f"filesystem:{settings.BROKER_DIR}",
         "queues": sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}),
+        "dns_port": plan.dns_port,
+        "root_servers": [s.as_dict() for s in plan.root_servers],
+        "tld_servers": {tld: [s.as_dict() for s in servers] for tld, servers in plan.tld_servers.items()},
+        "rental_nameservers": [s.as_dict() for s in plan.rental_nameservers],
+        "resolver": plan.resolver.as_dict(),
     }
 
 
@@ -31,7 +37,22 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2))
             return
-        width = max(len(k) for k in data)
+        rows = []
         for key, value in data.items():
-            shown = ", ".join(value) if isinstance(value, list) else value
+            if key == "tld_servers":
+                rows += [(f"tld_servers {tld}", _servers(servers)) for tld, servers in value.items()]
+            elif key in ("root_servers", "rental_nameservers"):
+                rows.append((key, _servers(value)))
+            elif key == "resolver":
+                rows.append((key, f"{value['address']} port {value['port']} (not running yet)"))
+            elif isinstance(value, list):
+                rows.append((key, ", ".join(value)))
+            else:
+                rows.append((key, str(value)))
+        width = max(len(k) for k, _ in rows)
+        for key, shown in rows:
             self.stdout.write(f"{key:<{width}}  {shown}")
+
+
+def _servers(servers: list[dict]) -> str:
+    return ", ".join(f"{s['name']} {s['address']}" for s in servers)

@@ -1,0 +1,162 @@
+"""The root zone and the TLD zones, built from the registry's data and the network plan.
+
+The root zone delegates every TLD the registry runs to its planned servers, with glue.
+A TLD zone holds its SOA and NS, one NS delegation per live domain that has nameservers
+and is not on hold, glue for hosts inside delegated domains, and address records for the
+plan's own servers that live in the TLD (``a.gtld-servers.net`` in net).
+
+Records are ``[owner, ttl, type, rdata]`` lists, the zone store's form; the store sets
+the SOA serial.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from config import clock
+from registry.choices import EppStatus
+from registry.models import Domain, HostAddress, Tld, ZonePublication
+
+ROOT = "."
+ROOT_NS_TTL = 518400
+DELEGATION_TTL = 172800
+# SOA timers as the real root and gTLD zones use them: refresh, retry, expire, minimum.
+SOA_TIMERS = "1800 900 604800 86400"
+TLD_SOA_TTL = 900
+ROOT_SOA_TTL = 86400
+HOLD_STATUSES = (EppStatus.CLIENT_HOLD, EppStatus.SERVER_HOLD)
+
+
+def zone_of_tld(tld: str) -> str:
+    return f"{tld}."
+
+
+def _address_record(owner: str, ttl: int, address: str) -> list:
+    kind = "A" if ipaddress.ip_address(address).version == 4 else "AAAA"
+    return [owner, ttl, kind, address]
+
+
+def _infrastructure(zone: str) -> list:
+    """Address records of planned root and TLD servers whose names fall in ``zone``."""
+    plan = settings.NETWORK_PLAN
+    servers = {s.name: s.address for s in plan.root_servers}
+    for tld_servers in plan.tld_servers.values():
+        servers.update({s.name: s.address for s in tld_servers})
+    return [
+        _address_record(name, DELEGATION_TTL, address)
+        for name, address in sorted(servers.items())
+        if zone == ROOT or name.endswith("." + zone)
+    ]
+
+
+def build_root() -> tuple[list, list[str]]:
+    """Records of the root zone and the names of the servers that serve it."""
+    plan = settings.NETWORK_PLAN
+    first = plan.root_servers[0].name
+    records = [[ROOT, ROOT_SOA_TTL, "SOA", f"{first} hostmaster.root-servers.net. 0 {SOA_TIMERS}"]]
+    records += [[ROOT, ROOT_NS_TTL, "NS", s.name] for s in plan.root_servers]
+    for tld in Tld.objects.order_by("name").values_list("name", flat=True):
+        records += [[zone_of_tld(tld), DELEGATION_TTL, "NS", s.name] for s in plan.servers_for_tld(tld)]
+    # Every server name is below the root, so their addresses go in as glue (or, for a
+    # name under no delegated TLD, as the root's own data).
+    records += _infrastructure(ROOT)
+    return records, [s.name for s in plan.root_servers]
+
+
+def build_tld(tld: str) -> tuple[list, list[str]]:
+    """Records of one TLD zone and the names of the servers that serve it."""
+    origin = zone_of_tld(tld)
+    servers = settings.NETWORK_PLAN.servers_for_tld(tld)
+    records = [
+        [origin, TLD_SOA_TTL, "SOA", f"{servers[0].name} hostmaster.nic.{origin} 0 {SOA_TIMERS}"],
+        *([origin, DELEGATION_TTL, "NS", s.name] for s in servers),
+    ]
+    live = Domain.objects.filter(tld__name=tld, deleted_at=None)
+    held = set(live.filter(statuses__status__in=HOLD_STATUSES).values_list("id", flat=True))
+    delegations: dict[int, list[str]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for domain_id, name, host in (
+        Domain.nameservers.through.objects.filter(domain__in=live)
+        .order_by("domain__name", "host__name")
+        .values_list("domain_id", "domain__name", "host__name")
+    ):
+        if domain_id not in held:
+            delegations[domain_id].append(host)
+            names[domain_id] = name
+    for domain_id, hosts in delegations.items():
+        records += [[f"{names[domain_id]}.", DELEGATION_TTL, "NS", f"{host}."] for host in hosts]
+    # Glue: addresses of hosts inside a domain this zone delegates (RFC 9471).
+    for host, superordinate_id, address in (
+        HostAddress.objects.filter(host__deleted_at=None, host__superordinate__in=live)
+        .order_by("host__name", "address")
+        .values_list("host__name", "host__superordinate_id", "address")
+    ):
+        if superordinate_id in delegations:
+            records.append(_address_record(f"{host}.", DELEGATION_TTL, address))
+    delegated = {f"{name}." for name in names.values()}
+    for record in _infrastructure(origin):
+        if not any(record[0].endswith("." + d) for d in delegated):
+            records.append(record)
+    return records, [s.name for s in servers]
+
+
+def build(zone: str) -> tuple[list, list[str]]:
+    return build_root() if zone == ROOT else build_tld(zone.rstrip("."))
+
+
+# --- publication ------------------------------------------------------------------------------
+
+
+def request_publication(zone: str) -> bool:
+    """Ask for a new build of ``zone`` ('.' or 'com.'); True if this call queued it.
+
+    Call after the change has committed. While a build is already queued, asking again
+    does nothing: that build has not read the data yet and will see this change.
+    """
+    now = clock.now()
+    if ZonePublication.objects.filter(zone=zone, requested_at=None).update(requested_at=now) == 0:
+        try:
+            with transaction.atomic():
+                ZonePublication.objects.create(zone=zone, requested_at=now)
+        except IntegrityError:  # the row exists and a build is queued already
+            return False
+    current_app.send_task("registry.tasks.publish_zone", args=[zone])
+    return True
+
+
+def request_after_commit(zone: str) -> None:
+    transaction.on_commit(lambda: request_publication(zone))
+
+
+def publish(zone: str) -> int | None:
+    """Build ``zone`` from the data as it is now and send it to the zone store; the
+    version sent, or None when the zone is no longer the registry's (a TLD removed)."""
+    if zone != ROOT and not Tld.objects.filter(name=zone.rstrip(".")).exists():
+        ZonePublication.objects.filter(zone=zone).update(requested_at=None)
+        return None
+    # Clear the request first: a change committing from here on asks for another build.
+    ZonePublication.objects.filter(zone=zone).update(requested_at=None)
+    with transaction.atomic():
+        publication, _ = ZonePublication.objects.select_for_update().get_or_create(zone=zone)
+        records, servers = build(zone)
+        publication.version += 1
+        publication.built_at = clock.now()
+        publication.save(update_fields=["version", "built_at"])
+    kind = "root" if zone == ROOT else "tld"
+    current_app.send_task("resolver.tasks.store_zone", args=[zone, kind, publication.version, records, servers])
+    return publication.version
+
+
+def stale_requests(older_than: float) -> list[str]:
+    """Zones whose requested build has not started for ``older_than`` seconds (a lost message)."""
+    cutoff = clock.now().timestamp() - older_than
+    return [
+        p.zone
+        for p in ZonePublication.objects.exclude(requested_at=None).only("zone", "requested_at")
+        if p.requested_at.timestamp() < cutoff
+    ]

@@ -1,0 +1,1 @@
+"""The DNS engine: compiled zones, the query handler, the listeners and NOTIFY."""

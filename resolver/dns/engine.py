@@ -1,0 +1,383 @@
+"""The query handler of every authoritative listener: bytes in, bytes out.
+
+``Engine.handle`` never raises and never touches the database. Zones arrive through
+``install``/``remove`` (the server loads them off the query path).
+
+Speed: the common query (one question, no EDNS options) is recognised from its bytes
+without a full parse. Its answer is rendered once by dnspython for the lower-case
+question and kept; later queries get those bytes with their own ID, RD/CD flags and
+question (the client's letter case) patched in. NXDOMAIN and REFUSED are put together
+from per-zone templates, so random names do not fill the cache.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.renderer
+import dns.rrset
+
+from resolver.dns.zone import CompiledZone, Kind
+
+log = logging.getLogger(__name__)
+
+CACHE_LIMIT = 100_000
+AXFR_MESSAGE_SIZE = 16_384
+TCP_LIMIT = 65_535
+NO_LIMIT_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
+UNSUPPORTED_META = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG}
+
+UDP, TCP = "udp", "tcp"
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the fast path reads from a query's bytes."""
+
+    key: tuple
+    labels: tuple[bytes, ...]
+    qtype: int
+    question_end: int
+    edns: bool
+    do: bool
+    limit: int
+
+
+class Engine:
+    """Answers for the zones installed, per listener address."""
+
+    def __init__(self, *, payload: int = 1232, transfer_allow: Iterable[str] = ("127.0.0.0/8", "::1/128")) -> None:
+        self.payload = payload
+        self.transfer_allow = [ipaddress.ip_network(n) for n in transfer_allow]
+        self.zones: dict[dns.name.Name, CompiledZone] = {}
+        self.zone_servers: dict[dns.name.Name, frozenset[str]] = {}
+        self.served: dict[str, frozenset[dns.name.Name]] = {}
+        self.addresses_of: dict[str, str] = {}
+        self.cache: dict[tuple, bytes] = {}
+        self.templates: dict[tuple, tuple[bytes, bytes]] = {}
+        self.on_notify: Callable[[str], None] | None = None
+        self.counters: dict[str, int] = {}
+
+    # --- zones ----------------------------------------------------------------------------
+
+    def set_listeners(self, addresses_of: dict[str, str]) -> None:
+        """Server name -> address of every listener this engine answers for."""
+        self.addresses_of = dict(addresses_of)
+        self._reindex()
+
+    def install(self, zone: CompiledZone, servers: Iterable[str]) -> None:
+        self.zones[zone.origin] = zone
+        self.zone_servers[zone.origin] = frozenset(servers)
+        self._reindex()
+
+    def remove(self, origin: dns.name.Name) -> None:
+        self.zones.pop(origin, None)
+        self.zone_servers.pop(origin, None)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        served: dict[str, set[dns.name.Name]] = {address: set() for address in self.addresses_of.values()}
+        for origin, servers in self.zone_servers.items():
+            for server in servers:
+                address = self.addresses_of.get(server)
+                if address is not None:
+                    served[address].add(origin)
+        self.served = {address: frozenset(origins) for address, origins in served.items()}
+        self.cache = {}
+        self.templates = {}
+
+    def zone_for(self, address: str, labels: tuple[bytes, ...]) -> CompiledZone | None:
+        """The closest enclosing zone of a name among those served at ``address``."""
+        served = self.served.get(address)
+        if not served:
+            return None
+        for depth in range(len(labels), 0, -1):
+            origin = dns.name.Name(labels[-depth:])
+            if origin in served:
+                return self.zones[origin]
+        return None
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def handle(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
+        """Responses to one query (several for a zone transfer, none for junk)."""
+        try:
+            query = self._read_fast(wire, transport)
+            if query is not None:
+                fast = self._answer_fast(wire, address, query)
+                if fast is not None:
+                    return [fast]
+            return self._answer_slow(wire, address, source, transport)
+        except Exception:  # a bug must cost one answer, never the listener
+            log.exception("query from %s to %s failed", source, address)
+            self._count("servfail")
+            return _error_reply(wire, dns.rcode.SERVFAIL)
+
+    def _count(self, what: str) -> None:
+        self.counters[what] = self.counters.get(what, 0) + 1
+
+    # --- fast path --------------------------------------------------------------------------
+
+    def _read_fast(self, wire: bytes, transport: str) -> Query | None:
+        """The query's key if it is a plain one: QUERY opcode, one question, nothing in
+        the answer or authority sections, at most an OPT without options."""
+        size = len(wire)
+        if size < 17 or wire[2] & 0xF8 or wire[4:10] != b"\x00\x01\x00\x00\x00\x00" or wire[10]:
+            return None
+        additional = wire[11]
+        labels = []
+        pos = 12
+        while True:
+            length = wire[pos]
+            if length == 0:
+                break
+            if length > 63 or pos + length + 1 >= size:
+                return None
+            labels.append(wire[pos + 1 : pos + 1 + length].lower())
+            pos += length + 1
+        labels.append(b"")
+        end = pos + 5
+        if end > size or wire[pos + 3 : pos + 5] != b"\x00\x01":  # class IN only
+            return None
+        qtype = wire[pos + 1] << 8 | wire[pos + 2]
+        if qtype in NO_LIMIT_TYPES or qtype in UNSUPPORTED_META or qtype == dns.rdatatype.OPT:
+            return None
+        edns = do = False
+        limit = TCP_LIMIT if transport == TCP else 512
+        if additional == 1:
+            opt = wire[end : end + 11]
+            if len(opt) != 11 or opt[0] != 0 or opt[1:3] != b"\x00\x29" or opt[6] != 0 or end + 11 != size:
+                return None  # not an OPT, EDNS version above 0, or options: the full parser decides
+            edns, do = True, bool(opt[7] & 0x80)
+            if transport == UDP:
+                limit = min(self.payload, max(512, opt[3] << 8 | opt[4]))
+        elif additional or end != size:
+            return None
+        question = wire[12:pos].lower() + wire[pos:end]
+        return Query((question, edns, do, limit), tuple(labels), qtype, end, edns, do, limit)
+
+    def _answer_fast(self, wire: bytes, address: str, query: Query) -> bytes | None:
+        key = (address, *query.key)
+        cached = self.cache.get(key)
+        if cached is None:
+            zone = self.zone_for(address, query.labels)
+            if zone is None:
+                return self._from_template(wire, query, None, dns.rcode.REFUSED)
+            qname = dns.name.Name(query.labels)
+            result = zone.lookup(qname, query.qtype)
+            if result.kind is Kind.NXDOMAIN and not result.answer:
+                return self._from_template(wire, query, zone, dns.rcode.NXDOMAIN)
+            response = self._response_for(qname, query.qtype, query.edns, query.do)
+            _fill(response, result)
+            cached = response.to_wire(max_size=query.limit, prefer_truncation=True)
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[key] = cached
+        self._count("fast")
+        return _patch(cached, wire, query.question_end)
+
+    def _response_for(self, qname: dns.name.Name, qtype: int, edns: bool, do: bool) -> dns.message.Message:
+        canonical = dns.message.make_query(qname, qtype, use_edns=0 if edns else False, want_dnssec=do)
+        canonical.flags = 0
+        response = dns.message.make_response(canonical, our_payload=self.payload)
+        if do:
+            response.ednsflags |= dns.flags.DO
+        return response
+
+    def _from_template(self, wire: bytes, query: Query, zone: CompiledZone | None, rcode: int) -> bytes | None:
+        """A response with no answer: header, the client's question, the zone's negative
+        SOA (for NXDOMAIN) and an OPT, put together without rendering."""
+        template_key = (zone.origin if zone else None, rcode, query.edns, query.do)
+        template = self.templates.get(template_key)
+        if template is None:
+            response = self._response_for(dns.name.root, dns.rdatatype.A, query.edns, query.do)
+            response.question = []
+            response.set_rcode(rcode)
+            authority = io.BytesIO()
+            if zone is not None:
+                response.flags |= dns.flags.AA
+                # Uncompressed: the client's question goes in front, so offsets would move.
+                zone.negative_soa.to_wire(authority, compress=None)
+            rendered = response.to_wire()  # header and OPT only
+            template = self.templates[template_key] = (rendered[2:4], authority.getvalue() + rendered[12:])
+        flags, body = template
+        if 12 + (query.question_end - 12) + len(body) > query.limit:
+            return None
+        counts = b"\x00\x01\x00\x00" + bytes([0, zone is not None, 0, query.edns])
+        self._count("template")
+        head = wire[:2] + bytes([flags[0] | (wire[2] & 0x01), flags[1] | (wire[3] & 0x10)])
+        return head + counts + wire[12 : query.question_end] + body
+
+    # --- full path ----------------------------------------------------------------------------
+
+    def _answer_slow(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
+        self._count("slow")
+        if len(wire) < 12 or wire[2] & 0x80:
+            return []  # not even a header, or a response: never answer those
+        if (wire[2] >> 3) & 0x0F not in (dns.opcode.QUERY, dns.opcode.NOTIFY):
+            return _error_reply(wire, dns.rcode.NOTIMP)  # sections of other opcodes mean other things
+        try:
+            query = dns.message.from_wire(wire, ignore_trailing=False)
+        except dns.message.UnknownTSIGKey:
+            return _error_reply(wire, dns.rcode.NOTAUTH)
+        except (dns.exception.DNSException, ValueError):
+            self._count("formerr")
+            return _error_reply(wire, dns.rcode.FORMERR)
+        opcode = query.opcode()
+        if query.edns > 0:
+            response = dns.message.make_response(query, our_payload=self.payload)
+            response.use_edns(0, 0, self.payload)
+            response.set_rcode(dns.rcode.BADVERS)
+            return [response.to_wire()]
+        if len(query.question) != 1 or (opcode == dns.opcode.QUERY and (query.answer or query.authority)):
+            return [_reply(query, dns.rcode.FORMERR, self.payload)]
+        question = query.question[0]
+        if opcode == dns.opcode.NOTIFY:
+            return [self._notify(query, question, source)]
+        if question.rdclass != dns.rdataclass.IN:
+            return [_reply(query, dns.rcode.REFUSED, self.payload)]
+        if question.rdtype == dns.rdatatype.OPT:
+            return [_reply(query, dns.rcode.FORMERR, self.payload)]
+        if question.rdtype in UNSUPPORTED_META:
+            return [_reply(query, dns.rcode.NOTIMP, self.payload)]
+        qname = question.name.canonicalize()
+        zone = self.zone_for(address, qname.labels)
+        if zone is None:
+            return [_reply(query, dns.rcode.REFUSED, self.payload)]
+        if question.rdtype in NO_LIMIT_TYPES:
+            return self._transfer(query, zone, qname, source, transport)
+        result = zone.lookup(qname, question.rdtype)
+        response = dns.message.make_response(query, our_payload=self.payload)
+        if query.ednsflags & dns.flags.DO:
+            response.ednsflags |= dns.flags.DO
+        _fill(response, result)
+        if transport == TCP:
+            limit = TCP_LIMIT
+        elif query.edns >= 0:
+            limit = min(self.payload, max(512, query.payload))
+        else:
+            limit = 512
+        return [response.to_wire(max_size=limit, prefer_truncation=True)]
+
+    def _allowed(self, source: tuple) -> bool:
+        try:
+            address = ipaddress.ip_address(source[0])
+        except (ValueError, IndexError, TypeError):
+            return False
+        return any(address in network for network in self.transfer_allow)
+
+    def _notify(self, query: dns.message.Message, question: dns.rrset.RRset, source: tuple) -> bytes:
+        """Acknowledge a NOTIFY from an allowed source and have the zone re-read."""
+        if not self._allowed(source) or question.rdtype != dns.rdatatype.SOA:
+            return _reply(query, dns.rcode.REFUSED, self.payload)
+        response = dns.message.make_response(query, our_payload=self.payload)
+        response.flags |= dns.flags.AA
+        if self.on_notify is not None:
+            self.on_notify(question.name.canonicalize().to_text())
+        self._count("notify")
+        return response.to_wire()
+
+    def _transfer(
+        self, query: dns.message.Message, zone: CompiledZone, qname: dns.name.Name, source: tuple, transport: str
+    ) -> list[bytes]:
+        """AXFR (and IXFR answered as a full transfer, RFC 1995 section 4) over TCP to
+        allowed clients; over UDP an IXFR gets the SOA alone, which says 'use TCP'."""
+        if qname != zone.origin or not self._allowed(source):
+            return [_reply(query, dns.rcode.REFUSED, self.payload)]
+        if transport == UDP:
+            if query.question[0].rdtype == dns.rdatatype.AXFR:
+                return [_reply(query, dns.rcode.FORMERR, self.payload)]
+            response = dns.message.make_response(query, our_payload=self.payload)
+            response.flags |= dns.flags.AA
+            response.answer = [zone.soa]
+            return [response.to_wire(max_size=512, prefer_truncation=True)]
+        self._count("transfer")
+        return list(_transfer_messages(query, zone, self.payload))
+
+
+def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: int) -> Iterator[bytes]:
+    """The zone as a stream of messages of at most AXFR_MESSAGE_SIZE: SOA, every RRset, SOA."""
+    rrsets = [zone.soa]
+    for owner in sorted(zone.nodes):
+        rrsets.extend(rrset for _, rrset in sorted(zone.nodes[owner].items()) if rrset is not zone.soa)
+    rrsets.append(zone.soa)
+    question = query.question[0]
+    flags = dns.flags.QR | dns.flags.AA | (query.flags & dns.flags.RD)
+    edns_reserve = 11 if query.edns >= 0 else 0
+
+    def start(first: bool) -> dns.renderer.Renderer:
+        renderer = dns.renderer.Renderer(query.id, flags, AXFR_MESSAGE_SIZE)
+        if first:
+            renderer.add_question(question.name, question.rdtype, question.rdclass)
+        renderer.reserve(edns_reserve)
+        return renderer
+
+    def finish(renderer: dns.renderer.Renderer) -> bytes:
+        renderer.release_reserved()
+        if edns_reserve:
+            renderer.add_edns(0, 0, payload)
+        renderer.write_header()
+        return renderer.get_wire()
+
+    renderer, in_message = start(True), 0
+    for rrset in rrsets:
+        try:
+            renderer.add_rrset(dns.renderer.ANSWER, rrset)
+        except dns.exception.TooBig:
+            if not in_message:
+                raise  # one RRset larger than a whole message: the caller answers SERVFAIL
+            yield finish(renderer)
+            renderer, in_message = start(False), 0
+            renderer.add_rrset(dns.renderer.ANSWER, rrset)
+        in_message += 1
+    yield finish(renderer)
+
+
+def _fill(response: dns.message.Message, result) -> None:
+    if result.authoritative:
+        response.flags |= dns.flags.AA
+    if result.kind is Kind.NXDOMAIN:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    response.answer = list(result.answer)
+    response.authority = list(result.authority)
+    response.additional = list(result.additional)
+
+
+def _patch(cached: bytes, wire: bytes, question_end: int) -> bytes:
+    """The cached answer with the query's ID, RD and CD bits and question bytes."""
+    return (
+        wire[:2]
+        + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
+        + cached[4:12]
+        + wire[12:question_end]
+        + cached[question_end:]
+    )
+
+
+def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:
+    response = dns.message.make_response(query, our_payload=payload)
+    response.set_rcode(rcode)
+    return response.to_wire(max_size=512, prefer_truncation=True)
+
+
+def _error_reply(wire: bytes, rcode: int) -> list[bytes]:
+    """A bare header answer (no question) for a query too broken to parse."""
+    if len(wire) < 12 or wire[2] & 0x80:
+        return []
+    message = dns.message.Message(id=int.from_bytes(wire[:2], "big"))
+    message.flags = dns.flags.QR | (int.from_bytes(wire[2:4], "big") & (dns.flags.RD | 0x7800))
+    message.set_rcode(rcode)
+    return [message.to_wire()]

@@ -1,0 +1,100 @@
+"""Zone records between their stored form (``[owner, ttl, type, rdata]`` lists) and
+dnspython objects. Every parse goes through dnspython."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+Record = Sequence  # [owner: str, ttl: int, type: str, rdata: str]
+MAX_TTL = 2**31 - 1
+
+
+class BadRecord(ValueError):
+    """A record that cannot be published, with the reason."""
+
+
+def zone_name(name: str) -> dns.name.Name:
+    try:
+        return dns.name.from_text(name.strip().lower() or ".")
+    except dns.exception.DNSException as exc:
+        raise BadRecord(f"{name!r} is not a valid zone name: {exc}") from None
+
+
+def parse_records(origin: dns.name.Name, records: Iterable[Record]) -> dict[dns.name.Name, dict[int, dns.rrset.RRset]]:
+    """RRsets by owner and type; raises BadRecord naming the first record that is wrong.
+
+    Records of one RRset with different TTLs get the lowest (RFC 2181 section 5.2).
+    """
+    nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]] = {}
+    for index, record in enumerate(records):
+        try:
+            owner_text, ttl, type_text, rdata_text = record
+            owner = dns.name.from_text(str(owner_text).lower(), origin)
+            rdtype = dns.rdatatype.from_text(str(type_text))
+            rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(rdata_text), origin=origin, relativize=False)
+            ttl = int(ttl)
+        except (ValueError, TypeError, dns.exception.DNSException) as exc:
+            raise BadRecord(f"record {index} {record!r}: {exc}") from None
+        if not owner.is_subdomain(origin):
+            raise BadRecord(f"record {index}: {owner} is outside the zone {origin}")
+        if not 0 <= ttl <= MAX_TTL:
+            raise BadRecord(f"record {index}: TTL {ttl} is outside 0-{MAX_TTL}")
+        if rdtype in (dns.rdatatype.OPT, dns.rdatatype.ANY, dns.rdatatype.AXFR, dns.rdatatype.IXFR):
+            raise BadRecord(f"record {index}: type {type_text} cannot be stored in a zone")
+        rrsets = nodes.setdefault(owner, {})
+        rrset = rrsets.get(rdtype)
+        if rrset is None:
+            rrset = rrsets[rdtype] = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
+            rrset.update_ttl(ttl)
+        rrset.add(rdata, ttl)  # dnspython keeps the lowest TTL of the set
+    return nodes
+
+
+def check_zone(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]]) -> None:
+    """The rules a zone must keep to be served: one SOA and NS at the apex, no CNAME
+    beside other data (RFC 1034 section 3.6.2)."""
+    apex = nodes.get(origin, {})
+    soa = apex.get(dns.rdatatype.SOA)
+    if soa is None or len(soa) != 1:
+        raise BadRecord(f"zone {origin} needs exactly one SOA record at its apex")
+    if dns.rdatatype.NS not in apex:
+        raise BadRecord(f"zone {origin} needs NS records at its apex")
+    for owner, rrsets in nodes.items():
+        if owner != origin and dns.rdatatype.SOA in rrsets:
+            raise BadRecord(f"{owner}: an SOA record belongs at the zone apex only")
+        if dns.rdatatype.CNAME in rrsets:
+            others = set(rrsets) - {dns.rdatatype.CNAME, dns.rdatatype.RRSIG, dns.rdatatype.NSEC}
+            if others or owner == origin:
+                raise BadRecord(f"{owner}: a CNAME cannot sit beside other data or at the apex")
+            if len(rrsets[dns.rdatatype.CNAME]) != 1:
+                raise BadRecord(f"{owner}: a name has at most one CNAME record")
+
+
+def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list]:
+    """The records with the apex SOA's serial replaced by ``serial``."""
+    out = []
+    for owner, ttl, rtype, rdata in records:
+        if str(rtype).upper() == "SOA" and dns.name.from_text(str(owner).lower(), origin) == origin:
+            soa = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, str(rdata), origin=origin, relativize=False)
+            rdata = soa.replace(serial=serial).to_text(origin=None)
+        out.append([str(owner).lower(), int(ttl), str(rtype).upper(), str(rdata)])
+    return out
+
+
+def master_file(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]]) -> str:
+    """The zone as an RFC 1035 master file: SOA first, then names in canonical order."""
+    soa = nodes[origin][dns.rdatatype.SOA]
+    lines = [f"; zone {origin.to_text()} serial {soa[0].serial}", f"$ORIGIN {origin.to_text()}", soa.to_text()]
+    for owner in sorted(nodes):
+        for rdtype in sorted(nodes[owner]):
+            if owner == origin and rdtype == dns.rdatatype.SOA:
+                continue
+            lines.append(nodes[owner][rdtype].to_text())
+    return "\n".join(lines) + "\n"

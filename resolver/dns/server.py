@@ -1,0 +1,214 @@
+"""UDP and TCP listeners on every planned DNS address, and the zone loading behind them.
+
+The listeners only frame bytes and hand them to ``Engine.handle``. Zones are read from
+the store in one worker thread (the only place that touches the database): at start,
+after a NOTIFY, and every ``poll_every`` seconds in case a NOTIFY was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import signal
+import socket
+from collections.abc import Callable
+
+import dns.name
+
+from resolver.dns import records as rr
+from resolver.dns.engine import TCP, UDP, Engine
+from resolver.dns.zone import CompiledZone
+
+log = logging.getLogger(__name__)
+
+TCP_MAX_MESSAGE = 65_535
+
+
+class UdpListener(asyncio.DatagramProtocol):
+    def __init__(self, engine: Engine, address: str) -> None:
+        self.engine = engine
+        self.address = address
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        for reply in self.engine.handle(data, self.address, addr, UDP):
+            self.transport.sendto(reply, addr)
+
+    def error_received(self, exc: Exception) -> None:  # ICMP unreachable from a gone client
+        pass
+
+
+class TcpConnection(asyncio.Protocol):
+    """RFC 7766: length-prefixed messages, several per connection, closed when idle."""
+
+    def __init__(self, engine: Engine, address: str, idle_timeout: float) -> None:
+        self.engine = engine
+        self.address = address
+        self.idle_timeout = idle_timeout
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.peer = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername")
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= 2:
+            size = int.from_bytes(self.buffer[:2], "big")
+            if len(self.buffer) < 2 + size:
+                break
+            message = bytes(self.buffer[2 : 2 + size])
+            del self.buffer[: 2 + size]
+            replies = self.engine.handle(message, self.address, self.peer, TCP)
+            if not replies and size < 12:
+                self.transport.close()  # not DNS: nothing sensible to say
+                return
+            for reply in replies:
+                self.transport.write(len(reply).to_bytes(2, "big") + reply)
+        self._arm()
+
+    def connection_lost(self, exc) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+class DnsServer:
+    """Every listener of the plan, one engine, and the zone loader."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        listeners: dict[str, str],
+        port: int,
+        *,
+        read_serials: Callable[[], dict[str, int]],
+        read_zone: Callable[[str], tuple[int, list, list[str]] | None],
+        poll_every: float = 30.0,
+        idle_timeout: float = 10.0,
+        reuse_port: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.listeners = listeners  # server name -> address
+        self.port = port
+        self.read_serials = read_serials
+        self.read_zone = read_zone
+        self.poll_every = poll_every
+        self.idle_timeout = idle_timeout
+        self.reuse_port = reuse_port
+        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zone-loader")
+        self.serials: dict[str, int] = {}
+        self.transports: list[asyncio.BaseTransport] = []
+        self.servers: list[asyncio.base_events.Server] = []
+        self.pending: set[str] = set()
+        self.wakeup = asyncio.Event()
+        self.stopping = asyncio.Event()
+        engine.set_listeners(listeners)
+        engine.on_notify = self.notified
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for address in sorted(set(self.listeners.values())):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            if self.reuse_port:
+                udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            udp.bind((address, self.port))
+            transport, _ = await loop.create_datagram_endpoint(lambda a=address: UdpListener(self.engine, a), sock=udp)
+            self.transports.append(transport)
+            server = await loop.create_server(
+                lambda a=address: TcpConnection(self.engine, a, self.idle_timeout),
+                address,
+                self.port,
+                reuse_address=True,
+                reuse_port=self.reuse_port or None,
+                backlog=512,
+            )
+            self.servers.append(server)
+        await self.sync()
+
+    def notified(self, zone: str) -> None:
+        self.pending.add(zone)
+        self.wakeup.set()
+
+    async def sync(self, names: set[str] | None = None) -> None:
+        """Load zones whose serial changed (all, or only ``names``) and drop vanished ones."""
+        loop = asyncio.get_running_loop()
+        current = await loop.run_in_executor(self.executor, self.read_serials)
+        candidates = set(current) | set(self.serials) if names is None else names
+        for name in sorted(candidates):
+            if name not in current:
+                if name in self.serials:
+                    self.engine.remove(dns.name.from_text(name))
+                    del self.serials[name]
+                    log.info("zone %s withdrawn", name)
+                continue
+            if self.serials.get(name) == current[name]:
+                continue
+            try:
+                compiled, servers = await loop.run_in_executor(self.executor, self._compile, name)
+            except (rr.BadRecord, ValueError) as exc:
+                log.error("zone %s not loaded: %s", name, exc)
+                continue
+            if compiled is None:
+                continue
+            self.engine.install(compiled, servers)
+            self.serials[name] = compiled.serial
+            log.info("zone %s serial %s loaded (%s records)", name, compiled.serial, compiled.record_count())
+
+    def _compile(self, name: str) -> tuple[CompiledZone | None, list[str]]:
+        row = self.read_zone(name)
+        if row is None:
+            return None, []
+        serial, records, servers = row
+        return CompiledZone(dns.name.from_text(name), serial, records), servers
+
+    async def run(self) -> None:
+        """Serve until SIGTERM or SIGINT, then close every listener."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        while not self.stopping.is_set():
+            try:
+                await asyncio.wait_for(self._next_event(), timeout=self.poll_every)
+            except TimeoutError:
+                pass
+            if self.stopping.is_set():
+                break
+            names = self.pending or None
+            self.pending = set()
+            self.wakeup.clear()
+            try:
+                await self.sync(names)
+            except Exception:  # the database may be away for a moment; keep serving what we have
+                log.exception("reading the zone store failed")
+        await self.close()
+
+    async def _next_event(self) -> None:
+        wakeup = asyncio.ensure_future(self.wakeup.wait())
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait({wakeup, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            wakeup.cancel()
+            stop.cancel()
+
+    async def close(self) -> None:
+        for transport in self.transports:
+            transport.close()
+        for server in self.servers:
+            server.close()
+            await server.wait_closed()
+        self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,20 @@
+"""Reading the zone store for run_dns. Plain functions, called off the event loop."""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+
+from resolver.models import Zone
+
+
+def serials() -> dict[str, int]:
+    """Serial of every published zone, by zone name."""
+    close_old_connections()
+    return dict(Zone.objects.values_list("name", "serial"))
+
+
+def load(name: str) -> tuple[int, list, list[str]] | None:
+    """Serial, records and servers of one zone, or None if it is not published."""
+    close_old_connections()
+    row = Zone.objects.filter(name=name).values_list("serial", "records", "servers").first()
+    return None if row is None else (row[0], row[1], row[2])

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from resolver.dns import records as rr
+from resolver.models import Zone
+
+
+class Command(BaseCommand):
+    help = "Print a published zone as an RFC 1035 master file (named-checkzone accepts it)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("zone", help="zone name, like com or example.com ('.' for the root)")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            origin = rr.zone_name(options["zone"])
+        except rr.BadRecord as exc:
+            raise CommandError(str(exc)) from None
+        zone = Zone.objects.filter(name=origin.to_text()).first()
+        if zone is None:
+            known = ", ".join(Zone.objects.values_list("name", flat=True)) or "none yet"
+            raise CommandError(f"zone {origin} is not published (published: {known})")
+        self.stdout.write(rr.master_file(origin, rr.parse_records(origin, zone.records)), ending="")

@@ -1,0 +1,53 @@
+import asyncio
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from resolver.dns import store
+from resolver.dns.engine import Engine
+from resolver.dns.server import DnsServer
+
+
+class Command(BaseCommand):
+    help = "Serve every published zone on the root, TLD and rental nameserver addresses of the network plan."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, help="DNS port (default: the plan's, see DNS_PORT)")
+        parser.add_argument(
+            "--reuse-port", action="store_true", help="bind with SO_REUSEPORT so several run_dns processes share"
+        )
+
+    def handle(self, *args, **options) -> None:
+        plan = settings.NETWORK_PLAN
+        port = options["port"] or plan.dns_port
+        listeners = {server.name: server.address for server in plan.dns_servers()}
+        engine = Engine(payload=settings.DNS_UDP_PAYLOAD, transfer_allow=settings.DNS_TRANSFER_ALLOW)
+        server = DnsServer(
+            engine,
+            listeners,
+            port,
+            read_serials=store.serials,
+            read_zone=store.load,
+            poll_every=settings.DNS_POLL_EVERY,
+            idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
+            reuse_port=options["reuse_port"],
+        )
+        try:
+            import uvloop
+        except ImportError:  # uvloop is a speed-up, not a requirement
+            runner = asyncio.run
+        else:
+            runner = uvloop.run
+        try:
+            runner(self._serve(server, len(set(listeners.values())), port))
+        except OSError as exc:
+            raise CommandError(f"cannot listen on port {port}: {exc}") from None
+
+    async def _serve(self, server: DnsServer, addresses: int, port: int) -> None:
+        await server.start()
+        self.stdout.write(
+            f"run_dns: serving {len(server.serials)} zones on {addresses} addresses, port {port} (UDP and TCP)",
+        )
+        self.stdout.flush()
+        await server.run()
+        self.stdout.write("run_dns: stopped")

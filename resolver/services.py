@@ -1,0 +1,127 @@
+"""Rules of the zone store: publishing a zone version and telling its servers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from config import clock
+from resolver.choices import ZoneKind
+from resolver.dns import records as rr
+from resolver.dns.notify import send_notify
+from resolver.models import MAX_SERIAL, Zone
+
+log = logging.getLogger(__name__)
+
+
+class ZoneRejected(ValueError):
+    """A zone version that cannot be published, with the reason."""
+
+
+def next_serial(previous: int | None) -> int:
+    """Seconds since the epoch on the emulator clock, or one more than the last serial
+    when that is larger, so serials only grow even when several versions share a second."""
+    stamp = int(clock.now().timestamp())
+    serial = stamp if previous is None else max(previous + 1, stamp)
+    if serial > MAX_SERIAL:
+        raise ZoneRejected(f"the SOA serial would pass {MAX_SERIAL}")
+    return serial
+
+
+def _check_servers(servers: Sequence[str]) -> list[str]:
+    known = {s.name for s in settings.NETWORK_PLAN.dns_servers()}
+    names = []
+    for raw in servers:
+        name = str(raw).strip().lower().rstrip(".") + "."
+        if name not in known:
+            raise ZoneRejected(f"{raw!r} is not a DNS server of the network plan")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise ZoneRejected("a zone needs at least one server to serve it")
+    return names
+
+
+def publish_zone(
+    name: str, kind: ZoneKind | str, records: Iterable[rr.Record], servers: Sequence[str], *, version: int | None = None
+) -> Zone | None:
+    """Store a new version of a zone with the next serial, then NOTIFY its servers.
+
+    ``version`` is the publisher's counter: a version not newer than the stored one is
+    ignored (returns None), so builds that arrive out of order cannot roll a zone back.
+    Without it the zone is replaced unconditionally.
+    """
+    origin = rr.zone_name(name)
+    records = list(records)
+    try:
+        nodes = rr.parse_records(origin, records)
+        rr.check_zone(origin, nodes)
+    except rr.BadRecord as exc:
+        raise ZoneRejected(f"zone {origin}: {exc}") from None
+    server_names = _check_servers(servers)
+    key = origin.to_text()
+    with transaction.atomic():
+        zone = Zone.objects.select_for_update().filter(name=key).first()
+        if zone is not None and version is not None and version <= zone.version:
+            return None
+        if zone is not None and zone.servers == server_names and _same_records(zone.records, records, origin):
+            if version is not None:  # nothing to serve anew: remember the build, keep the serial
+                zone.version = version
+                zone.save(update_fields=["version"])
+            return zone
+        serial = next_serial(zone.serial if zone else None)
+        fields = {
+            "kind": ZoneKind(kind),
+            "serial": serial,
+            "version": version if version is not None else (zone.version + 1 if zone else 1),
+            "records": rr.with_serial(records, origin, serial),
+            "servers": server_names,
+            "published_at": clock.now(),
+        }
+        if zone is None:
+            zone = Zone(name=key, **fields)
+            try:
+                with transaction.atomic():
+                    zone.save()
+            except IntegrityError:  # first publications of one zone racing: the other won
+                return publish_zone(name, kind, records, servers, version=version)
+        else:
+            for field, value in fields.items():
+                setattr(zone, field, value)
+            zone.save()
+        transaction.on_commit(lambda: notify_servers(key, server_names))
+    return zone
+
+
+def _same_records(stored: list, records: list, origin) -> bool:
+    return sorted(map(tuple, rr.with_serial(stored, origin, 0))) == sorted(
+        map(tuple, rr.with_serial(records, origin, 0))
+    )
+
+
+def notify_servers(zone: str, servers: Sequence[str]) -> set[str]:
+    """Send DNS NOTIFY (RFC 1996) for ``zone`` to each planned server; the names that
+    acknowledged. A server that is down just misses it: run_dns also polls."""
+    plan = settings.NETWORK_PLAN
+    targets = {name: (plan.address_of(name), plan.dns_port) for name in servers}
+    acked = send_notify(zone, {n: t for n, t in targets.items() if t[0]})
+    missing = set(targets) - acked
+    if missing:
+        log.info("NOTIFY for %s not acknowledged by %s", zone, ", ".join(sorted(missing)))
+    return acked
+
+
+def delete_zone(name: str) -> bool:
+    """Stop serving a zone; its servers hear of it by NOTIFY and drop it."""
+    key = rr.zone_name(name).to_text()
+    with transaction.atomic():
+        zone = Zone.objects.select_for_update().filter(name=key).first()
+        if zone is None:
+            return False
+        servers = list(zone.servers)
+        zone.delete()
+        transaction.on_commit(lambda: notify_servers(key, servers))
+    return True

@@ -1,0 +1,236 @@
+"""run_dns on real sockets, queried by dig, dnspython and a stock Unbound.
+
+The zones come from the registry's real data: the demo TLDs and registrars, the rental
+pool's domains, and domains created through the registry services; the worker builds
+and publishes the root and TLD zones, and run_dns hears of each version by NOTIFY.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import dns.message
+import dns.query
+import dns.rcode
+import dns.zone
+import pytest
+from django.conf import settings
+
+from registry import demo as registry_demo
+from registry import services, zones
+from registry.models import Tld
+from resolver import demo as resolver_demo
+from resolver import platform
+from resolver.choices import ZoneKind
+from resolver.management.commands.roothints import root_hints
+from resolver.services import publish_zone
+from tests.e2e.processes import Stack, purge_queues
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.django_db(transaction=True)]
+
+PLAN = settings.NETWORK_PLAN
+PORT = PLAN.dns_port
+ROOT = PLAN.root_servers[0].address
+COM = PLAN.servers_for_tld("com")[0].address
+RENTAL = PLAN.rental_nameservers[0].address
+FRESH_ADDRESS = "192.0.2.77"
+
+
+def dig(*args: str) -> str:
+    if shutil.which("dig") is None:
+        pytest.fail("dig is missing: make test installs bind9-dnsutils")
+    result = subprocess.run(
+        ["dig", "-p", str(PORT), "+time=2", "+tries=1", *args], capture_output=True, text=True, timeout=30
+    )
+    return result.stdout
+
+
+def udp(name: str, rdtype: str, address: str, **kwargs) -> dns.message.Message:
+    query = dns.message.make_query(name, rdtype, **kwargs)
+    query.flags = 0
+    return dns.query.udp(query, address, port=PORT, timeout=3)
+
+
+def wait_until(check, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached in {timeout}s")
+        time.sleep(0.05)
+
+
+def delegated(name: str, address: str) -> bool:
+    response = udp(name, "NS", address)
+    return response.rcode() == dns.rcode.NOERROR and any(r.name.to_text() == name for r in response.authority)
+
+
+@pytest.fixture
+def chain(transactional_db, tmp_path):
+    """The demo registry, the rental pool, a worker and run_dns; the whole chain published."""
+    purge_queues()
+    stack = Stack(tmp_path)
+    try:
+        registry_demo.seed()
+        nameservers = resolver_demo.seed()
+        # What the demo customer's order does at the registry, directly.
+        services.create_domain(
+            services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
+        )
+        stack.worker()
+        stack.dns()
+        for zone in [zones.ROOT, *(zones.zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
+            zones.request_publication(zone)
+        wait_until(lambda: delegated("example.com.", COM), what="com zone published")
+        wait_until(lambda: delegated("com.", ROOT), what="root zone published")
+        yield stack, nameservers
+    finally:
+        stack.close()
+
+
+def create_fresh_domain(name: str, nameservers: list[str]) -> None:
+    registrar = services.get_registrar(settings.REGISTRAR_CLIENT_ID)
+    origin = f"{name}."
+    records = [[origin, 300, "A", FRESH_ADDRESS], [f"www.{origin}", 300, "CNAME", origin]]
+    publish_zone(name, ZoneKind.HOSTED, platform.zone_records(name, nameservers, records), nameservers)
+    services.create_domain(registrar, name, nameservers=nameservers)
+
+
+def test_dig_walks_root_tld_and_rental_servers(chain):
+    _, nameservers = chain
+    root = dig(f"@{ROOT}", "+norec", "www.example.com", "A")
+    assert "status: NOERROR" in root and "flags: qr;" in root
+    assert "com.\t\t\t172800\tIN\tNS\ta.gtld-servers.net." in root
+    com = dig(f"@{COM}", "+norec", "www.example.com", "A")
+    assert "ANSWER: 0" in com and f"example.com.\t\t172800\tIN\tNS\t{nameservers[0]}." in com
+    assert f"{nameservers[0]}.\t172800\tIN\tA\t{RENTAL}" in com  # glue
+    answer = dig(f"@{RENTAL}", "+norec", "WWW.Example.COM", "A")
+    assert "flags: qr aa;" in answer
+    assert f"WWW.Example.COM.\t300\tIN\tA\t{resolver_demo.DEMO_ADDRESS}" in answer
+
+
+def test_dig_sees_nxdomain_nodata_and_refusals(chain):
+    nx = dig(f"@{RENTAL}", "+norec", "missing.example.com", "A")
+    assert "status: NXDOMAIN" in nx and "example.com.\t\t900\tIN\tSOA\tns-1.namesmith-dns.com." in nx
+    nodata = dig(f"@{RENTAL}", "+norec", "www.example.com", "MX")
+    assert "status: NOERROR" in nodata and "ANSWER: 0, AUTHORITY: 1" in nodata
+    root = dig(f"@{ROOT}", "+norec", "example.com", "SOA")  # the root refers, never answers for it
+    assert "status: NOERROR" in root and "flags: qr;" in root and "ANSWER: 0" in root
+    assert "status: REFUSED" in dig(f"@{COM}", "+norec", "www.example.org", "A")
+    assert "status: REFUSED" in dig(f"@{RENTAL}", "+norec", "www.example.org", "A")
+
+
+def test_tcp_answers_several_queries_on_one_connection_then_closes_when_idle(chain):
+    assert "(TCP)" in dig(f"@{RENTAL}", "+tcp", "www.example.com", "A")
+    with socket.create_connection((RENTAL, PORT), timeout=5) as sock:
+        for name in ("www.example.com.", "example.com.", "missing.example.com."):
+            query = dns.message.make_query(name, "A")
+            dns.query.send_tcp(sock, query)
+            response, _ = dns.query.receive_tcp(sock, expiration=time.time() + 5)
+            assert response.id == query.id and response.question == query.question
+        sock.settimeout(settings.DNS_TCP_IDLE_TIMEOUT + 5)
+        started = time.monotonic()
+        assert sock.recv(10) == b""  # the server closed the idle connection
+        assert time.monotonic() - started < settings.DNS_TCP_IDLE_TIMEOUT + 3
+
+
+def test_a_small_edns_buffer_gets_tc_and_tcp_gets_everything(chain):
+    registrar = services.get_registrar(settings.REGISTRAR_CLIENT_ID)
+    for i in range(3):
+        services.create_domain(registrar, f"many{i}.com", nameservers=[n.name for n in PLAN.rental_nameservers])
+    wait_until(lambda: delegated("many2.com.", COM), what="many2.com delegated")
+    # A referral to 8 nameservers with glue does not fit 512 bytes: the glue is cut, no TC.
+    small = udp("many0.com.", "NS", COM, use_edns=0, payload=512)
+    assert len(small.authority[0]) == 8
+    big = [["big.example.com.", 300, "TXT", f'"{"x" * 200}" "{i}"'] for i in range(12)]
+    nameservers = chain[1]
+    publish_zone(
+        "example.com",
+        ZoneKind.HOSTED,
+        platform.zone_records("example.com", nameservers, big),
+        nameservers,
+    )
+    wait_until(lambda: udp("big.example.com.", "TXT", RENTAL).rcode() == dns.rcode.NOERROR, what="reload")
+    truncated = dig(f"@{RENTAL}", "+norec", "+bufsize=1232", "+notcp", "+ignore", "big.example.com", "TXT")
+    assert "flags: qr aa tc;" in truncated
+    assert "ANSWER: 12," in dig(f"@{RENTAL}", "+norec", "+bufsize=1232", "big.example.com", "TXT")
+
+
+def test_axfr_to_loopback_gives_the_zone_dnspython_can_load(chain):
+    transfer = dig(f"@{COM}", "com", "AXFR")
+    assert transfer.count("IN\tSOA\t") == 2 and "namesmith-dns.com.\t172800\tIN\tNS" in transfer
+    zone = dns.zone.from_xfr(dns.query.xfr(COM, "com.", port=PORT, timeout=5))
+    assert zone.get_rdataset("namesmith-dns", "NS") is not None
+
+
+def test_a_domain_created_at_the_registry_is_delegated_by_the_tld_servers(chain):
+    _, nameservers = chain
+    before = udp("com.", "SOA", COM).answer[0][0].serial
+    create_fresh_domain("fresh-name.com", nameservers)
+    wait_until(lambda: delegated("fresh-name.com.", COM), what="fresh-name.com delegated")
+    after = udp("com.", "SOA", COM).answer[0][0].serial
+    assert after > before
+    for server in PLAN.servers_for_tld("com"):  # every server of the TLD has the new version
+        assert udp("com.", "SOA", server.address).answer[0][0].serial == after
+
+
+def test_a_hostile_packet_flood_leaves_the_listener_answering(chain):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for packet in (b"", b"\x00", b"\xff" * 12, b"\x00\x01\x00\x00\x00\x01" + b"\xc0" * 40, bytes(range(256)) * 2):
+            sock.sendto(packet, (RENTAL, PORT))
+    with socket.create_connection((RENTAL, PORT), timeout=5) as tcp:
+        tcp.sendall(b"\x00\x05junk!")
+    assert udp("www.example.com.", "A", RENTAL).rcode() == dns.rcode.NOERROR
+
+
+def test_unbound_resolves_a_new_domain_through_the_emulated_chain(chain, tmp_path):
+    if PORT != 53:
+        pytest.skip("Unbound asks authorities on port 53 only; this run's DNS port is {PORT}")
+    unbound = shutil.which("unbound") or "/usr/sbin/unbound"
+    if not shutil.which(unbound):
+        pytest.fail("unbound is missing: make test installs it")
+    _, nameservers = chain
+    create_fresh_domain("unbound-sees.com", nameservers)
+    wait_until(lambda: delegated("unbound-sees.com.", COM), what="unbound-sees.com delegated")
+
+    hints = tmp_path / "root.hints"
+    hints.write_text(root_hints())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        listen_port = probe.getsockname()[1]
+    config = tmp_path / "unbound.conf"
+    config.write_text(
+        "server:\n"
+        f"  interface: 127.0.0.1@{listen_port}\n"
+        '  do-daemonize: no\n  username: ""\n  chroot: ""\n  pidfile: ""\n'
+        f'  directory: "{tmp_path}"\n  use-syslog: no\n  logfile: ""\n'
+        f'  root-hints: "{hints}"\n'
+        "  do-not-query-localhost: no\n"
+    )
+    process = subprocess.Popen([unbound, "-d", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+
+        def resolved():
+            query = dns.message.make_query("www.unbound-sees.com.", "A")
+            try:
+                return dns.query.udp(query, "127.0.0.1", port=listen_port, timeout=3)
+            except (OSError, dns.exception.Timeout):
+                return None
+
+        response = wait_until(resolved, timeout=60, what="unbound answering")
+        assert response.rcode() == dns.rcode.NOERROR
+        assert [r.to_text() for r in response.answer] == [
+            "www.unbound-sees.com. 300 IN CNAME unbound-sees.com.",
+            f"unbound-sees.com. 300 IN A {FRESH_ADDRESS}",
+        ]
+        nx = dns.query.udp(dns.message.make_query("nope.unbound-sees.com.", "A"), "127.0.0.1", port=listen_port)
+        assert nx.rcode() == dns.rcode.NXDOMAIN
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode(errors="replace")
+    assert "error" not in output.lower(), output

@@ -1,0 +1,171 @@
+"""Building the root and TLD zones, and asking for their publication."""
+
+import pytest
+from django.conf import settings
+
+from registry import services, zones
+from registry.choices import EppStatus
+from registry.models import Domain, DomainStatus, ZonePublication
+from resolver.models import Zone
+from resolver.services import ZoneRejected, publish_zone
+
+
+def plan_servers(tld: str) -> list[str]:
+    return [s.name for s in settings.NETWORK_PLAN.servers_for_tld(tld)]
+
+
+def rows(records, rtype=None, owner=None) -> list[list]:
+    return [r for r in records if (rtype is None or r[2] == rtype) and (owner is None or r[0] == owner)]
+
+
+@pytest.fixture
+def delegated(tlds, alpha):
+    """glue.com with two hosts of its own; plain.com delegated to hosts elsewhere."""
+    services.create_domain(alpha, "glue.com")
+    services.create_host(alpha, "ns1.glue.com", ["192.0.2.1", "2001:db8::1"])
+    services.create_host(alpha, "ns2.glue.com", ["192.0.2.2"])
+    services.update_nameservers(alpha, "glue.com", ["ns1.glue.com", "ns2.glue.com"])
+    services.create_domain(alpha, "plain.com", nameservers=["ns1.glue.com", "ns.example.org"])
+    services.create_domain(alpha, "undelegated.com")
+
+
+def test_the_root_zone_delegates_every_tld_with_glue(tlds):
+    records, servers = zones.build_root()
+    assert servers == [s.name for s in settings.NETWORK_PLAN.root_servers]
+    assert rows(records, "SOA")[0][0] == "."
+    assert [r[3] for r in rows(records, "NS", ".")] == servers
+    for tld in ("com", "net", "kr"):
+        assert [r[3] for r in rows(records, "NS", f"{tld}.")] == plan_servers(tld)
+        for name in plan_servers(tld):
+            assert rows(records, "A", name)[0][3] == settings.NETWORK_PLAN.address_of(name)
+
+
+def test_a_tld_zone_delegates_domains_with_nameservers_and_glue_inside_them(delegated):
+    records, servers = zones.build_tld("com")
+    assert servers == plan_servers("com")
+    assert rows(records, "SOA")[0][3].startswith(f"{servers[0]} hostmaster.nic.com. 0 ")
+    assert [r[3] for r in rows(records, "NS", "com.")] == servers
+    assert [r[3] for r in rows(records, "NS", "glue.com.")] == ["ns1.glue.com.", "ns2.glue.com."]
+    assert [r[3] for r in rows(records, "NS", "plain.com.")] == ["ns.example.org.", "ns1.glue.com."]
+    assert rows(records, owner="undelegated.com.") == []
+    assert [(r[2], r[3]) for r in rows(records, owner="ns1.glue.com.")] == [
+        ("A", "192.0.2.1"),
+        ("AAAA", "2001:db8::1"),
+    ]
+
+
+def test_domains_on_hold_and_deleted_domains_leave_the_zone_with_their_glue(delegated, alpha):
+    glue = Domain.objects.get(name="glue.com")
+    DomainStatus.objects.create(domain=glue, status=EppStatus.SERVER_HOLD, created_at=glue.created_at)
+    services.delete_domain(alpha, "plain.com")
+    records, _ = zones.build_tld("com")
+    assert rows(records, owner="glue.com.") == rows(records, owner="plain.com.") == []
+    assert rows(records, owner="ns1.glue.com.") == []
+
+
+def test_the_plans_own_server_names_are_served_by_their_tld(tlds):
+    records, _ = zones.build_tld("net")
+    for name in plan_servers("com"):  # a.gtld-servers.net and friends
+        assert rows(records, "A", name)[0][3] == settings.NETWORK_PLAN.address_of(name)
+
+
+def test_a_tld_the_plan_does_not_name_gets_the_default_servers(tlds):
+    assert zones.build_tld("kr")[1] == [s.name for s in settings.NETWORK_PLAN.servers_for_tld("kr")]
+    assert settings.NETWORK_PLAN.servers_for_tld("example") == settings.NETWORK_PLAN.tld_servers["*"]
+
+
+def test_built_zones_pass_the_zone_store_checks(delegated):
+    for zone in (".", "com."):
+        records, servers = zones.build(zone)
+        assert publish_zone(zone, "root" if zone == "." else "tld", records, servers, version=1) is not None
+
+
+def test_publication_is_queued_once_until_the_build_starts(db, monkeypatch):
+    sent = []
+    monkeypatch.setattr(zones.current_app, "send_task", lambda name, args: sent.append((name, args)))
+    assert zones.request_publication("com.") is True
+    assert zones.request_publication("com.") is False
+    assert sent == [("registry.tasks.publish_zone", ["com."])]
+    ZonePublication.objects.filter(zone="com.").update(requested_at=None)  # the build started
+    assert zones.request_publication("com.") is True and len(sent) == 2
+
+
+def test_a_build_sends_the_next_version_to_the_zone_store(delegated, monkeypatch):
+    sent = []
+    monkeypatch.setattr(zones.current_app, "send_task", lambda name, args: sent.append((name, args)))
+    zones.request_publication("com.")
+    assert zones.publish("com.") == 1
+    assert zones.publish("com.") == 2
+    assert ZonePublication.objects.get(zone="com.").requested_at is None
+    name, (zone, kind, version, records, servers) = sent[-1]
+    assert (name, zone, kind, version) == ("resolver.tasks.store_zone", "com.", "tld", 2)
+    assert zones.publish("nosuchtld.") is None
+
+
+def test_committed_domain_changes_ask_for_their_tld_zone(tlds, alpha, django_capture_on_commit_callbacks, monkeypatch):
+    asked = []
+    monkeypatch.setattr(zones, "request_publication", asked.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_domain(alpha, "first.com", nameservers=["ns1.example.org", "ns2.example.org"])
+        services.create_domain(alpha, "second.kr")  # no nameservers: nothing to publish
+        services.update_nameservers(alpha, "second.kr", ["ns1.example.org", "ns2.example.org"])
+        services.delete_domain(alpha, "first.com")
+    assert asked == ["com.", "kr.", "com."]
+
+
+def test_the_store_gives_each_new_version_a_higher_serial_and_ignores_late_ones(delegated):
+    records, servers = zones.build("com.")
+    first = publish_zone("com.", "tld", records, servers, version=5)
+    assert publish_zone("com.", "tld", records, servers, version=4) is None
+    changed = records + [["late.com.", 172800, "NS", "ns.example.org."]]
+    second = publish_zone("com.", "tld", changed, servers, version=6)
+    assert second.serial > first.serial
+    stored = Zone.objects.get(name="com.")
+    assert stored.version == 6
+    assert rows(stored.records, "SOA")[0][3].split()[2] == str(second.serial)
+
+
+def test_an_unchanged_zone_keeps_its_serial(delegated):
+    records, servers = zones.build("com.")
+    first = publish_zone("com.", "tld", records, servers, version=1)
+    again = publish_zone("com.", "tld", records, servers, version=2)
+    assert again.serial == first.serial and again.version == 2
+
+
+@pytest.mark.parametrize(
+    "servers, records, message",
+    [
+        (["ns.nowhere.example."], None, "not a DNS server of the network plan"),
+        (None, [["com.", 60, "NS", "a.example."]], "SOA"),
+        (None, "extra", "record 3"),
+    ],
+)
+def test_the_store_refuses_a_broken_zone_and_keeps_nothing(db, servers, records, message):
+    good = [
+        ["com.", 900, "SOA", "a.example. h.example. 0 1 1 1 1"],
+        ["com.", 900, "NS", "a.example."],
+        ["x.com.", 900, "A", "192.0.2.1"],
+    ]
+    if records == "extra":
+        records = [*good, ["y.com.", 900, "A", "not-an-address"]]
+    with pytest.raises(ZoneRejected, match=message):
+        publish_zone("com.", "tld", records or good, servers or plan_servers("com"))
+    assert not Zone.objects.exists()
+
+
+def test_a_tld_added_in_the_admin_asks_for_the_root_and_its_own_zone(
+    db, rf, staff, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.contrib import admin
+
+    from registry.admin import TldAdmin
+    from registry.models import Tld
+
+    asked = []
+    monkeypatch.setattr(zones, "request_publication", asked.append)
+    request = rf.post("/admin/registry/tld/add/")
+    request.user = staff
+    tld = Tld(name="dev", create_fee=100, renew_fee=100, transfer_fee=100, restore_fee=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        TldAdmin(Tld, admin.site).save_model(request, tld, form=None, change=False)
+    assert asked == [".", "dev."]

@@ -1,0 +1,79 @@
+"""endpoints, roothints and export_zone: the shapes scripts and DNS software rely on."""
+
+import json
+import shutil
+import subprocess
+from io import StringIO
+
+import dns.zone
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from registry import zones
+from resolver.services import publish_zone
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_endpoints_json_has_the_documented_shape():
+    data = json.loads(run("endpoints", "--json"))
+    plan = settings.NETWORK_PLAN
+    assert data["web"] == f"http://{settings.WEB_HOST}:{settings.WEB_PORT}/"
+    assert data["dns_port"] == plan.dns_port
+    assert data["root_servers"][0] == {"name": "a.root-servers.net.", "address": plan.root_servers[0].address}
+    assert [s["name"] for s in data["tld_servers"]["com"]] == ["a.gtld-servers.net.", "b.gtld-servers.net."]
+    assert set(data["tld_servers"]) >= {"com", "net", "org", "kr"}
+    assert len(data["rental_nameservers"]) == 8
+    assert data["resolver"] == {"address": plan.resolver.address, "port": plan.dns_port}
+    addresses = [s["address"] for s in data["root_servers"] + data["rental_nameservers"]]
+    assert all(a.startswith("127.") and a not in ("127.0.0.1", "127.0.0.53") for a in addresses)
+
+
+@pytest.mark.django_db
+def test_endpoints_without_json_is_a_table_of_the_same():
+    table = run("endpoints")
+    assert "root_servers" in table and settings.NETWORK_PLAN.root_servers[0].address in table
+    assert "tld_servers com" in table and "a.gtld-servers.net." in table
+
+
+def test_roothints_is_a_zone_file_of_the_root_servers():
+    hints = run("roothints")
+    zone = dns.zone.from_text(hints, origin=".", relativize=False, check_origin=False)
+    names = sorted(r.target.to_text() for r in zone.get_rdataset(".", "NS"))
+    assert names == sorted(s.name for s in settings.NETWORK_PLAN.root_servers)
+    for server in settings.NETWORK_PLAN.root_servers:
+        assert zone.get_rdataset(server.name, "A")[0].address == server.address
+
+
+@pytest.mark.django_db
+def test_export_zone_writes_a_master_file_named_checkzone_accepts(tlds, alpha, tmp_path):
+    from registry import services
+
+    services.create_domain(alpha, "glue.com")
+    services.create_host(alpha, "ns1.glue.com", ["192.0.2.1"])
+    services.create_host(alpha, "ns2.glue.com", ["192.0.2.2"])
+    services.update_nameservers(alpha, "glue.com", ["ns1.glue.com", "ns2.glue.com"])
+    records, servers = zones.build("com.")
+    stored = publish_zone("com.", "tld", records, servers, version=1)
+    text = run("export_zone", "com")
+    assert text.splitlines()[2].startswith(f"com. 900 IN SOA a.gtld-servers.net. hostmaster.nic.com. {stored.serial} ")
+    path = tmp_path / "com.zone"
+    path.write_text(text)
+    checkzone = shutil.which("named-checkzone")
+    if checkzone is None:
+        pytest.fail("named-checkzone is missing: make test installs bind9-utils")
+    result = subprocess.run([checkzone, "com", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"loaded serial {stored.serial}" in result.stdout
+
+
+@pytest.mark.django_db
+def test_export_zone_names_the_published_zones_when_asked_for_another():
+    with pytest.raises(CommandError, match="zone nowhere. is not published"):
+        run("export_zone", "nowhere")
