@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench-orders clean
+.PHONY: run test test-tools lint bench-orders bench-dns clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -31,11 +31,24 @@ run: $(VENV)/.run-deps
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (SQLite and the embedded broker
 # when unset); when they are set, the worker tests run a second time on the embedded default.
-test: lint
+test: lint test-tools
 	$(BIN)/python -m pytest
 	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
 		echo "== worker tests again on the embedded default (SQLite, filesystem broker) =="; \
 		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m pipeline; \
+	fi
+
+# The real DNS clients and peers the tests and benchmarks use, from Debian's packages.
+DEBIAN_TOOLS := dig:bind9-dnsutils named-checkzone:bind9-utils unbound:unbound nsd:nsd dnsperf:dnsperf
+test-tools:
+	@missing=""; for pair in $(DEBIAN_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (Debian packages)"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+		{ $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
 	fi
 
 lint: $(VENV)/.test-deps
@@ -44,6 +57,9 @@ lint: $(VENV)/.test-deps
 
 bench-orders: $(VENV)/.run-deps
 	$(BIN)/python bench/orders.py
+
+bench-dns: $(VENV)/.run-deps test-tools
+	$(BIN)/python bench/dns.py
 
 clean:
 	rm -rf $(VENV) var
