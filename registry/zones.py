@@ -12,11 +12,13 @@ the SOA serial.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections import defaultdict
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from kombu.exceptions import KombuError
 
 from config import clock
 from registry.choices import EppStatus
@@ -30,6 +32,8 @@ SOA_TIMERS = "1800 900 604800 86400"
 TLD_SOA_TTL = 900
 ROOT_SOA_TTL = 86400
 HOLD_STATUSES = (EppStatus.CLIENT_HOLD, EppStatus.SERVER_HOLD)
+
+log = logging.getLogger(__name__)
 
 
 def zone_of_tld(tld: str) -> str:
@@ -125,7 +129,13 @@ def request_publication(zone: str) -> bool:
                 ZonePublication.objects.create(zone=zone, requested_at=now)
         except IntegrityError:  # the row exists and a build is queued already
             return False
-    current_app.send_task("registry.tasks.publish_zone", args=[zone])
+    try:
+        current_app.send_task("registry.tasks.publish_zone", args=[zone])
+    except (KombuError, OSError) as exc:
+        # The change itself has committed; the request stays marked and the stale-request
+        # sweep sends it once the broker is back.
+        log.warning("could not queue the build of zone %s: %r", zone, exc)
+        return False
     return True
 
 

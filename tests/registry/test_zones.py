@@ -169,3 +169,15 @@ def test_a_tld_added_in_the_admin_asks_for_the_root_and_its_own_zone(
     with django_capture_on_commit_callbacks(execute=True):
         TldAdmin(Tld, admin.site).save_model(request, tld, form=None, change=False)
     assert asked == [".", "dev."]
+
+
+def test_a_broker_outage_leaves_the_request_for_the_stale_sweep(db, monkeypatch):
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    def fail(name, args):
+        raise BrokerDown("connection refused")
+
+    monkeypatch.setattr(zones.current_app, "send_task", fail)
+    assert zones.request_publication("com.") is False
+    assert ZonePublication.objects.get(zone="com.").requested_at is not None
+    assert zones.stale_requests(older_than=0) == ["com."]
