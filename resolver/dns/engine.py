@@ -45,15 +45,18 @@ UDP, TCP = "udp", "tcp"
 
 @dataclass(frozen=True)
 class Query:
-    """What the fast path reads from a query's bytes."""
+    """What the fast path reads from a query's bytes: the lower-case question (name,
+    type, class) ending at ``question_end``, and the EDNS facts the answer depends on."""
 
-    key: tuple
-    labels: tuple[bytes, ...]
+    question: bytes
     qtype: int
     question_end: int
     edns: bool
     do: bool
     limit: int
+
+    def name(self) -> dns.name.Name:
+        return dns.name.from_wire(self.question, 0)[0]
 
 
 class Engine:
@@ -64,7 +67,8 @@ class Engine:
         self.transfer_allow = [ipaddress.ip_network(n) for n in transfer_allow]
         self.zones: dict[dns.name.Name, CompiledZone] = {}
         self.zone_servers: dict[dns.name.Name, frozenset[str]] = {}
-        self.served: dict[str, frozenset[dns.name.Name]] = {}
+        # Per listener address: the zones it serves, by their origin's labels.
+        self.served: dict[str, dict[tuple[bytes, ...], CompiledZone]] = {}
         self.addresses_of: dict[str, str] = {}
         self.cache: dict[tuple, bytes] = {}
         self.templates: dict[tuple, tuple[bytes, bytes]] = {}
@@ -89,13 +93,12 @@ class Engine:
         self._reindex()
 
     def _reindex(self) -> None:
-        served: dict[str, set[dns.name.Name]] = {address: set() for address in self.addresses_of.values()}
+        self.served = {address: {} for address in self.addresses_of.values()}
         for origin, servers in self.zone_servers.items():
             for server in servers:
                 address = self.addresses_of.get(server)
                 if address is not None:
-                    served[address].add(origin)
-        self.served = {address: frozenset(origins) for address, origins in served.items()}
+                    self.served[address][origin.labels] = self.zones[origin]
         self.cache = {}
         self.templates = {}
 
@@ -105,9 +108,9 @@ class Engine:
         if not served:
             return None
         for depth in range(len(labels), 0, -1):
-            origin = dns.name.Name(labels[-depth:])
-            if origin in served:
-                return self.zones[origin]
+            zone = served.get(labels[-depth:])
+            if zone is not None:
+                return zone
         return None
 
     # --- entry points ---------------------------------------------------------------------
@@ -138,45 +141,47 @@ class Engine:
         if size < 17 or wire[2] & 0xF8 or wire[4:10] != b"\x00\x01\x00\x00\x00\x00" or wire[10]:
             return None
         additional = wire[11]
-        labels = []
         pos = 12
-        while True:
-            length = wire[pos]
-            if length == 0:
-                break
+        while length := wire[pos]:
             if length > 63 or pos + length + 1 >= size:
                 return None
-            labels.append(wire[pos + 1 : pos + 1 + length].lower())
             pos += length + 1
-        labels.append(b"")
         end = pos + 5
         if end > size or wire[pos + 3 : pos + 5] != b"\x00\x01":  # class IN only
             return None
         qtype = wire[pos + 1] << 8 | wire[pos + 2]
         if qtype in NO_LIMIT_TYPES or qtype in UNSUPPORTED_META or qtype == dns.rdatatype.OPT:
             return None
-        edns = do = False
-        limit = TCP_LIMIT if transport == TCP else 512
+        client_payload = None
+        do = False
         if additional == 1:
             opt = wire[end : end + 11]
             if len(opt) != 11 or opt[0] != 0 or opt[1:3] != b"\x00\x29" or opt[6] != 0 or end + 11 != size:
                 return None  # not an OPT, EDNS version above 0, or options: the full parser decides
-            edns, do = True, bool(opt[7] & 0x80)
-            if transport == UDP:
-                limit = min(self.payload, max(512, opt[3] << 8 | opt[4]))
+            client_payload, do = opt[3] << 8 | opt[4], bool(opt[7] & 0x80)
         elif additional or end != size:
             return None
         question = wire[12:pos].lower() + wire[pos:end]
-        return Query((question, edns, do, limit), tuple(labels), qtype, end, edns, do, limit)
+        edns = client_payload is not None
+        return Query(question, qtype, end, edns, do, self._limit(transport, client_payload))
+
+    def _limit(self, transport: str, client_payload: int | None) -> int:
+        """Largest answer for this query: TCP's, else the smaller of what the client
+        offers in EDNS (at least 512) and ours; 512 without EDNS."""
+        if transport == TCP:
+            return TCP_LIMIT
+        if client_payload is None:
+            return 512
+        return min(self.payload, max(512, client_payload))
 
     def _answer_fast(self, wire: bytes, address: str, query: Query) -> bytes | None:
-        key = (address, *query.key)
+        key = (address, query.question, query.edns, query.do, query.limit)
         cached = self.cache.get(key)
         if cached is None:
-            zone = self.zone_for(address, query.labels)
+            qname = query.name()
+            zone = self.zone_for(address, qname.labels)
             if zone is None:
                 return self._from_template(wire, query, None, dns.rcode.REFUSED)
-            qname = dns.name.Name(query.labels)
             result = zone.lookup(qname, query.qtype)
             if result.kind is Kind.NXDOMAIN and not result.answer:
                 return self._from_template(wire, query, zone, dns.rcode.NXDOMAIN)
@@ -214,7 +219,7 @@ class Engine:
             rendered = response.to_wire()  # header and OPT only
             template = self.templates[template_key] = (rendered[2:4], authority.getvalue() + rendered[12:])
         flags, body = template
-        if 12 + (query.question_end - 12) + len(body) > query.limit:
+        if query.question_end + len(body) > query.limit:
             return None
         counts = b"\x00\x01\x00\x00" + bytes([0, zone is not None, 0, query.edns])
         self._count("template")
@@ -264,12 +269,7 @@ class Engine:
         if query.ednsflags & dns.flags.DO:
             response.ednsflags |= dns.flags.DO
         _fill(response, result)
-        if transport == TCP:
-            limit = TCP_LIMIT
-        elif query.edns >= 0:
-            limit = min(self.payload, max(512, query.payload))
-        else:
-            limit = 512
+        limit = self._limit(transport, query.payload if query.edns >= 0 else None)
         return [response.to_wire(max_size=limit, prefer_truncation=True)]
 
     def _allowed(self, source: tuple) -> bool:

@@ -45,7 +45,10 @@ class CompiledZone:
         self.serial = self.nodes[origin][dns.rdatatype.SOA][0].serial
         if serial != self.serial:
             raise rr.BadRecord(f"zone {origin}: stored serial {serial} but its SOA says {self.serial}")
-        self.cuts = {name for name, rrsets in self.nodes.items() if name != origin and dns.rdatatype.NS in rrsets}
+        # Delegation points by their labels, so finding one builds no Name objects.
+        self.cuts = {
+            name.labels for name, rrsets in self.nodes.items() if name != origin and dns.rdatatype.NS in rrsets
+        }
         # Names that exist only because something lives below them (empty non-terminals).
         self.interior: set[dns.name.Name] = set()
         for name in self.nodes:
@@ -79,9 +82,8 @@ class CompiledZone:
             return None
         labels = name.labels
         for depth in range(self.depth + 1, len(labels) + 1):
-            candidate = dns.name.Name(labels[-depth:])
-            if candidate in self.cuts:
-                return candidate
+            if labels[-depth:] in self.cuts:
+                return dns.name.Name(labels[-depth:])
         return None
 
     def lookup(self, qname: dns.name.Name, qtype: int) -> Result:
