@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,17 +36,11 @@ class Server:
     name: str
     address: str
 
-    def as_dict(self) -> dict:
-        return {"name": self.name, "address": self.address}
-
 
 @dataclass(frozen=True)
 class Endpoint:
     address: str
     port: int
-
-    def as_dict(self) -> dict:
-        return {"address": self.address, "port": self.port}
 
 
 @dataclass(frozen=True)
@@ -79,15 +73,8 @@ class NetworkPlan:
         return next((s.address for s in self.dns_servers() if s.name == name), None)
 
     def as_dict(self) -> dict:
-        return {
-            "dns_port": self.dns_port,
-            "root_servers": [s.as_dict() for s in self.root_servers],
-            "tld_servers": {tld: [s.as_dict() for s in servers] for tld, servers in self.tld_servers.items()},
-            "rental_nameservers": [s.as_dict() for s in self.rental_nameservers],
-            "resolver": self.resolver.as_dict(),
-            "epp": self.epp.as_dict(),
-            "whois": self.whois.as_dict(),
-        }
+        """The plan in the shape of ``endpoints --json`` (and of NETWORK_PLAN_FILE)."""
+        return asdict(self)
 
 
 def absolute(name: str) -> str:

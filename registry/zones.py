@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections import defaultdict
+from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
@@ -82,18 +82,16 @@ def build_tld(tld: str) -> tuple[list, list[str]]:
     ]
     live = Domain.objects.filter(tld__name=tld, deleted_at=None)
     held = set(live.filter(statuses__status__in=HOLD_STATUSES).values_list("id", flat=True))
-    delegations: dict[int, list[str]] = defaultdict(list)
-    names: dict[int, str] = {}
+    delegations: dict[int, tuple[str, list[str]]] = {}  # domain id -> (owner, its nameservers)
     for domain_id, name, host in (
         Domain.nameservers.through.objects.filter(domain__in=live)
         .order_by("domain__name", "host__name")
         .values_list("domain_id", "domain__name", "host__name")
     ):
         if domain_id not in held:
-            delegations[domain_id].append(host)
-            names[domain_id] = name
-    for domain_id, hosts in delegations.items():
-        records += [[f"{names[domain_id]}.", DELEGATION_TTL, "NS", f"{host}."] for host in hosts]
+            delegations.setdefault(domain_id, (f"{name}.", []))[1].append(f"{host}.")
+    for owner, hosts in delegations.values():
+        records += [[owner, DELEGATION_TTL, "NS", host] for host in hosts]
     # Glue: addresses of hosts inside a domain this zone delegates (RFC 9471).
     for host, superordinate_id, address in (
         HostAddress.objects.filter(host__deleted_at=None, host__superordinate__in=live)
@@ -102,10 +100,11 @@ def build_tld(tld: str) -> tuple[list, list[str]]:
     ):
         if superordinate_id in delegations:
             records.append(_address_record(f"{host}.", DELEGATION_TTL, address))
-    delegated = {f"{name}." for name in names.values()}
+    delegated = {owner for owner, _ in delegations.values()}
     for record in _infrastructure(origin):
-        if not any(record[0].endswith("." + d) for d in delegated):
-            records.append(record)
+        labels = record[0].split(".")
+        if not any(".".join(labels[i:]) in delegated for i in range(1, len(labels) - 1)):
+            records.append(record)  # not inside a registered domain, which would own the name
     return records, [s.name for s in servers]
 
 
@@ -139,6 +138,12 @@ def request_publication(zone: str) -> bool:
     return True
 
 
+def request_all() -> None:
+    """Ask for builds of the root and every TLD zone (after loading data, say)."""
+    for zone in [ROOT, *(zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
+        request_publication(zone)
+
+
 def request_after_commit(zone: str) -> None:
     transaction.on_commit(lambda: request_publication(zone))
 
@@ -146,11 +151,10 @@ def request_after_commit(zone: str) -> None:
 def publish(zone: str) -> int | None:
     """Build ``zone`` from the data as it is now and send it to the zone store; the
     version sent, or None when the zone is no longer the registry's (a TLD removed)."""
-    if zone != ROOT and not Tld.objects.filter(name=zone.rstrip(".")).exists():
-        ZonePublication.objects.filter(zone=zone).update(requested_at=None)
-        return None
     # Clear the request first: a change committing from here on asks for another build.
     ZonePublication.objects.filter(zone=zone).update(requested_at=None)
+    if zone != ROOT and not Tld.objects.filter(name=zone.rstrip(".")).exists():
+        return None
     with transaction.atomic():
         publication, _ = ZonePublication.objects.select_for_update().get_or_create(zone=zone)
         records, servers = build(zone)
@@ -164,9 +168,5 @@ def publish(zone: str) -> int | None:
 
 def stale_requests(older_than: float) -> list[str]:
     """Zones whose requested build has not started for ``older_than`` seconds (a lost message)."""
-    cutoff = clock.now().timestamp() - older_than
-    return [
-        p.zone
-        for p in ZonePublication.objects.exclude(requested_at=None).only("zone", "requested_at")
-        if p.requested_at.timestamp() < cutoff
-    ]
+    cutoff = clock.now() - timedelta(seconds=older_than)
+    return list(ZonePublication.objects.filter(requested_at__lt=cutoff).values_list("zone", flat=True))

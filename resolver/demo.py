@@ -17,10 +17,7 @@ RECORD_TTL = 300
 def demo_nameservers() -> list[str]:
     """Four rental nameservers for the demo zone, one from each pool domain where possible."""
     pool = settings.NETWORK_PLAN.rental_nameservers
-    by_domain = {}
-    for server in pool:
-        by_domain.setdefault(server.name.split(".", 1)[1], server.name)
-    picked = list(by_domain.values())[:4]
+    picked = [servers[0].name for servers in platform.platform_domains().values()][:4]
     picked += [s.name for s in pool if s.name not in picked][: 4 - len(picked)]
     return [name.rstrip(".") for name in picked]
 

@@ -21,7 +21,6 @@ from django.conf import settings
 
 from registry import demo as registry_demo
 from registry import services, zones
-from registry.models import Tld
 from resolver import demo as resolver_demo
 from resolver import platform
 from resolver.choices import ZoneKind
@@ -84,8 +83,7 @@ def chain(transactional_db, tmp_path):
         )
         stack.worker()
         stack.dns()
-        for zone in [zones.ROOT, *(zones.zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
-            zones.request_publication(zone)
+        zones.request_all()
         wait_until(lambda: delegated("example.com.", COM), what="com zone published")
         wait_until(lambda: delegated("com.", ROOT), what="root zone published")
         yield stack, nameservers

@@ -4,7 +4,7 @@ from config.money import format_money
 from registrar import demo as registrar_demo
 from registry import demo as registry_demo
 from registry import zones
-from registry.models import Registrar, Tld
+from registry.models import Registrar
 from resolver import demo as resolver_demo
 
 
@@ -18,8 +18,7 @@ class Command(BaseCommand):
         order = registrar_demo.order_demo_domain(resolver_demo.DEMO_DOMAIN, nameservers)
         # Build the root and every TLD zone now (queued for the worker), so a fresh
         # start serves the whole chain.
-        for zone in [zones.ROOT, *(zones.zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
-            zones.request_publication(zone)
+        zones.request_all()
 
         balances = dict(Registrar.objects.values_list("client_id", "balance"))
         self.stdout.write("Demo data is loaded. Registrars (EPP login / password, API token, balance):")

@@ -18,11 +18,8 @@ def endpoints() -> dict:
         if settings.REDIS_URL
         else f"filesystem:{settings.BROKER_DIR}",
         "queues": sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}),
-        "dns_port": plan.dns_port,
-        "root_servers": [s.as_dict() for s in plan.root_servers],
-        "tld_servers": {tld: [s.as_dict() for s in servers] for tld, servers in plan.tld_servers.items()},
-        "rental_nameservers": [s.as_dict() for s in plan.rental_nameservers],
-        "resolver": plan.resolver.as_dict(),
+        # EPP and WHOIS are planned but join once their servers exist.
+        **{key: value for key, value in plan.as_dict().items() if key not in ("epp", "whois")},
     }
 
 
