@@ -16,7 +16,6 @@ import io
 import ipaddress
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import dns.edns
 import dns.exception
@@ -30,33 +29,23 @@ import dns.rdatatype
 import dns.renderer
 import dns.rrset
 
-from resolver.dns.zone import CompiledZone, Kind
+from resolver.dns.zone import CompiledZone, Kind, Labels
 
 log = logging.getLogger(__name__)
 
 CACHE_LIMIT = 100_000
+NEGATIVE_LIMIT = 50_000
 AXFR_MESSAGE_SIZE = 16_384
 TCP_LIMIT = 65_535
 NO_LIMIT_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
 UNSUPPORTED_META = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG}
 
 UDP, TCP = "udp", "tcp"
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the fast path reads from a query's bytes: the lower-case question (name,
-    type, class) ending at ``question_end``, and the EDNS facts the answer depends on."""
-
-    question: bytes
-    qtype: int
-    question_end: int
-    edns: bool
-    do: bool
-    limit: int
-
-    def name(self) -> dns.name.Name:
-        return dns.name.from_wire(self.question, 0)[0]
+PLAIN_COUNTS = b"\x00\x01\x00\x00\x00\x00"  # one question, no answer or authority records
+CLASS_IN = b"\x00\x01"
+OPT_TYPE = b"\x00\x29"
+# Transfers, meta types and OPT as a question: always the full parser.
+FULL_PATH_TYPES = NO_LIMIT_TYPES | UNSUPPORTED_META | {dns.rdatatype.OPT}
 
 
 class Engine:
@@ -71,6 +60,7 @@ class Engine:
         self.served: dict[str, dict[tuple[bytes, ...], CompiledZone]] = {}
         self.addresses_of: dict[str, str] = {}
         self.cache: dict[tuple, bytes] = {}
+        self.negative: dict[tuple, bytes] = {}
         self.templates: dict[tuple, tuple[bytes, bytes]] = {}
         self.on_notify: Callable[[str], None] | None = None
         self.counters: dict[str, int] = {}
@@ -93,16 +83,20 @@ class Engine:
         self._reindex()
 
     def _reindex(self) -> None:
-        self.served = {address: {} for address in self.addresses_of.values()}
+        # Built aside and swapped in: UDP listener threads read these while a zone loads.
+        served: dict[str, dict[Labels, CompiledZone]] = {address: {} for address in self.addresses_of.values()}
         for origin, servers in self.zone_servers.items():
+            zone = self.zones[origin]
             for server in servers:
                 address = self.addresses_of.get(server)
                 if address is not None:
-                    self.served[address][origin.labels] = self.zones[origin]
+                    served[address][zone.labels] = zone
+        self.served = served
         self.cache = {}
+        self.negative = {}
         self.templates = {}
 
-    def zone_for(self, address: str, labels: tuple[bytes, ...]) -> CompiledZone | None:
+    def zone_for(self, address: str, labels: Labels) -> CompiledZone | None:
         """The closest enclosing zone of a name among those served at ``address``."""
         served = self.served.get(address)
         if not served:
@@ -117,12 +111,10 @@ class Engine:
 
     def handle(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
         """Responses to one query (several for a zone transfer, none for junk)."""
+        fast = self.fast(wire, address, transport)
+        if fast is not None:
+            return [fast]
         try:
-            query = self._read_fast(wire, transport)
-            if query is not None:
-                fast = self._answer_fast(wire, address, query)
-                if fast is not None:
-                    return [fast]
             return self._answer_slow(wire, address, source, transport)
         except Exception:  # a bug must cost one answer, never the listener
             log.exception("query from %s to %s failed", source, address)
@@ -134,36 +126,57 @@ class Engine:
 
     # --- fast path --------------------------------------------------------------------------
 
-    def _read_fast(self, wire: bytes, transport: str) -> Query | None:
-        """The query's key if it is a plain one: QUERY opcode, one question, nothing in
-        the answer or authority sections, at most an OPT without options."""
-        size = len(wire)
-        if size < 17 or wire[2] & 0xF8 or wire[4:10] != b"\x00\x01\x00\x00\x00\x00" or wire[10]:
-            return None
-        additional = wire[11]
-        pos = 12
-        while length := wire[pos]:
-            if length > 63 or pos + length + 1 >= size:
+    def fast(self, wire: bytes, address: str, transport: str) -> bytes | None:
+        """The answer to a plain query (QUERY opcode, one question, nothing in the answer
+        or authority sections, at most an OPT without options) from what was rendered
+        before; None when the query needs the full path. Never raises."""
+        try:
+            size = len(wire)
+            if size < 17 or wire[2] & 0xF8 or wire[4:10] != PLAIN_COUNTS or wire[10]:
                 return None
-            pos += length + 1
-        end = pos + 5
-        if end > size or wire[pos + 3 : pos + 5] != b"\x00\x01":  # class IN only
+            pos = 12
+            while length := wire[pos]:
+                pos += length + 1
+                if length > 63 or pos >= size:
+                    return None
+            end = pos + 5
+            if end > size or pos > 266 or wire[pos + 3 : end] != CLASS_IN:  # > 255 octets: FORMERR
+                return None
+            additional = wire[11]
+            if additional == 1:
+                opt = wire[end : end + 11]
+                if len(opt) != 11 or opt[0] != 0 or opt[1:3] != OPT_TYPE or opt[6] != 0 or end + 11 != size:
+                    return None  # not an OPT, EDNS version above 0, or options: the full parser decides
+                edns, do = True, opt[7] >= 0x80
+                limit = self._limit(transport, opt[3] << 8 | opt[4])
+            elif additional or end != size:
+                return None
+            else:
+                edns, do = False, False
+                limit = self._limit(transport, None)
+            # Label lengths are below 64, so lowering the whole name only touches letters.
+            question = wire[12:pos].lower() + wire[pos:end]
+            key = (address, question, edns, do, limit)
+            cache, negative = self.cache, self.negative  # taken before the zones: _reindex swaps those first
+            cached = cache.get(key) or negative.get(key)
+            if cached is None:
+                qtype = wire[pos + 1] << 8 | wire[pos + 2]
+                if qtype in FULL_PATH_TYPES:
+                    return None
+                cached = self._render(address, question, qtype, edns, do, limit, key, cache, negative)
+                if cached is None:
+                    return None
+            return (
+                wire[:2]
+                + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
+                + cached[4:12]
+                + wire[12:end]
+                + cached[end:]
+            )
+        except Exception:  # a bug here sends the query down the full path
+            log.exception("fast path failed for a query to %s", address)
+            self._count("fast failed")
             return None
-        qtype = wire[pos + 1] << 8 | wire[pos + 2]
-        if qtype in NO_LIMIT_TYPES or qtype in UNSUPPORTED_META or qtype == dns.rdatatype.OPT:
-            return None
-        client_payload = None
-        do = False
-        if additional == 1:
-            opt = wire[end : end + 11]
-            if len(opt) != 11 or opt[0] != 0 or opt[1:3] != b"\x00\x29" or opt[6] != 0 or end + 11 != size:
-                return None  # not an OPT, EDNS version above 0, or options: the full parser decides
-            client_payload, do = opt[3] << 8 | opt[4], bool(opt[7] & 0x80)
-        elif additional or end != size:
-            return None
-        question = wire[12:pos].lower() + wire[pos:end]
-        edns = client_payload is not None
-        return Query(question, qtype, end, edns, do, self._limit(transport, client_payload))
 
     def _limit(self, transport: str, client_payload: int | None) -> int:
         """Largest answer for this query: TCP's, else the smaller of what the client
@@ -174,25 +187,43 @@ class Engine:
             return 512
         return min(self.payload, max(512, client_payload))
 
-    def _answer_fast(self, wire: bytes, address: str, query: Query) -> bytes | None:
-        key = (address, query.question, query.edns, query.do, query.limit)
-        cached = self.cache.get(key)
-        if cached is None:
-            qname = query.name()
-            zone = self.zone_for(address, qname.labels)
-            if zone is None:
-                return self._from_template(wire, query, None, dns.rcode.REFUSED)
-            result = zone.lookup(qname, query.qtype)
-            if result.kind is Kind.NXDOMAIN and not result.answer:
-                return self._from_template(wire, query, zone, dns.rcode.NXDOMAIN)
-            response = self._response_for(qname, query.qtype, query.edns, query.do)
-            _fill(response, result)
-            cached = response.to_wire(max_size=query.limit, prefer_truncation=True)
-            if len(self.cache) >= CACHE_LIMIT:
-                self.cache.clear()
-            self.cache[key] = cached
-        self._count("fast")
-        return _patch(cached, wire, query.question_end)
+    def _render(
+        self,
+        address: str,
+        question: bytes,
+        qtype: int,
+        edns: bool,
+        do: bool,
+        limit: int,
+        key: tuple,
+        cache: dict,
+        negative: dict,
+    ) -> bytes | None:
+        """Render and keep the answer to a question not seen since the zones last changed.
+        Positive answers and referrals go in ``cache``; NXDOMAIN and REFUSED (put together
+        from templates, no rendering) in ``negative``, so a flood of random names cannot
+        push the real answers out."""
+        labels = _labels(question)
+        zone = self.zone_for(address, labels)
+        if zone is None:
+            reply = self._from_template(question, edns, do, limit, None, dns.rcode.REFUSED)
+        else:
+            result = zone.lookup_labels(labels, qtype)
+            if result.kind is not Kind.NXDOMAIN or result.answer:
+                self._count("render")
+                response = self._response_for(dns.name.Name(labels), qtype, edns, do)
+                _fill(response, result)
+                reply = response.to_wire(max_size=limit, prefer_truncation=True)
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = reply
+                return reply
+            reply = self._from_template(question, edns, do, limit, zone, dns.rcode.NXDOMAIN)
+        if reply is not None:
+            if len(negative) >= NEGATIVE_LIMIT:
+                negative.clear()
+            negative[key] = reply
+        return reply
 
     def _response_for(self, qname: dns.name.Name, qtype: int, edns: bool, do: bool) -> dns.message.Message:
         canonical = dns.message.make_query(qname, qtype, use_edns=0 if edns else False, want_dnssec=do)
@@ -202,29 +233,30 @@ class Engine:
             response.ednsflags |= dns.flags.DO
         return response
 
-    def _from_template(self, wire: bytes, query: Query, zone: CompiledZone | None, rcode: int) -> bytes | None:
-        """A response with no answer: header, the client's question, the zone's negative
-        SOA (for NXDOMAIN) and an OPT, put together without rendering."""
-        template_key = (zone.origin if zone else None, rcode, query.edns, query.do)
+    def _from_template(
+        self, question: bytes, edns: bool, do: bool, limit: int, zone: CompiledZone | None, rcode: int
+    ) -> bytes | None:
+        """A response with no answer: header, the question, the zone's negative SOA (for
+        NXDOMAIN) and an OPT, put together without rendering; None if it does not fit."""
+        template_key = (zone, rcode, edns, do)  # the zone object: a reload makes a new one
         template = self.templates.get(template_key)
         if template is None:
-            response = self._response_for(dns.name.root, dns.rdatatype.A, query.edns, query.do)
+            response = self._response_for(dns.name.root, dns.rdatatype.A, edns, do)
             response.question = []
             response.set_rcode(rcode)
             authority = io.BytesIO()
             if zone is not None:
                 response.flags |= dns.flags.AA
-                # Uncompressed: the client's question goes in front, so offsets would move.
+                # Uncompressed: the question goes in front, so offsets would move.
                 zone.negative_soa.to_wire(authority, compress=None)
             rendered = response.to_wire()  # header and OPT only
             template = self.templates[template_key] = (rendered[2:4], authority.getvalue() + rendered[12:])
         flags, body = template
-        if query.question_end + len(body) > query.limit:
+        if 12 + len(question) + len(body) > limit:
             return None
-        counts = b"\x00\x01\x00\x00" + bytes([0, zone is not None, 0, query.edns])
         self._count("template")
-        head = wire[:2] + bytes([flags[0] | (wire[2] & 0x01), flags[1] | (wire[3] & 0x10)])
-        return head + counts + wire[12 : query.question_end] + body
+        counts = b"\x00\x01\x00\x00" + bytes([0, zone is not None, 0, edns])
+        return b"\x00\x00" + flags + counts + question + body
 
     # --- full path ----------------------------------------------------------------------------
 
@@ -356,15 +388,15 @@ def _fill(response: dns.message.Message, result) -> None:
     response.additional = list(result.additional)
 
 
-def _patch(cached: bytes, wire: bytes, question_end: int) -> bytes:
-    """The cached answer with the query's ID, RD and CD bits and question bytes."""
-    return (
-        wire[:2]
-        + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
-        + cached[4:12]
-        + wire[12:question_end]
-        + cached[question_end:]
-    )
+def _labels(question: bytes) -> Labels:
+    """The labels of the name a question's wire form starts with."""
+    labels = []
+    pos = 0
+    while length := question[pos]:
+        labels.append(question[pos + 1 : pos + 1 + length])
+        pos += length + 1
+    labels.append(b"")
+    return tuple(labels)
 
 
 def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:

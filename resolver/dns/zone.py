@@ -17,6 +17,12 @@ MAX_CHAIN = 12
 ADDRESS_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA)
 WILDCARD = b"*"
 
+Labels = tuple[bytes, ...]
+
+
+def lower(name: dns.name.Name) -> Labels:
+    return tuple(label.lower() for label in name.labels)
+
 
 class Kind(enum.Enum):
     ANSWER = "answer"
@@ -45,25 +51,27 @@ class CompiledZone:
         self.serial = self.nodes[origin][dns.rdatatype.SOA][0].serial
         if serial != self.serial:
             raise rr.BadRecord(f"zone {origin}: stored serial {serial} but its SOA says {self.serial}")
-        # Delegation points by their labels, so finding one builds no Name objects.
+        # The query path works on lower-case label tuples, which hash in C; a Name's hash
+        # is computed in Python on every use.
+        self.labels = lower(origin)
+        self.by_labels = {lower(name): rrsets for name, rrsets in self.nodes.items()}
         self.cuts = {
-            name.labels for name, rrsets in self.nodes.items() if name != origin and dns.rdatatype.NS in rrsets
+            labels for labels, rrsets in self.by_labels.items() if labels != self.labels and dns.rdatatype.NS in rrsets
         }
         # Names that exist only because something lives below them (empty non-terminals).
-        self.interior: set[dns.name.Name] = set()
-        for name in self.nodes:
-            parent = name
-            while parent != origin:
-                parent = parent.parent()
-                if parent in self.interior or parent in self.nodes:
+        self.interior: set[Labels] = set()
+        for labels in self.by_labels:
+            while labels != self.labels:
+                labels = labels[1:]
+                if labels in self.interior or labels in self.by_labels:
                     break  # what lies above was or will be walked from there
-                self.interior.add(parent)
+                self.interior.add(labels)
         soa = self.nodes[origin][dns.rdatatype.SOA]
         # RFC 2308 section 5: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
         self.negative_soa = dns.rrset.RRset(origin, soa.rdclass, soa.rdtype)
         self.negative_soa.update(soa)
         self.negative_soa.ttl = min(soa.ttl, soa[0].minimum)
-        self.has_wildcards = any(name.labels and name.labels[0] == WILDCARD for name in self.nodes)
+        self.has_wildcards = any(labels and labels[0] == WILDCARD for labels in self.by_labels)
         self.depth = len(origin)
 
     @property
@@ -73,36 +81,41 @@ class CompiledZone:
     def record_count(self) -> int:
         return sum(len(rrset) for rrsets in self.nodes.values() for rrset in rrsets.values())
 
-    def exists(self, name: dns.name.Name) -> bool:
-        return name in self.nodes or name in self.interior
+    def exists(self, labels: Labels) -> bool:
+        return labels in self.by_labels or labels in self.interior
 
-    def cut_for(self, name: dns.name.Name) -> dns.name.Name | None:
-        """The highest delegation point at or above ``name`` inside this zone."""
+    def inside(self, labels: Labels) -> bool:
+        return labels[-self.depth :] == self.labels
+
+    def cut_for(self, labels: Labels) -> Labels | None:
+        """The highest delegation point at or above ``labels`` inside this zone."""
         if not self.cuts:
             return None
-        labels = name.labels
         for depth in range(self.depth + 1, len(labels) + 1):
             if labels[-depth:] in self.cuts:
-                return dns.name.Name(labels[-depth:])
+                return labels[-depth:]
         return None
 
     def lookup(self, qname: dns.name.Name, qtype: int) -> Result:
-        """Answer ``qname``/``qtype`` (qname lower case and inside the zone)."""
+        """Answer ``qname``/``qtype`` (``qname`` inside the zone)."""
+        return self.lookup_labels(lower(qname), qtype)
+
+    def lookup_labels(self, labels: Labels, qtype: int) -> Result:
+        """Answer the lower-case name ``labels`` (inside the zone) for ``qtype``."""
         answer: list[dns.rrset.RRset] = []
-        seen = {qname}
-        name = qname
+        seen = {labels}
         for _ in range(MAX_CHAIN):
-            cut = self.cut_for(name)
-            if cut is not None and not (cut == name and qtype == dns.rdatatype.DS):
+            cut = self.cut_for(labels)
+            if cut is not None and not (cut == labels and qtype == dns.rdatatype.DS):
                 referral = self.referral(cut)
                 if answer:  # a CNAME we own points below a delegation: answer it, then refer
                     referral.answer, referral.authoritative, referral.kind = answer, True, Kind.ANSWER
                 return referral
-            rrsets = self.nodes.get(name)
+            rrsets = self.by_labels.get(labels)
             if rrsets is None:
-                if name in self.interior:
+                if labels in self.interior:
                     return self._negative(Kind.NODATA, answer)
-                rrsets = self._synthesise(name)
+                rrsets = self._synthesise(labels)
                 if rrsets is None:
                     return self._negative(Kind.NXDOMAIN, answer)
             if qtype == dns.rdatatype.ANY:
@@ -116,15 +129,15 @@ class CompiledZone:
             if cname is None:
                 return self._negative(Kind.NODATA, answer)
             answer.append(cname)
-            target = cname[0].target
-            if target in seen or not target.is_subdomain(self.origin):
+            target = lower(cname[0].target)
+            if target in seen or not self.inside(target):
                 return Result(Kind.ANSWER, answer=answer)
             seen.add(target)
-            name = target
+            labels = target
         return Result(Kind.ANSWER, answer=answer)
 
-    def referral(self, cut: dns.name.Name) -> Result:
-        ns = self.nodes[cut][dns.rdatatype.NS]
+    def referral(self, cut: Labels) -> Result:
+        ns = self.by_labels[cut][dns.rdatatype.NS]
         result = Result(Kind.REFERRAL, authoritative=False, authority=[ns])
         result.additional = self._addresses(rd.target for rd in ns)
         return result
@@ -133,16 +146,17 @@ class CompiledZone:
         # After a CNAME the answer is authoritative data plus the negative part (RFC 2308 section 2.1).
         return Result(kind, answer=answer, authority=[self.negative_soa])
 
-    def _synthesise(self, name: dns.name.Name) -> dict[int, dns.rrset.RRset] | None:
-        """RRsets made from the wildcard at the closest encloser of ``name`` (RFC 4592)."""
+    def _synthesise(self, labels: Labels) -> dict[int, dns.rrset.RRset] | None:
+        """RRsets made from the wildcard at the closest encloser of ``labels`` (RFC 4592)."""
         if not self.has_wildcards:
             return None
-        encloser = name.parent()
-        while not self.exists(encloser) and encloser != self.origin:
-            encloser = encloser.parent()
-        source = self.nodes.get(dns.name.Name((WILDCARD, *encloser.labels)))
+        encloser = labels[1:]
+        while not self.exists(encloser) and encloser != self.labels:
+            encloser = encloser[1:]
+        source = self.by_labels.get((WILDCARD, *encloser))
         if source is None:
             return None
+        name = dns.name.Name(labels)
         synthesised = {}
         for rdtype, rrset in source.items():
             copy = dns.rrset.RRset(name, rrset.rdclass, rdtype)
@@ -163,10 +177,10 @@ class CompiledZone:
         """A/AAAA this zone holds for ``targets``: glue below a cut or data of its own."""
         out = []
         for target in targets:
-            target = target.canonicalize()
-            if not target.is_subdomain(self.origin):
+            labels = lower(target)
+            if not self.inside(labels):
                 continue
-            rrsets = self.nodes.get(target)
+            rrsets = self.by_labels.get(labels)
             if rrsets:
                 out.extend(rrsets[t] for t in ADDRESS_TYPES if t in rrsets)
         return out

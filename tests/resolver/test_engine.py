@@ -150,6 +150,13 @@ def test_malformed_queries_get_formerr(engine):
     assert ask(engine, bytes(two))[0].rcode() == dns.rcode.FORMERR
 
 
+def test_a_name_longer_than_255_octets_gets_formerr(engine):
+    wire = bytearray(query("www.example.com.").to_wire())
+    long_name = b"".join(bytes([63]) + b"a" * 63 for _ in range(4)) + b"\x07example\x03com\x00"
+    wire[12 : 12 + len(b"\x03www\x07example\x03com\x00")] = long_name
+    assert ask(engine, bytes(wire))[0].rcode() == dns.rcode.FORMERR
+
+
 def test_responses_and_runts_get_no_answer(engine):
     response = dns.message.make_response(query("www.example.com."))
     assert engine.handle(response.to_wire(), COM_ADDRESS, CLIENT, UDP) == []
@@ -169,7 +176,7 @@ def test_random_garbage_never_raises(engine):
             packet = bytes(packet)
         for reply in engine.handle(packet, COM_ADDRESS, CLIENT, rng.choice([UDP, TCP])):
             dns.message.from_wire(reply, ignore_trailing=True)  # every reply is itself valid DNS
-    assert engine.counters.get("servfail", 0) == 0
+    assert engine.counters.get("servfail", 0) == 0 and engine.counters.get("fast failed", 0) == 0
 
 
 def test_notify_from_loopback_is_acknowledged_and_reported(engine):
@@ -232,3 +239,36 @@ def test_a_reloaded_zone_drops_cached_answers():
     changed[0] = [*changed[0][:3], changed[0][3].replace(" 7 ", " 8 ")]
     engine.install(CompiledZone(dns.name.from_text("example.com."), 8, changed), ["ns.example."])
     assert ask(engine, query("www.example.com."))[0].answer[0][0].to_text() == "192.0.2.45"
+
+
+def test_a_repeated_nxdomain_comes_from_the_negative_cache_and_keeps_each_querys_case():
+    engine = Engine()
+    engine.set_listeners({"ns.example.": COM_ADDRESS})
+    engine.install(CompiledZone(dns.name.from_text("example.com."), 7, ZONE), ["ns.example."])
+    first, _ = ask(engine, query("nope.example.com."))
+    again, _ = ask(engine, query("NoPe.example.com."))
+    assert first.rcode() == again.rcode() == dns.rcode.NXDOMAIN
+    assert again.question[0].name.to_text() == "NoPe.example.com."
+    assert again.authority[0].to_text() == first.authority[0].to_text()
+    assert engine.counters["template"] == 1 and len(engine.negative) == 1
+
+
+def test_a_flood_of_random_names_does_not_push_real_answers_out_of_the_cache():
+    engine = Engine()
+    engine.set_listeners({"ns.example.": COM_ADDRESS})
+    engine.install(CompiledZone(dns.name.from_text("example.com."), 7, ZONE), ["ns.example."])
+    ask(engine, query("www.example.com."))
+    for i in range(300):
+        ask(engine, query(f"random{i}.example.com."))
+    assert len(engine.cache) == 1 and len(engine.negative) == 300
+
+
+def test_a_name_added_by_a_reload_is_no_longer_nxdomain():
+    engine = Engine()
+    engine.set_listeners({"ns.example.": COM_ADDRESS})
+    engine.install(CompiledZone(dns.name.from_text("example.com."), 7, ZONE), ["ns.example."])
+    assert ask(engine, query("new.example.com."))[0].rcode() == dns.rcode.NXDOMAIN
+    changed = [[*ZONE[0][:3], ZONE[0][3].replace(" 7 ", " 8 ")], *ZONE[1:], ["new.example.com.", 60, "A", "192.0.2.7"]]
+    engine.install(CompiledZone(dns.name.from_text("example.com."), 8, changed), ["ns.example."])
+    response, _ = ask(engine, query("new.example.com."))
+    assert response.rcode() == dns.rcode.NOERROR and response.answer[0][0].to_text() == "192.0.2.7"

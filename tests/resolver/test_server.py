@@ -1,0 +1,126 @@
+"""The listeners of run_dns over real sockets, without the database: zones come from a dict."""
+
+import asyncio
+import random
+import socket
+import threading
+import time
+
+import dns.message
+import dns.opcode
+import dns.query
+import dns.rcode
+import pytest
+
+from resolver.dns import mmsg
+from resolver.dns.engine import Engine
+from resolver.dns.server import DnsServer
+from tests.resolver.test_zone import ZONE
+
+ADDRESS = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
+
+
+def serial_of(records) -> int:
+    return int(records[0][3].split()[2])
+
+
+class Running:
+    """A DnsServer on its own event loop thread, serving the zones in ``self.zones``."""
+
+    def __init__(self) -> None:
+        self.zones = {"example.com.": ZONE}
+        self.port = _free_udp_port()
+        self.loop = asyncio.new_event_loop()
+        self.server: DnsServer | None = None
+        started = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+
+            async def main() -> None:
+                self.server = DnsServer(
+                    Engine(),
+                    {"ns.example.": ADDRESS},
+                    self.port,
+                    read_serials=lambda: {name: serial_of(records) for name, records in self.zones.items()},
+                    read_zone=lambda name: (serial_of(self.zones[name]), self.zones[name], ["ns.example."]),
+                    poll_every=3600,
+                )
+                await self.server.start()
+                started.set()
+                await self.server.run(signals=False)
+
+            self.loop.run_until_complete(main())
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert started.wait(10)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.server.stopping.set)
+        self.thread.join(10)
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((ADDRESS, 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(params=["batches", "one by one"])
+def running(request, monkeypatch):
+    if request.param == "batches":
+        if not mmsg.available():
+            pytest.skip("no recvmmsg on this system")
+    else:
+        monkeypatch.setattr(mmsg, "available", lambda: False)
+    server = Running()
+    yield server
+    server.stop()
+
+
+def test_a_burst_from_several_clients_gets_every_answer_to_its_sender(running):
+    clients = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+    sent = {}
+    for round_ in range(25):
+        for index, client in enumerate(clients):
+            name = "www.example.com." if round_ % 3 else "nope.example.com."
+            query = dns.message.make_query(name, "A", id=round_ * 10 + index, use_edns=round_ % 2 == 0)
+            client.sendto(query.to_wire(), (ADDRESS, running.port))
+            client.sendto(b"\x00junk", (ADDRESS, running.port))  # never answered, never stops the loop
+            sent[index, query.id] = name
+    received = {}
+    for index, client in enumerate(clients):
+        client.settimeout(5)
+        for _ in range(25):
+            reply = dns.message.from_wire(client.recv(4096))
+            received[index, reply.id] = (reply.question[0].name.to_text(), reply.rcode())
+        client.close()
+    assert {key: name for key, (name, _) in received.items()} == sent
+    assert {rcode for _, rcode in received.values()} == {dns.rcode.NOERROR, dns.rcode.NXDOMAIN}
+
+
+def test_a_notify_through_the_listener_reloads_the_zone(running):
+    query = dns.message.make_query("www.example.com.", "A")
+    assert dns.query.udp(query, ADDRESS, port=running.port, timeout=5).answer[0][0].to_text() == "192.0.2.44"
+    changed = [r if r[0] != "www.example.com." or r[2] != "A" else [*r[:3], "192.0.2.45"] for r in ZONE]
+    changed[0] = [*changed[0][:3], changed[0][3].replace(" 7 ", " 8 ")]
+    running.zones["example.com."] = changed
+    notify = dns.message.make_query("example.com.", "SOA")
+    notify.set_opcode(dns.opcode.NOTIFY)
+    assert dns.query.udp(notify, ADDRESS, port=running.port, timeout=5).rcode() == dns.rcode.NOERROR
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        answer = dns.query.udp(query, ADDRESS, port=running.port, timeout=5).answer[0][0].to_text()
+        if answer == "192.0.2.45":
+            break
+        time.sleep(0.02)
+    assert answer == "192.0.2.45"
+
+
+def test_stopping_closes_every_udp_listener_promptly(running):
+    listeners = list(running.server.udp)
+    started = time.monotonic()
+    running.stop()
+    assert time.monotonic() - started < 5
+    assert all(not listener.thread.is_alive() for listener in listeners)
