@@ -236,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.publish_stale_zones",
         "schedule": ZONE_REQUEST_STALE_AFTER,
     },
+    "sync-pending-changes": {
+        "task": "resolver.tasks.sync_pending_changes",
+        "schedule": ZONE_REQUEST_STALE_AFTER,
+    },
 }
 
 # Fault injection for crash tests: "<point>:<marker file>" makes the named point in the

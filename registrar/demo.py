@@ -45,12 +45,16 @@ def seed() -> None:
         )
 
 
-def order_demo_domain(name: str, nameservers: list[str]) -> Order:
-    """The demo customer's order for ``name`` (placed once; the worker completes it)."""
-    customer = Customer.objects.get(user__username=DEMO_CUSTOMER["username"])
+def demo_customer() -> Customer:
+    return Customer.objects.get(user__username=DEMO_CUSTOMER["username"])
+
+
+def order_demo_domain(name: str) -> Order:
+    """The demo customer's order for ``name`` with our nameservers (placed once; the
+    worker completes it)."""
     order, _ = services.place_order(
-        customer,
-        [{"domain": name, "years": 1, "nameservers": nameservers}],
+        demo_customer(),
+        [{"domain": name, "years": 1}],
         DEMO_CARD,
         idempotency_key=f"seed-demo-{name}",
     )

@@ -122,6 +122,10 @@ class OrderLine(models.Model):
     unicode_domain = models.CharField(max_length=253)
     years = models.PositiveSmallIntegerField()
     nameservers = models.JSONField(default=list, blank=True)
+    our_nameservers = models.BooleanField(
+        default=False, help_text="Registered with our rental nameservers: a hosted zone serves it."
+    )
+    hosted_zone = models.CharField(max_length=32, blank=True, help_text="That hosted zone, once it exists.")
     registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
     price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
     state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)
@@ -147,6 +151,11 @@ class OrderLine(models.Model):
     @property
     def cl_trid(self) -> str:
         return f"nsm-order-{self.order_id}-line-{self.pk}"
+
+    @property
+    def zone_reference(self) -> str:
+        """The caller reference of a hosted zone made for this line."""
+        return f"nsm-order-line-{self.pk}"
 
 
 class Payment(models.Model):

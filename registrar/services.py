@@ -38,6 +38,7 @@ from registrar.choices import FINAL_LINE_STATES, LineKind, LineState, OrderState
 from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, Refund
 from registry import services as registry
 from registry.errors import RegistryError
+from resolver import rental
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,21 @@ def place_order(
         except RegistryError as exc:
             errors[f"{path}.nameservers"] = exc.message
             continue
+        hosted_zone, ours = "", not nameservers
+        if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
+            try:
+                hosted_zone, nameservers = rental.registration_nameservers(customer.user, check.ascii)
+            except rental.RentalError as exc:
+                errors[f"{path}.nameservers"] = exc.message
+                continue
         prepared.append(
             {
                 "domain": check.ascii,
                 "unicode_domain": check.unicode,
                 "years": years,
                 "nameservers": nameservers,
+                "our_nameservers": ours,
+                "hosted_zone": hosted_zone,
                 "registry_fee": check.create_fee * years,
                 "price": q.price(years),
             }
@@ -327,6 +337,25 @@ def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
         expires_at=line.expires_at,
         created_at=now,
     )
+    if line.our_nameservers and not line.hosted_zone:
+        _make_hosted_zone(order, line)
+
+
+def _make_hosted_zone(order: Order, line: OrderLine) -> None:
+    """The hosted zone on the delegation set the registry now delegates the domain to."""
+    try:
+        zone, _, _ = rental.create_hosted_zone(
+            order.customer.user,
+            line.domain,
+            caller_reference=line.zone_reference,
+            for_registration=True,
+            nameservers=line.nameservers,
+        )
+    except rental.RentalError as exc:  # another account's zone took the name since checkout
+        log.warning("order %s: no hosted zone for %s: %s", order.pk, line.domain, exc.message)
+        return
+    line.hosted_zone = zone.pk
+    OrderLine.objects.filter(pk=line.pk).update(hosted_zone=zone.pk)
 
 
 def _fail_line(order: Order, line: OrderLine, code: str, reason: str, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Enumerations of the resolver app (zone kinds)."""
+"""Enumerations of the resolver app: zone kinds, record types, routing policies, changes."""
 
 from django.db import models
 
@@ -10,3 +10,47 @@ class ZoneKind(models.TextChoices):
     TLD = "tld", "TLD zone (registry)"
     PLATFORM = "platform", "Rental nameservers' own zone"
     HOSTED = "hosted", "Customer hosted zone"
+
+
+class RecordType(models.TextChoices):
+    """Record types a customer may keep in a hosted zone (SOA and the apex NS are the service's)."""
+
+    A = "A"
+    AAAA = "AAAA"
+    CAA = "CAA"
+    CNAME = "CNAME"
+    DS = "DS"
+    MX = "MX"
+    NS = "NS"
+    PTR = "PTR"
+    SRV = "SRV"
+    TXT = "TXT"
+
+
+class RoutingPolicy(models.TextChoices):
+    """How the rental nameservers pick among the record sets of one name and type."""
+
+    SIMPLE = "simple", "Simple"
+    WEIGHTED = "weighted", "Weighted"
+    FAILOVER = "failover", "Failover"
+    MULTIVALUE = "multivalue", "Multivalue answer"
+    LATENCY = "latency", "Latency"
+    GEOLOCATION = "geolocation", "Geolocation"
+
+
+class FailoverRole(models.TextChoices):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "CREATE"
+    DELETE = "DELETE"
+    UPSERT = "UPSERT"
+
+
+class ChangeStatus(models.TextChoices):
+    """PENDING until every nameserver of the zone is seen serving the change."""
+
+    PENDING = "PENDING"
+    INSYNC = "INSYNC"

@@ -6,12 +6,14 @@ The registry publishes the root and TLD zones here, the rental service its hoste
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from resolver.choices import ZoneKind
+from resolver.choices import ChangeStatus, FailoverRole, RecordType, RoutingPolicy, ZoneKind
 
 MAX_SERIAL = 2**32 - 1
+MAX_TTL = 2**31 - 1
 
 
 class Zone(models.Model):
@@ -45,3 +47,86 @@ class Zone(models.Model):
     @property
     def record_count(self) -> int:
         return len(self.records)
+
+
+class HostedZone(models.Model):
+    """A zone the nameserver-rental service answers for on a customer's behalf (Route 53's
+    hosted zone): its name, its owner, and the delegation set of four rental nameservers
+    that serve it and that the registry delegation points at. Its records are the SOA and
+    apex NS the service keeps, plus the customer's record sets; every change batch bumps
+    ``version`` and publishes the zone anew."""
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_zones")
+    name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case, ASCII: 'example.com.'.")
+    nameservers = models.JSONField(default=list, help_text="Host names of the rental servers that serve it.")
+    comment = models.CharField(max_length=256, blank=True)
+    caller_reference = models.CharField(max_length=128, help_text="The creator's key: a retry finds the same zone.")
+    version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "caller_reference"], name="hosted_zone_caller_reference"),
+            models.CheckConstraint(condition=Q(name__endswith="."), name="hosted_zone_name_absolute"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordSet(models.Model):
+    """The records of one name and type in a hosted zone, with how they are routed.
+
+    A simple record set is alone for its name and type. Routed record sets share a name,
+    type and policy and tell themselves apart by ``set_identifier``. An alias
+    (``alias_target``) has no values or TTL of its own: it answers with the target record
+    set's."""
+
+    zone = models.ForeignKey(HostedZone, on_delete=models.CASCADE, related_name="record_sets")
+    name = models.CharField(max_length=255, help_text="Absolute, lower case, ASCII.")
+    type = models.CharField(max_length=8, choices=RecordType.choices)
+    ttl = models.PositiveIntegerField(null=True, blank=True)
+    values = models.JSONField(default=list, blank=True, help_text="RDATA in presentation format.")
+    set_identifier = models.CharField(max_length=128, blank=True)
+    routing = models.CharField(max_length=16, choices=RoutingPolicy.choices, default=RoutingPolicy.SIMPLE)
+    weight = models.PositiveSmallIntegerField(null=True, blank=True)
+    failover = models.CharField(max_length=16, choices=FailoverRole.choices, blank=True)
+    region = models.CharField(max_length=32, blank=True, help_text="Latency: the region of the resource.")
+    location = models.CharField(max_length=8, blank=True, help_text="Geolocation: a region code, or '*'.")
+    alias_target = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name", "type", "set_identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name", "type", "set_identifier"], name="record_set_unique"),
+            models.CheckConstraint(condition=Q(ttl__lte=MAX_TTL), name="record_set_ttl_range"),
+            models.CheckConstraint(condition=Q(weight__lte=255), name="record_set_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" [{self.set_identifier}]" if self.set_identifier else ""
+        return f"{self.name} {self.type}{suffix}"
+
+
+class Change(models.Model):
+    """One change batch applied to a hosted zone. PENDING until every nameserver of the
+    zone has been seen answering with ``serial`` (or newer), then INSYNC."""
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    zone = models.ForeignKey(HostedZone, on_delete=models.CASCADE, related_name="changes")
+    status = models.CharField(max_length=8, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+    comment = models.CharField(max_length=256, blank=True)
+    changes = models.JSONField(default=list, help_text="The batch as applied, one entry per change.")
+    version = models.PositiveBigIntegerField(help_text="The zone version this batch made.")
+    serial = models.PositiveBigIntegerField(null=True, blank=True, help_text="The first SOA serial serving it.")
+    submitted_at = models.DateTimeField()
+    insync_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "zone"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.status}"

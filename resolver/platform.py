@@ -23,7 +23,7 @@ from resolver.services import publish_zone
 SOA_TIMERS = "7200 900 1209600 86400"
 SOA_TTL = 900
 NS_TTL = 172800
-PLATFORM_YEARS = 10
+PLATFORM_YEARS = 10  # or the longest period the TLD allows
 
 
 def platform_domains() -> dict[str, list[Server]]:
@@ -49,7 +49,9 @@ def zone_records(name: str, nameservers: list[str], records: list | tuple = ()) 
 def register_platform(registrar) -> None:
     """Register the pool's domains and hosts at the registry (safe to run again)."""
     for domain, servers in platform_domains().items():
-        _once(registry.create_domain, registrar, domain, years=PLATFORM_YEARS, cl_trid=f"platform-{domain}")
+        [check] = registry.check([domain])
+        years = min(PLATFORM_YEARS, check.max_years or PLATFORM_YEARS)  # the longest the TLD allows
+        _once(registry.create_domain, registrar, domain, years=years, cl_trid=f"platform-{domain}")
         for server in servers:
             host = server.name.rstrip(".")
             _once(registry.create_host, registrar, host, [server.address], cl_trid=f"platform-{host}")

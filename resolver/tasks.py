@@ -7,9 +7,15 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from resolver import services
+from resolver import rental, services
 
 log = logging.getLogger(__name__)
+
+# A new zone version reaches the servers by NOTIFY within milliseconds; look soon, then
+# every half second for a minute.
+OBSERVE_FIRST_AFTER = 0.1
+OBSERVE_EVERY = 0.5
+OBSERVE_ATTEMPTS = 120
 
 
 @shared_task(
@@ -25,3 +31,33 @@ def store_zone(zone: str, kind: str, version: int, records: list, servers: list)
         services.publish_zone(zone, kind, records, servers, version=version)
     except services.ZoneRejected as exc:  # a bad build stays bad on retry: keep serving the last good one
         log.error("zone %s version %s rejected: %s", zone, version, exc)
+
+
+@shared_task(
+    name="resolver.tasks.publish_hosted_zone",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=10,
+)
+def publish_hosted_zone(zone_id: str) -> None:
+    """Publish a hosted zone's current version, then watch its servers take it."""
+    if rental.publish_hosted_zone(zone_id) is not None:
+        observe_changes.apply_async((zone_id,), countdown=OBSERVE_FIRST_AFTER)
+
+
+@shared_task(name="resolver.tasks.observe_changes", bind=True, max_retries=None)
+def observe_changes(self, zone_id: str, attempt: int = 0) -> int:
+    """Mark the zone's changes INSYNC once every nameserver serves them; look again
+    shortly while some are PENDING (the sweep takes over after OBSERVE_ATTEMPTS)."""
+    pending = rental.observe_changes(zone_id)
+    if pending and attempt + 1 < OBSERVE_ATTEMPTS:
+        observe_changes.apply_async((zone_id, attempt + 1), countdown=OBSERVE_EVERY)
+    return pending
+
+
+@shared_task(name="resolver.tasks.sync_pending_changes")
+def sync_pending_changes() -> int:
+    """Beat's sweep: republish zones whose changes never got a serial (a lost task) and
+    look again at every zone with PENDING changes."""
+    return rental.sync_pending_changes()

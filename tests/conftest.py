@@ -83,6 +83,19 @@ def inhouse(tlds) -> Registrar:
     return make_registrar(settings.REGISTRAR_CLIENT_ID, 10_000_000, internal=True)
 
 
+@pytest.fixture
+def rental_pool(inhouse) -> Registrar:
+    """The rental nameservers' domains and hosts, held by the in-house registrar as
+    seed_demo sets them up, so a registration with our nameservers can be delegated."""
+    from resolver import platform
+
+    Tld.objects.get_or_create(
+        name="org", defaults={"create_fee": 1200, "renew_fee": 1200, "transfer_fee": 1200, "restore_fee": 4000}
+    )
+    platform.register_platform(inhouse)
+    return inhouse
+
+
 def make_customer(username: str) -> Customer:
     from django.contrib.auth import get_user_model
 

@@ -9,7 +9,7 @@ from registrar.demo import DEMO_CUSTOMER, DEMO_OPERATOR
 from registrar.models import OrderLine
 from registry.demo import REGISTRARS, TLDS
 from registry.models import Host, Registrar, RegistrarToken, Tld, ZonePublication
-from resolver.models import Zone
+from resolver.models import HostedZone, Zone
 
 
 def snapshot() -> dict:
@@ -61,7 +61,10 @@ def test_seed_demo_sets_up_the_dns_chain_of_the_demo_domain(settings):
         "namesmith-dns.kr.",
     }
     example = Zone.objects.get(name="example.com.")
-    assert example.servers == pool[:4]
+    hosted = HostedZone.objects.get(name="example.com.")
+    assert hosted.owner.username == DEMO_CUSTOMER["username"]
+    # Its delegation set: the first rental server of each pool domain (ns-1 to ns-4).
+    assert example.servers == hosted.nameservers == pool[:4]
     assert {(r[0], r[2], r[3]) for r in example.records if r[2] == "A"} == {
         ("example.com.", "A", "192.0.2.44"),
         ("www.example.com.", "A", "192.0.2.44"),
@@ -71,7 +74,7 @@ def test_seed_demo_sets_up_the_dns_chain_of_the_demo_domain(settings):
         settings.NETWORK_PLAN.rental_nameservers[0].address
     ]
     line = OrderLine.objects.get(domain="example.com")
-    assert line.nameservers == [n.rstrip(".") for n in pool[:4]]
+    assert line.nameservers == [n.rstrip(".") for n in hosted.nameservers] and line.hosted_zone == hosted.pk
     assert line.order.customer.user.username == DEMO_CUSTOMER["username"]
     # The root and every TLD zone are queued for the worker to build.
     assert set(ZonePublication.objects.exclude(requested_at=None).values_list("zone", flat=True)) == {

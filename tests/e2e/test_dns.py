@@ -76,8 +76,13 @@ def chain(transactional_db, tmp_path):
     stack = Stack(tmp_path)
     try:
         registry_demo.seed()
-        nameservers = resolver_demo.seed()
-        # What the demo customer's order does at the registry, directly.
+        resolver_demo.seed()
+        nameservers = resolver_demo.demo_nameservers()
+        # What the demo customer's order makes: the hosted zone, and the domain at the registry.
+        records = [[f"{name}example.com.", 300, "A", resolver_demo.DEMO_ADDRESS] for name in ("", "www.")]
+        publish_zone(
+            "example.com", ZoneKind.HOSTED, platform.zone_records("example.com", nameservers, records), nameservers
+        )
         services.create_domain(
             services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
         )
@@ -232,3 +237,31 @@ def test_unbound_resolves_a_new_domain_through_the_emulated_chain(chain, tmp_pat
         process.terminate()
         output = process.communicate(timeout=10)[0].decode(errors="replace")
     assert "error" not in output.lower(), output
+
+
+def test_a_change_batch_is_insync_only_once_every_nameserver_serves_it(chain, django_user_model):
+    from resolver import rental
+    from resolver.choices import ChangeStatus
+    from resolver.models import Change
+
+    owner = django_user_model.objects.create_superuser("ops", "ops@example.net", "ops-password")
+    zone, _, _ = rental.create_hosted_zone(owner, "rented.com", caller_reference="e2e")
+    change = rental.change_record_sets(
+        owner,
+        zone.pk,
+        [
+            {
+                "action": "CREATE",
+                "record_set": {"name": "www.rented.com", "type": "A", "ttl": 60, "values": ["192.0.2.91"]},
+            }
+        ],
+    )
+    insync = wait_until(
+        lambda: Change.objects.filter(pk=change.pk, status=ChangeStatus.INSYNC).first(), what="change INSYNC"
+    )
+    # INSYNC means observed: at that moment every server of the delegation set answers with it.
+    for name in zone.nameservers:
+        answer = udp("www.rented.com.", "A", PLAN.address_of(name))
+        assert answer.answer[0][0].to_text() == "192.0.2.91"
+        assert udp("rented.com.", "SOA", PLAN.address_of(name)).answer[0][0].serial >= insync.serial
+    assert insync.insync_at >= insync.submitted_at

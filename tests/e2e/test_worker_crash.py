@@ -11,6 +11,7 @@ from registrar.choices import OrderState, PaymentState
 from registrar.models import Order, Payment, Refund
 from registry.choices import LedgerKind
 from registry.models import Domain, LedgerEntry
+from resolver.models import HostedZone
 from tests.conftest import FLAKY_CARD, GOOD_CARD
 from tests.e2e.conftest import wait_for_order
 
@@ -43,7 +44,7 @@ def wait_for_file(path, process, timeout: float = 30) -> None:
     ],
 )
 def test_a_worker_killed_mid_order_completes_it_once_after_restart(
-    stack, customer, inhouse, tmp_path, point, card, attempts, sends
+    stack, customer, rental_pool, tmp_path, point, card, attempts, sends
 ):
     marker = tmp_path / "paused"
     crashing = stack.worker(NAMESMITH_PAUSE_AT=f"{point}:{marker}")
@@ -61,7 +62,11 @@ def test_a_worker_killed_mid_order_completes_it_once_after_restart(
     assert (payment.state, payment.attempts, payment.refunded) == (PaymentState.CAPTURED, attempts, 0)
     assert not Refund.objects.exists()
     assert Domain.objects.filter(name="survivor.com").count() == 1
-    charges = LedgerEntry.objects.filter(registrar=inhouse, kind=LedgerKind.CHARGE)
+    charges = LedgerEntry.objects.filter(registrar=rental_pool, kind=LedgerKind.CHARGE, object_name="survivor.com")
     assert list(charges.values_list("object_name", "amount")) == [("survivor.com", -2000)]
+    # Registered with our nameservers: one hosted zone, whichever step the worker died at.
+    assert HostedZone.objects.get(name="survivor.com.").nameservers == [
+        f"{name}." for name in order.lines.get().nameservers
+    ]
     # Commands already sent when the worker died were sent again by the sweep.
     assert order.lines.get().dispatch_count >= sends

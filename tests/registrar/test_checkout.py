@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 
 from config import clock
 from registrar import services
@@ -10,6 +11,7 @@ from registrar.choices import CardBehaviour, LineState, OrderState, PaymentState
 from registrar.models import CustomerDomain, Order, OrderLine, Payment, PaymentCard, Refund
 from registry import services as registry
 from registry.models import Domain
+from resolver.models import HostedZone
 from tests.conftest import DECLINED_CARD, FLAKY_CARD, GOOD_CARD, PREMIUM_FEE
 
 MARGIN = 200  # REGISTRAR_MARGIN_PER_YEAR default
@@ -46,6 +48,12 @@ def test_checkout_charges_the_card_and_sends_the_lines_after_commit(customer, dj
     assert created and order.state == OrderState.IN_PROGRESS and order.paid_at is not None
     assert len(callbacks) == 1  # the registry commands, sent only after commit
     one, two = order.lines.all()
+    # With no nameservers given, one.com gets ours: a delegation set of four rental servers,
+    # one per pool domain; its hosted zone is made once the registry confirms.
+    pool = {s.name.rstrip(".") for s in settings.NETWORK_PLAN.rental_nameservers}
+    assert one.our_nameservers and set(one.nameservers) <= pool and len(one.nameservers) == 4
+    assert len({name.split(".", 1)[1] for name in one.nameservers}) == 4
+    assert not two.our_nameservers and not HostedZone.objects.exists()
     assert (one.domain, one.years, one.registry_fee, one.price) == ("one.com", 2, 2000, 2 * 1200)
     assert (two.domain, two.unicode_domain, two.price) == ("xn--bcher-kva.net", "bücher.net", 1300 + MARGIN)
     assert two.nameservers == ["ns1.example.org", "ns2.example.org"]
@@ -157,7 +165,7 @@ def dispatched(customer, *domains):
     return order, list(order.lines.all())
 
 
-def test_a_successful_reply_settles_the_line_and_records_the_holding(customer, inhouse):
+def test_a_successful_reply_settles_the_line_and_records_the_holding(customer, rental_pool):
     order, [line] = dispatched(customer, "one.com")
     reply = registry_reply(line)
     services.apply_registry_result(order.pk, line.pk, reply)
@@ -165,9 +173,14 @@ def test_a_successful_reply_settles_the_line_and_records_the_holding(customer, i
     order.refresh_from_db()
     line.refresh_from_db()
     assert order.state == OrderState.SUCCESSFUL and order.completed_at is not None
-    assert line.state == LineState.SUCCESSFUL and line.expires_at == Domain.objects.get().expires_at
+    assert line.state == LineState.SUCCESSFUL and line.expires_at == Domain.objects.get(name="one.com").expires_at
     holding = CustomerDomain.objects.get()
     assert (holding.customer, holding.name, holding.expires_at) == (customer, "one.com", line.expires_at)
+    # Registered with our nameservers: the hosted zone on the delegation set the registry delegates to.
+    zone = HostedZone.objects.get(name="one.com.")
+    assert zone.owner == customer.user and line.hosted_zone == zone.pk
+    assert zone.nameservers == [f"{name}." for name in line.nameservers]
+    assert Domain.objects.get(name="one.com").nameservers.count() == 4
 
 
 def registry_reply(line: OrderLine) -> dict:
@@ -177,7 +190,7 @@ def registry_reply(line: OrderLine) -> dict:
     return commands.execute(services.registry_command(line))
 
 
-def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, alpha):
+def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, alpha, rental_pool):
     order, [good, bad] = dispatched(customer, "good.com", "bad.com")
     registry.create_domain(alpha, "bad.com")  # someone else got it between checkout and processing
     services.apply_registry_result(order.pk, good.pk, registry_reply(good))
@@ -193,6 +206,8 @@ def test_a_failed_line_is_refunded_once_and_a_mixed_order_is_partial(customer, a
     refund = Refund.objects.get()
     assert (refund.line, refund.amount) == (bad, bad.price)
     assert Payment.objects.get(order=order).refunded == bad.price
+    # Only the registered name gets a hosted zone.
+    assert list(HostedZone.objects.values_list("name", flat=True)) == ["good.com."]
 
 
 def test_an_order_whose_every_line_fails_is_failed_and_fully_refunded(customer, alpha):
@@ -204,21 +219,21 @@ def test_an_order_whose_every_line_fails_is_failed_and_fully_refunded(customer, 
     assert Payment.objects.get(order=order).refunded == order.total
 
 
-def test_the_registry_charges_the_in_house_registrar_the_quoted_fee(customer, inhouse):
+def test_the_registry_charges_the_in_house_registrar_the_quoted_fee(customer, rental_pool):
     _, [line] = dispatched(customer, "shop.com")
     reply = registry_reply(line)
     assert reply["ok"] and reply["data"]["fee"] == PREMIUM_FEE == line.registry_fee
-    domain = Domain.objects.get()
-    assert domain.registrar == inhouse
+    domain = Domain.objects.get(name="shop.com")
+    assert domain.registrar == rental_pool
     assert domain.registrant.handle == customer.registry_handle
     assert domain.registrant.email == customer.email
 
 
-def test_resending_a_command_replays_the_registry_result(customer, inhouse):
+def test_resending_a_command_replays_the_registry_result(customer, rental_pool):
     _, [line] = dispatched(customer, "one.com")
     first, second = registry_reply(line), registry_reply(line)
     assert first["sv_trid"] == second["sv_trid"] and second["replayed"] and not first["replayed"]
-    assert inhouse.ledger.filter(kind="charge").count() == 1
+    assert rental_pool.ledger.filter(kind="charge", operation__object_name="one.com").count() == 1
 
 
 def test_the_sweep_resends_only_work_that_stopped_moving(customer, settings, django_capture_on_commit_callbacks):

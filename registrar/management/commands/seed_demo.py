@@ -14,8 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         registrars = registry_demo.seed()
         registrar_demo.seed()
-        nameservers = resolver_demo.seed()
-        order = registrar_demo.order_demo_domain(resolver_demo.DEMO_DOMAIN, nameservers)
+        resolver_demo.seed()
+        zone = resolver_demo.seed_zone(registrar_demo.demo_customer().user)
+        # With no nameservers of its own, the order delegates to the customer's hosted zone.
+        order = registrar_demo.order_demo_domain(resolver_demo.DEMO_DOMAIN)
         # Build the root and every TLD zone now (queued for the worker), so a fresh
         # start serves the whole chain.
         zones.request_all()
@@ -31,5 +33,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Registry operator (admin): {o['username']} / {o['password']}")
         self.stdout.write(
             f"Demo domain: {resolver_demo.DEMO_DOMAIN} (order {order.pk}, {order.state.lower()}), "
-            f"served by {', '.join(nameservers)}"
+            f"hosted zone {zone.pk} served by {', '.join(n.rstrip('.') for n in zone.nameservers)}"
         )

@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from resolver.api.views import ChangeViewSet, HostedZoneViewSet
+
+router = SimpleRouter()  # the registrar API already serves the api/v1/ root
+router.register("hosted-zones", HostedZoneViewSet, basename="hosted-zone")
+router.register("changes", ChangeViewSet, basename="change")
+
+urlpatterns = router.urls

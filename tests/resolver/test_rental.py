@@ -1,0 +1,189 @@
+"""The nameserver-rental service: hosted zones, change batches, publication and INSYNC."""
+
+from datetime import timedelta
+
+import pytest
+
+from config import clock
+from registrar import services as registrar
+from resolver import rental
+from resolver.choices import ChangeStatus
+from resolver.models import Change, HostedZone, RecordSet, Zone
+from tests.conftest import GOOD_CARD
+
+
+def hold(customer, name: str) -> None:
+    """Make ``customer`` the holder of ``name`` the way the order pipeline does."""
+    order, _ = registrar.place_order(
+        customer, [{"domain": name, "nameservers": ["ns1.example.org", "ns2.example.org"]}], GOOD_CARD
+    )
+    line = order.lines.get()
+    expires = (clock.now() + timedelta(days=365)).isoformat()
+    registrar.apply_registry_result(order.pk, line.pk, {"ok": True, "sv_trid": "t", "data": {"expires_at": expires}})
+
+
+@pytest.fixture
+def zone(customer) -> HostedZone:
+    hold(customer, "example.com")
+    zone, _, _ = rental.create_hosted_zone(customer.user, "example.com", caller_reference="first")
+    return zone
+
+
+def upsert(name: str, rtype: str, *values: str, ttl: int = 300, **extra) -> dict:
+    return {
+        "action": "UPSERT",
+        "record_set": {"name": name, "type": rtype, "ttl": ttl, "values": list(values), **extra},
+    }
+
+
+def rows(zone: HostedZone) -> set[tuple]:
+    return {(r.name, r.type, r.ttl, tuple(r.values), r.alias_target) for r in zone.record_sets.all()}
+
+
+def test_a_zone_gets_four_rental_nameservers_one_per_pool_domain(zone, settings):
+    pool = {s.name for s in settings.NETWORK_PLAN.rental_nameservers}
+    assert len(zone.nameservers) == 4 and set(zone.nameservers) <= pool
+    assert len({name.split(".", 1)[1] for name in zone.nameservers}) == 4
+    assert zone.id.startswith("Z") and zone.name == "example.com."
+    assert zone.changes.get().status == ChangeStatus.PENDING
+
+
+def test_a_zone_is_only_for_a_name_the_customer_holds(customer, second_customer, staff):
+    hold(customer, "mine.com")
+    with pytest.raises(rental.RentalError, match="not a domain you hold here") as refused:
+        rental.create_hosted_zone(second_customer.user, "mine.com", caller_reference="x")
+    assert refused.value.code == "not_your_domain"
+    below, _, _ = rental.create_hosted_zone(customer.user, "Shop.Mine.com.", caller_reference="sub")
+    assert below.name == "shop.mine.com."
+    assert rental.create_hosted_zone(staff, "anything.net", caller_reference="ops")[2]
+    with pytest.raises(rental.RentalError, match="top-level domain"):
+        rental.create_hosted_zone(staff, "com", caller_reference="tld")
+
+
+def test_the_same_caller_reference_returns_the_first_zone_and_a_second_zone_of_a_name_conflicts(zone, customer, staff):
+    again, _, created = rental.create_hosted_zone(customer.user, "example.com", caller_reference="first")
+    assert again == zone and not created
+    with pytest.raises(rental.Conflict, match="exists already"):
+        rental.create_hosted_zone(staff, "example.com", caller_reference="other")
+    with pytest.raises(rental.Conflict, match="already made the zone example.com."):
+        rental.create_hosted_zone(customer.user, "www.example.com", caller_reference="first")
+
+
+def test_a_change_batch_creates_upserts_and_deletes_record_sets(zone, customer):
+    first = rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [upsert("www.example.com", "A", "192.0.2.44"), upsert("example.com.", "MX", "10 mail.example.com.")],
+    )
+    assert (first.status, first.version, first.serial) == (ChangeStatus.PENDING, 2, None)
+    rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [
+            upsert("www.example.com", "A", "192.0.2.45", "192.0.2.46", ttl=60),
+            {"action": "DELETE", "record_set": upsert("example.com", "MX", "10 mail.example.com.")["record_set"]},
+            {
+                "action": "CREATE",
+                "record_set": {"name": "txt.example.com", "type": "TXT", "ttl": 5, "values": ['"hi there"']},
+            },
+        ],
+    )
+    zone.refresh_from_db()
+    assert zone.version == 3
+    assert rows(zone) == {
+        ("www.example.com.", "A", 60, ("192.0.2.45", "192.0.2.46"), ""),
+        ("txt.example.com.", "TXT", 5, ('"hi there"',), ""),
+    }
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (upsert("example.com", "CNAME", "other.example.net."), "cannot sit at the zone apex"),
+        (upsert("www.example.com", "CNAME", "other.example.net."), "has a CNAME, so it cannot hold other types (A)"),
+        (upsert("www.example.com", "A", "300.1.2.3"), "'300.1.2.3' is not a valid A value"),
+        (upsert("www.example.com", "A", "192.0.2.1", ttl=2**31), "outside 0-2147483647"),
+        (upsert("www.example.net", "A", "192.0.2.1"), "not in the zone example.com."),
+        (upsert("example.com", "NS", "ns1.example.net."), "delegation set, kept by the service"),
+        (upsert("example.com", "SOA", "a. b. 1 2 3 4 5"), "SOA record is kept by the service"),
+        (upsert("sub.example.com", "DS", "12345 13 2 " + "ab" * 32), "add the NS record set at the same name"),
+        (upsert("www.example.com", "A", "192.0.2.1", "192.0.2.1"), "given twice"),
+        ({"action": "CREATE", "record_set": upsert("www.example.com", "A", "192.0.2.9")["record_set"]}, "exists"),
+        ({"action": "DELETE", "record_set": upsert("www.example.com", "A", "192.0.2.9")["record_set"]}, "differ"),
+        ({"action": "DELETE", "record_set": upsert("no.example.com", "A", "192.0.2.9")["record_set"]}, "no such"),
+        ({"action": "RENAME", "record_set": upsert("www.example.com", "A", "192.0.2.9")["record_set"]}, "action must"),
+        (upsert("example.com", "A", ttl=None, alias_target="gone.example.com"), "has no A record set"),
+        (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=1, set_identifier="a"), "not available"),
+    ],
+)
+def test_a_batch_with_one_bad_change_changes_nothing_and_names_it(zone, customer, bad, reason):
+    rental.change_record_sets(customer.user, zone.pk, [upsert("www.example.com", "A", "192.0.2.44")])
+    zone.refresh_from_db()
+    before, version, changes = rows(zone), zone.version, Change.objects.count()
+    batch = [upsert("ok.example.com", "A", "192.0.2.1"), bad, upsert("ok2.example.com", "A", "192.0.2.2")]
+    with pytest.raises(rental.ChangeRejected) as rejected:
+        rental.change_record_sets(customer.user, zone.pk, batch)
+    assert rejected.value.index == 1 and rejected.value.message.startswith("change 1 (")
+    assert reason in rejected.value.message
+    zone.refresh_from_db()
+    assert (rows(zone), zone.version, Change.objects.count()) == (before, version, changes)
+
+
+def test_an_apex_alias_answers_with_its_targets_records(zone, customer):
+    rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [
+            upsert("www.example.com", "A", "192.0.2.44"),
+            upsert("example.com", "A", ttl=None, alias_target="www.example.com"),
+        ],
+    )
+    stored = rental.publish_hosted_zone(zone.pk)
+    assert ["example.com.", 300, "A", "192.0.2.44"] in stored.records
+    with pytest.raises(rental.ChangeRejected, match=r"change 0 \(DELETE www.example.com A\).*has no A record set"):
+        rental.change_record_sets(
+            customer.user,
+            zone.pk,
+            [{"action": "DELETE", "record_set": upsert("www.example.com", "A", "192.0.2.44")["record_set"]}],
+        )
+
+
+def test_publication_serves_the_delegation_set_and_gives_changes_their_serial(zone, customer):
+    change = rental.change_record_sets(customer.user, zone.pk, [upsert("www.example.com", "A", "192.0.2.44")])
+    stored = rental.publish_hosted_zone(zone.pk)
+    assert stored.servers == zone.nameservers and stored.version == 2
+    soa = next(r for r in stored.records if r[2] == "SOA")
+    assert soa[3].startswith(zone.nameservers[0]) and soa[3].endswith(f"{stored.serial} 7200 900 1209600 86400")
+    assert {r[3] for r in stored.records if r[2] == "NS"} == set(zone.nameservers)
+    assert set(Change.objects.values_list("serial", flat=True)) == {stored.serial}
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING  # published is not served: only observation says INSYNC
+
+
+def test_a_change_stays_pending_while_its_nameservers_do_not_answer(zone, customer):
+    rental.change_record_sets(customer.user, zone.pk, [upsert("www.example.com", "A", "192.0.2.44")])
+    rental.publish_hosted_zone(zone.pk)
+    assert rental.observe_changes(zone.pk, timeout=0.2) == 2  # nothing listens on the plan's addresses here
+    assert set(Change.objects.values_list("status", flat=True)) == {ChangeStatus.PENDING}
+
+
+def test_the_sweep_republishes_a_zone_whose_publication_was_lost(zone, customer, settings):
+    settings.ZONE_REQUEST_STALE_AFTER = 0
+    assert not Zone.objects.filter(name="example.com.").exists()  # its publication task never ran
+    rental.sync_pending_changes()
+    assert Zone.objects.get(name="example.com.").servers == zone.nameservers
+
+
+def test_a_zone_is_deleted_only_once_empty(zone, customer):
+    rental.change_record_sets(customer.user, zone.pk, [upsert("www.example.com", "A", "192.0.2.44")])
+    rental.publish_hosted_zone(zone.pk)
+    with pytest.raises(rental.Conflict, match="still has 1 record sets"):
+        rental.delete_hosted_zone(customer.user, zone.pk)
+    rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [{"action": "DELETE", "record_set": upsert("www.example.com", "A", "192.0.2.44")["record_set"]}],
+    )
+    rental.delete_hosted_zone(customer.user, zone.pk)
+    assert not HostedZone.objects.exists() and not RecordSet.objects.exists()
+    assert not Zone.objects.filter(name="example.com.").exists()

@@ -1,0 +1,111 @@
+"""The customer API of the rental service: a customer sees and changes only their own zones."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from resolver.choices import ChangeStatus
+from resolver.models import Change, HostedZone
+from tests.resolver.test_rental import hold, upsert
+
+
+def client_for(customer) -> APIClient:
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=customer.user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+@pytest.fixture
+def alice(customer):
+    hold(customer, "example.com")
+    return client_for(customer)
+
+
+@pytest.fixture
+def zone_id(alice) -> str:
+    response = alice.post("/api/v1/hosted-zones/", {"name": "example.com", "caller_reference": "r1"}, format="json")
+    assert response.status_code == 201
+    return response.json()["hosted_zone"]["id"]
+
+
+def test_creating_a_zone_returns_it_with_its_delegation_set_and_first_change(alice):
+    response = alice.post(
+        "/api/v1/hosted-zones/", {"name": "example.com", "caller_reference": "r1", "comment": "mine"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["hosted_zone"]["name"] == "example.com." and len(body["hosted_zone"]["nameservers"]) == 4
+    assert body["change"]["status"] == "PENDING"
+    again = alice.post("/api/v1/hosted-zones/", {"name": "example.com", "caller_reference": "r1"}, format="json")
+    assert again.status_code == 200 and again.json()["hosted_zone"]["id"] == body["hosted_zone"]["id"]
+
+
+def test_a_zone_for_a_name_not_held_is_a_clear_400(alice):
+    response = alice.post("/api/v1/hosted-zones/", {"name": "example.net", "caller_reference": "r2"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_your_domain"
+
+
+def test_a_change_batch_is_accepted_and_its_status_can_be_polled(alice, zone_id):
+    batch = {"changes": [upsert("www.example.com", "A", "192.0.2.44")], "comment": "www"}
+    response = alice.post(f"/api/v1/hosted-zones/{zone_id}/changes/", batch, format="json")
+    assert response.status_code == 202
+    change = response.json()
+    assert change["status"] == "PENDING" and change["zone"] == zone_id
+    assert change["changes"] == [
+        {
+            "action": "UPSERT",
+            "record_set": {"name": "www.example.com.", "type": "A", "ttl": 300, "values": ["192.0.2.44"]},
+        }
+    ]
+    Change.objects.filter(pk=change["id"]).update(status=ChangeStatus.INSYNC)
+    assert alice.get(f"/api/v1/changes/{change['id']}/").json()["status"] == "INSYNC"
+    listed = alice.get(f"/api/v1/hosted-zones/{zone_id}/record-sets/", {"type": "a"}).json()
+    assert [(r["name"], r["values"]) for r in listed["results"]] == [("www.example.com.", ["192.0.2.44"])]
+
+
+def test_a_bad_batch_names_the_change_at_fault(alice, zone_id):
+    batch = {
+        "changes": [upsert("www.example.com", "A", "192.0.2.44"), upsert("example.com", "CNAME", "x.example.net.")]
+    }
+    response = alice.post(f"/api/v1/hosted-zones/{zone_id}/changes/", batch, format="json")
+    assert response.status_code == 400
+    assert response.json()["index"] == 1 and "apex" in response.json()["detail"]
+    assert not HostedZone.objects.get(pk=zone_id).record_sets.exists()
+
+
+def test_another_customers_zone_and_changes_are_invisible(alice, zone_id, second_customer):
+    change_id = alice.post(
+        f"/api/v1/hosted-zones/{zone_id}/changes/",
+        {"changes": [upsert("www.example.com", "A", "192.0.2.44")]},
+        format="json",
+    ).json()["id"]
+    bob = client_for(second_customer)
+    assert bob.get("/api/v1/hosted-zones/").json()["results"] == []
+    assert bob.get(f"/api/v1/hosted-zones/{zone_id}/").status_code == 404
+    assert bob.get(f"/api/v1/hosted-zones/{zone_id}/record-sets/").status_code == 404
+    posted = bob.post(
+        f"/api/v1/hosted-zones/{zone_id}/changes/",
+        {"changes": [upsert("www.example.com", "A", "192.0.2.66")]},
+        format="json",
+    )
+    assert posted.status_code == 404
+    assert bob.delete(f"/api/v1/hosted-zones/{zone_id}/").status_code == 404
+    assert bob.get(f"/api/v1/changes/{change_id}/").status_code == 404
+    assert HostedZone.objects.get(pk=zone_id).record_sets.get().values == ["192.0.2.44"]
+
+
+def test_the_api_needs_authentication(client, db):
+    assert APIClient().get("/api/v1/hosted-zones/").status_code == 401
+
+
+def test_the_openapi_schema_describes_the_rental_endpoints(db):
+    paths = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    assert {
+        "/api/v1/hosted-zones/",
+        "/api/v1/hosted-zones/{id}/",
+        "/api/v1/hosted-zones/{id}/record-sets/",
+        "/api/v1/hosted-zones/{id}/changes/",
+        "/api/v1/changes/{id}/",
+    } <= set(paths)
