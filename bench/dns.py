@@ -273,7 +273,7 @@ def serve_run_dns(spec_path: Path) -> None:
     from resolver.dns.server import DnsServer
 
     spec = json.loads(spec_path.read_text())
-    zones = {name: (zone["serial"], zone["records"], [SERVER_NAME]) for name, zone in spec["zones"].items()}
+    zones = {name: (zone["serial"], zone["records"], [SERVER_NAME], []) for name, zone in spec["zones"].items()}
     engine = Engine(payload=PAYLOAD, transfer_allow=["127.0.0.0/8"])
 
     async def serve() -> None:

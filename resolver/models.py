@@ -23,7 +23,8 @@ class Zone(models.Model):
     absolute lower-case owner names, the SOA among them; ``serial`` is the SOA serial,
     which only grows. ``version`` is the publisher's own counter, so a build that arrives
     late never replaces a newer one. ``servers`` names the planned servers (host names of
-    the network plan) that answer for the zone.
+    the network plan) that answer for the zone. ``routed`` holds a hosted zone's record sets
+    under a routing policy, each member with its health (see ``resolver.dns.routing``).
     """
 
     name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case: 'com.', '.'.")
@@ -31,6 +32,7 @@ class Zone(models.Model):
     serial = models.PositiveBigIntegerField()
     version = models.PositiveBigIntegerField(default=0)
     records = models.JSONField(default=list)
+    routed = models.JSONField(default=list, blank=True, help_text="Record sets under a routing policy.")
     servers = models.JSONField(default=list)
     published_at = models.DateTimeField()
 

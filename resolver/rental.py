@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 
 from config import clock
 from resolver import platform
-from resolver.choices import ChangeAction, ChangeStatus, RecordType, RoutingPolicy, ZoneKind
+from resolver.choices import ChangeAction, ChangeStatus, FailoverRole, RecordType, RoutingPolicy, ZoneKind
 from resolver.models import MAX_TTL, Change, HostedZone, RecordSet, Zone
 from resolver.services import ZoneRejected, delete_zone, publish_zone
 
@@ -49,6 +49,7 @@ ALIAS_TYPES = {
     RecordType.TXT,
 }
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+ROUTED_NOW = {RoutingPolicy.WEIGHTED, RoutingPolicy.FAILOVER, RoutingPolicy.MULTIVALUE}
 
 
 class RentalError(Exception):
@@ -388,7 +389,25 @@ def _routing(draft: Draft, data: dict) -> None:
         if draft.set_identifier or extras:
             raise RentalError("set_identifier, weight, failover, region and location belong to routed record sets")
         return
-    raise RentalError(f"{routing} routing is not available yet; use simple record sets")
+    if routing not in ROUTED_NOW:
+        raise RentalError(f"{routing} routing is not available yet; use simple, weighted, failover or multivalue")
+    if not draft.set_identifier:
+        raise RentalError(f"a {routing} record set needs a set_identifier that tells it from the others")
+    if draft.alias_target:
+        raise RentalError("an alias is a simple record set")
+    wanted = {RoutingPolicy.WEIGHTED: "weight", RoutingPolicy.FAILOVER: "failover"}.get(routing)
+    if set(extras) - {wanted}:
+        raise RentalError(f"{', '.join(sorted(set(extras) - {wanted}))} do not apply to {routing} routing")
+    if routing == RoutingPolicy.WEIGHTED:
+        weight = extras.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 255:
+            raise RentalError("weight: a whole number from 0 to 255")
+        draft.weight = weight
+    elif routing == RoutingPolicy.FAILOVER:
+        role = str(extras.get("failover", "")).upper()
+        if role not in FailoverRole.values:
+            raise RentalError("failover: PRIMARY or SECONDARY")
+        draft.failover = role
 
 
 def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") -> Change:
@@ -488,13 +507,16 @@ def _check_zone(origin: dns.name.Name, state: dict[tuple, Draft], changes: list)
             policies = {d.routing for d in same}
             if len(policies) > 1:
                 fail(same[0], f"the {rtype} record sets of {name} mix routing policies ({', '.join(sorted(policies))})")
+            for role in FailoverRole.values:
+                if sum(d.failover == role for d in same) > 1:
+                    fail(same[0], f"{name} {rtype} has more than one {role} failover record set")
         for draft in drafts:
             if draft.alias_target:
                 targets = [d for d in by_name.get(draft.alias_target, []) if d.type == draft.type]
                 if not targets:
                     fail(draft, f"the alias target {draft.alias_target} has no {draft.type} record set")
-                if any(t.alias_target for t in targets):
-                    fail(draft, f"the alias target {draft.alias_target} {draft.type} is an alias itself")
+                if any(t.alias_target or t.routing != RoutingPolicy.SIMPLE for t in targets):
+                    fail(draft, f"the alias target {draft.alias_target} {draft.type} must be a simple record set")
 
 
 def _save(zone: HostedZone, before: dict[tuple, Draft], state: dict[tuple, Draft]) -> None:
@@ -534,18 +556,34 @@ def _publish_after_commit(zone_id: str) -> None:
     transaction.on_commit(send)
 
 
-def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> list:
-    """The zone as the store keeps it: Route 53's SOA and NS, then every record set
-    (an alias answers with its target's values and TTL)."""
+def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[list, list]:
+    """The zone as the store keeps it: Route 53's SOA and NS, then every simple record set
+    (an alias answers with its target's values and TTL); and the routed record sets."""
     rows = list(record_sets)
-    targets = {(r.name, r.type): r for r in rows if not r.alias_target}
+    targets = {(r.name, r.type): r for r in rows if not r.alias_target and r.routing == RoutingPolicy.SIMPLE}
     records = []
+    routed: dict[tuple[str, str], dict] = {}
     for row in rows:
+        if row.routing != RoutingPolicy.SIMPLE:
+            entry = routed.setdefault(
+                (row.name, row.type), {"name": row.name, "type": row.type, "policy": row.routing, "members": []}
+            )
+            entry["members"].append(
+                {
+                    "id": row.set_identifier,
+                    "ttl": row.ttl,
+                    "values": row.values,
+                    "weight": row.weight or 0,
+                    "role": row.failover,
+                    "healthy": True,
+                }
+            )
+            continue
         source = targets.get((row.alias_target, row.type)) if row.alias_target else row
         if source is None:
             continue  # cannot happen for a checked batch; never publish a dangling alias
         records += [[row.name, source.ttl, row.type, value] for value in source.values]
-    return platform.zone_records(zone.name, zone.nameservers, records)
+    return platform.zone_records(zone.name, zone.nameservers, records), list(routed.values())
 
 
 def publish_hosted_zone(zone_id: str) -> Zone | None:
@@ -554,9 +592,9 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
         zone = HostedZone.objects.select_for_update().filter(pk=zone_id).first()
         if zone is None:
             return None
-        records = zone_records(zone, zone.record_sets.all())
+        records, routed = zone_records(zone, zone.record_sets.all())
         try:
-            publish_zone(zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version)
+            publish_zone(zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed)
         except ZoneRejected as exc:
             log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)
             return None

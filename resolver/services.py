@@ -46,19 +46,28 @@ def _check_servers(servers: Sequence[str]) -> list[str]:
 
 
 def publish_zone(
-    name: str, kind: ZoneKind | str, records: Iterable[rr.Record], servers: Sequence[str], *, version: int | None = None
+    name: str,
+    kind: ZoneKind | str,
+    records: Iterable[rr.Record],
+    servers: Sequence[str],
+    *,
+    version: int | None = None,
+    routed: Sequence[dict] = (),
 ) -> Zone | None:
     """Store a new version of a zone with the next serial, then NOTIFY its servers.
 
     ``version`` is the publisher's counter: a version not newer than the stored one is
     ignored (returns None), so builds that arrive out of order cannot roll a zone back.
-    Without it the zone is replaced unconditionally.
+    Without it the zone is replaced unconditionally. ``routed``: record sets under a
+    routing policy (hosted zones only).
     """
     origin = rr.zone_name(name)
     records = list(records)
+    routed = [dict(entry) for entry in routed]
     try:
         nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, nodes)
+        rr.check_routed(origin, nodes, rr.parse_routed(origin, routed))
     except rr.BadRecord as exc:
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)
@@ -67,7 +76,12 @@ def publish_zone(
         zone = Zone.objects.select_for_update().filter(name=key).first()
         if zone is not None and version is not None and version <= zone.version:
             return None
-        if zone is not None and zone.servers == server_names and _same_records(zone.records, records, origin):
+        if (
+            zone is not None
+            and zone.servers == server_names
+            and zone.routed == routed
+            and _same_records(zone.records, records, origin)
+        ):
             if version is not None:  # nothing to serve anew: remember the build, keep the serial
                 zone.version = version
                 zone.save(update_fields=["version"])
@@ -78,6 +92,7 @@ def publish_zone(
             "serial": serial,
             "version": version if version is not None else (zone.version + 1 if zone else 1),
             "records": rr.with_serial(records, origin, serial),
+            "routed": routed,
             "servers": server_names,
             "published_at": clock.now(),
         }
@@ -87,7 +102,7 @@ def publish_zone(
                 with transaction.atomic():
                     zone.save()
             except IntegrityError:  # first publications of one zone racing: the other won
-                return publish_zone(name, kind, records, servers, version=version)
+                return publish_zone(name, kind, records, servers, version=version, routed=routed)
         else:
             for field, value in fields.items():
                 setattr(zone, field, value)

@@ -29,6 +29,7 @@ import dns.rdatatype
 import dns.renderer
 import dns.rrset
 
+from resolver.dns.routing import Choice
 from resolver.dns.zone import CompiledZone, Kind, Labels
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,8 @@ class Engine:
                 cached = self._render(address, question, qtype, edns, do, limit, key, cache, negative)
                 if cached is None:
                     return None
+            if cached.__class__ is Choice:  # a routed answer: one of its rendered variants
+                cached = cached.pick()
             return (
                 wire[:2]
                 + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
@@ -198,11 +201,11 @@ class Engine:
         key: tuple,
         cache: dict,
         negative: dict,
-    ) -> bytes | None:
+    ) -> bytes | Choice | None:
         """Render and keep the answer to a question not seen since the zones last changed.
-        Positive answers and referrals go in ``cache``; NXDOMAIN and REFUSED (put together
-        from templates, no rendering) in ``negative``, so a flood of random names cannot
-        push the real answers out."""
+        Positive answers and referrals go in ``cache`` (a routed answer as a Choice of
+        its variants); NXDOMAIN and REFUSED (put together from templates, no rendering)
+        in ``negative``, so a flood of random names cannot push the real answers out."""
         labels = _labels(question)
         zone = self.zone_for(address, labels)
         if zone is None:
@@ -211,9 +214,14 @@ class Engine:
             result = zone.lookup_labels(labels, qtype)
             if result.kind is not Kind.NXDOMAIN or result.answer:
                 self._count("render")
-                response = self._response_for(dns.name.Name(labels), qtype, edns, do)
-                _fill(response, result)
-                reply = response.to_wire(max_size=limit, prefer_truncation=True)
+                qname = dns.name.Name(labels)
+                if result.routed is None:
+                    reply = self._rendered(qname, qtype, edns, do, limit, result)
+                else:
+                    variants = [
+                        self._rendered(qname, qtype, edns, do, limit, result, v) for v in result.routed.variants
+                    ]
+                    reply = Choice(variants, result.routed.weights)
                 if len(cache) >= CACHE_LIMIT:
                     cache.clear()
                 cache[key] = reply
@@ -224,6 +232,12 @@ class Engine:
                 negative.clear()
             negative[key] = reply
         return reply
+
+    def _rendered(self, qname, qtype: int, edns: bool, do: bool, limit: int, result, variant=()) -> bytes:
+        response = self._response_for(qname, qtype, edns, do)
+        _fill(response, result, variant)
+        # Records in the order given: a multivalue variant's order is its whole point.
+        return response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)
 
     def _response_for(self, qname: dns.name.Name, qtype: int, edns: bool, do: bool) -> dns.message.Message:
         canonical = dns.message.make_query(qname, qtype, use_edns=0 if edns else False, want_dnssec=do)
@@ -300,9 +314,9 @@ class Engine:
         response = dns.message.make_response(query, our_payload=self.payload)
         if query.ednsflags & dns.flags.DO:
             response.ednsflags |= dns.flags.DO
-        _fill(response, result)
+        _fill(response, result, result.routed.pick() if result.routed else ())
         limit = self._limit(transport, query.payload if query.edns >= 0 else None)
-        return [response.to_wire(max_size=limit, prefer_truncation=True)]
+        return [response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)]
 
     def _allowed(self, source: tuple) -> bool:
         try:
@@ -343,8 +357,9 @@ class Engine:
 def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: int) -> Iterator[bytes]:
     """The zone as a stream of messages of at most AXFR_MESSAGE_SIZE: SOA, every RRset, SOA."""
     rrsets = [zone.soa]
-    for owner in sorted(zone.nodes):
-        rrsets.extend(rrset for _, rrset in sorted(zone.nodes[owner].items()) if rrset is not zone.soa)
+    nodes = zone.transfer_nodes()
+    for owner in sorted(nodes):
+        rrsets.extend(rrset for _, rrset in sorted(nodes[owner].items()) if rrset is not zone.soa)
     rrsets.append(zone.soa)
     question = query.question[0]
     flags = dns.flags.QR | dns.flags.AA | (query.flags & dns.flags.RD)
@@ -378,12 +393,13 @@ def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: 
     yield finish(renderer)
 
 
-def _fill(response: dns.message.Message, result) -> None:
+def _fill(response: dns.message.Message, result, variant=()) -> None:
+    """Put a lookup's result (and the routed variant picked for it) in a response."""
     if result.authoritative:
         response.flags |= dns.flags.AA
     if result.kind is Kind.NXDOMAIN:
         response.set_rcode(dns.rcode.NXDOMAIN)
-    response.answer = list(result.answer)
+    response.answer = [*result.answer, *variant]
     response.authority = list(result.authority)
     response.additional = list(result.additional)
 

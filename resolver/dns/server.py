@@ -157,7 +157,7 @@ class DnsServer:
         port: int,
         *,
         read_serials: Callable[[], dict[str, int]],
-        read_zone: Callable[[str], tuple[int, list, list[str]] | None],
+        read_zone: Callable[[str], tuple[int, list, list[str], list] | None],
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
         reuse_port: bool = False,
@@ -242,8 +242,8 @@ class DnsServer:
         row = self.read_zone(name)
         if row is None:
             return None, []
-        serial, records, servers = row
-        return CompiledZone(dns.name.from_text(name), serial, records), servers
+        serial, records, servers, routed = row
+        return CompiledZone(dns.name.from_text(name), serial, records, routed), servers
 
     async def run(self, *, signals: bool = True) -> None:
         """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then

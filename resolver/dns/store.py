@@ -13,8 +13,9 @@ def serials() -> dict[str, int]:
     return dict(Zone.objects.values_list("name", "serial"))
 
 
-def load(name: str) -> tuple[int, list, list[str]] | None:
-    """Serial, records and servers of one zone, or None if it is not published."""
+def load(name: str) -> tuple[int, list, list[str], list] | None:
+    """Serial, records, servers and routed record sets of one zone, or None if it is not
+    published."""
     close_old_connections()
-    row = Zone.objects.filter(name=name).values_list("serial", "records", "servers").first()
-    return None if row is None else (row[0], row[1], row[2])
+    row = Zone.objects.filter(name=name).values_list("serial", "records", "servers", "routed").first()
+    return None if row is None else tuple(row)

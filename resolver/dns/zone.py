@@ -11,6 +11,7 @@ import dns.rdatatype
 import dns.rrset
 
 from resolver.dns import records as rr
+from resolver.dns.routing import Routed
 
 # Longest in-zone CNAME chain we follow before answering with what we have.
 MAX_CHAIN = 12
@@ -38,16 +39,22 @@ class Result:
     answer: list[dns.rrset.RRset] = field(default_factory=list)
     authority: list[dns.rrset.RRset] = field(default_factory=list)
     additional: list[dns.rrset.RRset] = field(default_factory=list)
+    # A routed record set that ends the answer: the engine adds one of its variants.
+    routed: Routed | None = None
 
 
 class CompiledZone:
     """One zone version in memory. Built once per version; lookups never allocate more
-    than the RRsets they return."""
+    than the RRsets they return. ``routed`` are the record sets under a routing policy
+    (see ``routing``), in their stored form."""
 
-    def __init__(self, origin: dns.name.Name, serial: int, records: list) -> None:
+    def __init__(self, origin: dns.name.Name, serial: int, records: list, routed: list | tuple = ()) -> None:
         self.origin = origin
         self.nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, self.nodes)
+        routed_sets = rr.parse_routed(origin, routed)
+        rr.check_routed(origin, self.nodes, routed_sets)
+        self.routed = {(lower(name), rdtype): value for (name, rdtype), value in routed_sets.items()}
         self.serial = self.nodes[origin][dns.rdatatype.SOA][0].serial
         if serial != self.serial:
             raise rr.BadRecord(f"zone {origin}: stored serial {serial} but its SOA says {self.serial}")
@@ -55,6 +62,8 @@ class CompiledZone:
         # is computed in Python on every use.
         self.labels = lower(origin)
         self.by_labels = {lower(name): rrsets for name, rrsets in self.nodes.items()}
+        for labels, _ in self.routed:  # a name with only routed data exists all the same
+            self.by_labels.setdefault(labels, {})
         self.cuts = {
             labels for labels, rrsets in self.by_labels.items() if labels != self.labels and dns.rdatatype.NS in rrsets
         }
@@ -73,6 +82,17 @@ class CompiledZone:
         self.negative_soa.ttl = min(soa.ttl, soa[0].minimum)
         self.has_wildcards = any(labels and labels[0] == WILDCARD for labels in self.by_labels)
         self.depth = len(origin)
+
+    def transfer_nodes(self) -> dict[dns.name.Name, dict[int, dns.rrset.RRset]]:
+        """The zone's RRsets for a transfer or a master file: routed record sets as the
+        union of their healthy members, since a secondary server does no routing."""
+        if not self.routed:
+            return self.nodes
+        nodes = {name: dict(rrsets) for name, rrsets in self.nodes.items()}
+        for (_, rdtype), routed in self.routed.items():
+            merged = routed.merged()
+            nodes.setdefault(merged.name, {})[rdtype] = merged
+        return nodes
 
     @property
     def soa(self) -> dns.rrset.RRset:
@@ -120,11 +140,16 @@ class CompiledZone:
                     return self._negative(Kind.NXDOMAIN, answer)
             if qtype == dns.rdatatype.ANY:
                 answer.extend(rrsets.values())
+                answer.extend(r.merged() for (owner, _), r in self.routed.items() if owner == labels)
                 return Result(Kind.ANSWER, answer=answer)
             found = rrsets.get(qtype)
             if found is not None:
                 answer.append(found)
                 return Result(Kind.ANSWER, answer=answer, additional=self._additional(found))
+            if self.routed:
+                routed = self.routed.get((labels, qtype)) or self.routed.get((labels, dns.rdatatype.CNAME))
+                if routed is not None:  # a routed CNAME is not followed: its target depends on the pick
+                    return Result(Kind.ANSWER, answer=answer, routed=routed)
             cname = rrsets.get(dns.rdatatype.CNAME)
             if cname is None:
                 return self._negative(Kind.NODATA, answer)

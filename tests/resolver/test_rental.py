@@ -113,7 +113,15 @@ def test_a_change_batch_creates_upserts_and_deletes_record_sets(zone, customer):
         ({"action": "DELETE", "record_set": upsert("no.example.com", "A", "192.0.2.9")["record_set"]}, "no such"),
         ({"action": "RENAME", "record_set": upsert("www.example.com", "A", "192.0.2.9")["record_set"]}, "action must"),
         (upsert("example.com", "A", ttl=None, alias_target="gone.example.com"), "has no A record set"),
-        (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=1, set_identifier="a"), "not available"),
+        (
+            upsert("w.example.com", "A", "192.0.2.1", routing="latency", region="eu", set_identifier="a"),
+            "not available",
+        ),
+        (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=1), "needs a set_identifier"),
+        (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=256, set_identifier="a"), "0 to 255"),
+        (upsert("w.example.com", "A", "192.0.2.1", routing="failover", set_identifier="a"), "PRIMARY or SECONDARY"),
+        (upsert("w.example.com", "A", "192.0.2.1", routing="multivalue", weight=3, set_identifier="a"), "do not apply"),
+        (upsert("www.example.com", "A", "192.0.2.1", routing="weighted", weight=1, set_identifier="b"), "mix routing"),
     ],
 )
 def test_a_batch_with_one_bad_change_changes_nothing_and_names_it(zone, customer, bad, reason):
@@ -187,3 +195,31 @@ def test_a_zone_is_deleted_only_once_empty(zone, customer):
     rental.delete_hosted_zone(customer.user, zone.pk)
     assert not HostedZone.objects.exists() and not RecordSet.objects.exists()
     assert not Zone.objects.filter(name="example.com.").exists()
+
+
+def test_routed_record_sets_are_published_with_their_policy(zone, customer):
+    rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [
+            upsert("app.example.com", "A", "192.0.2.1", routing="weighted", weight=3, set_identifier="blue"),
+            upsert("app.example.com", "A", "192.0.2.2", routing="weighted", weight=1, set_identifier="green"),
+            upsert("www.example.com", "A", "192.0.2.10", routing="failover", failover="primary", set_identifier="main"),
+            upsert("www.example.com", "A", "192.0.2.20", routing="failover", failover="SECONDARY", set_identifier="dr"),
+        ],
+    )
+    stored = rental.publish_hosted_zone(zone.pk)
+    by_name = {entry["name"]: entry for entry in stored.routed}
+    assert by_name["app.example.com."]["policy"] == "weighted"
+    assert sorted((m["id"], m["weight"], m["values"]) for m in by_name["app.example.com."]["members"]) == [
+        ("blue", 3, ["192.0.2.1"]),
+        ("green", 1, ["192.0.2.2"]),
+    ]
+    assert sorted(m["role"] for m in by_name["www.example.com."]["members"]) == ["PRIMARY", "SECONDARY"]
+    assert not [r for r in stored.records if r[0] in by_name]  # routed sets are not plain records
+    with pytest.raises(rental.ChangeRejected, match="more than one PRIMARY"):
+        rental.change_record_sets(
+            customer.user,
+            zone.pk,
+            [upsert("www.example.com", "A", "192.0.2.30", routing="failover", failover="PRIMARY", set_identifier="x")],
+        )

@@ -43,7 +43,7 @@ class Running:
                     {"ns.example.": ADDRESS},
                     self.port,
                     read_serials=lambda: {name: serial_of(records) for name, records in self.zones.items()},
-                    read_zone=lambda name: (serial_of(self.zones[name]), self.zones[name], ["ns.example."]),
+                    read_zone=lambda name: (serial_of(self.zones[name]), self.zones[name], ["ns.example."], []),
                     poll_every=3600,
                 )
                 await self.server.start()

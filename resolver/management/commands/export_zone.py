@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from resolver.dns import records as rr
+from resolver.dns.zone import CompiledZone
 from resolver.models import Zone
 
 
 class Command(BaseCommand):
-    help = "Print a published zone as an RFC 1035 master file (named-checkzone accepts it)."
+    help = (
+        "Print a published zone as an RFC 1035 master file (named-checkzone accepts it); a routed record set"
+        " appears as the union of its healthy members."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("zone", help="zone name, like com or example.com ('.' for the root)")
@@ -19,4 +23,5 @@ class Command(BaseCommand):
         if zone is None:
             known = ", ".join(Zone.objects.values_list("name", flat=True)) or "none yet"
             raise CommandError(f"zone {origin} is not published (published: {known})")
-        self.stdout.write(rr.master_file(origin, rr.parse_records(origin, zone.records)), ending="")
+        compiled = CompiledZone(origin, zone.serial, zone.records, zone.routed)
+        self.stdout.write(rr.master_file(origin, compiled.transfer_nodes()), ending="")

@@ -1,0 +1,119 @@
+"""Routing policies of hosted zones (Route 53's weighted, failover and multivalue answer).
+
+A routed name and type holds several members, each an RRset with its own health. When a
+zone is compiled, a policy becomes a handful of *variants* (the answer RRsets a query may
+get) and a rule to pick one; the engine renders every variant once and a query only picks
+among the rendered bytes. Health is part of the published zone, so a health change is a
+new zone version: the pick itself never looks anything up.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dns.rrset
+
+WEIGHTED, FAILOVER, MULTIVALUE = "weighted", "failover", "multivalue"
+POLICIES = (WEIGHTED, FAILOVER, MULTIVALUE)
+PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
+MULTIVALUE_MAX = 8  # records in one multivalue answer, as Route 53
+SHUFFLES = 16  # orders of a multivalue answer rendered ahead
+
+
+@dataclass(frozen=True)
+class Member:
+    """One record set of a routed name and type."""
+
+    id: str
+    rrset: dns.rrset.RRset
+    healthy: bool = True
+    weight: int = 0
+    role: str = ""
+
+
+class Routed:
+    """The members of one routed name and type, with the variants their policy allows."""
+
+    def __init__(self, policy: str, members: Sequence[Member]) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"unknown routing policy {policy!r}")
+        if not members:
+            raise ValueError("a routed record set needs at least one member")
+        self.policy = policy
+        self.members = list(members)
+        self.rdtype = members[0].rrset.rdtype
+        self.variants, self.weights = self._plan()
+
+    def _plan(self) -> tuple[list[list[dns.rrset.RRset]], list[int] | None]:
+        """Variants (each a list of RRsets for the answer) and, for a weighted pick,
+        their weights; None means every variant is equally likely."""
+        # Route 53: when every member is unhealthy, answer as if all were healthy.
+        healthy = [m for m in self.members if m.healthy] or self.members
+        if self.policy == FAILOVER:
+            primary = next((m for m in self.members if m.role == PRIMARY), None)
+            secondary = next((m for m in self.members if m.role == SECONDARY), None)
+            if primary is not None and (primary.healthy or secondary is None or not secondary.healthy):
+                return [[primary.rrset]], None
+            return [[(secondary or self.members[0]).rrset]], None
+        if self.policy == WEIGHTED:
+            weighted = [m for m in healthy if m.weight > 0]
+            if not weighted:  # all zero: equal chances (Route 53)
+                return [[m.rrset] for m in healthy], None
+            return [[m.rrset] for m in weighted], [m.weight for m in weighted]
+        return self._shuffles(healthy), None
+
+    def _shuffles(self, members: list[Member]) -> list[list[dns.rrset.RRset]]:
+        """Multivalue: up to eight records drawn from the members, in several random
+        orders (each query gets one of them)."""
+        records = [(m.rrset.ttl, rdata) for m in members for rdata in m.rrset]
+        name, rdclass = members[0].rrset.name, members[0].rrset.rdclass
+        rng = random.Random(hash(tuple(sorted(r.to_text() for _, r in records))))
+        orders: list[tuple] = []
+        if len(records) <= 4:  # few enough to render every order
+            orders = list(itertools.permutations(records))
+        else:
+            for _ in range(SHUFFLES):
+                orders.append(tuple(rng.sample(records, min(MULTIVALUE_MAX, len(records)))))
+        variants = []
+        for order in orders:
+            rrset = dns.rrset.RRset(name, rdclass, self.rdtype)
+            rrset.update_ttl(min(ttl for ttl, _ in order))
+            for _, rdata in order:
+                rrset.add(rdata)
+            variants.append([rrset])
+        return variants
+
+    def pick(self) -> list[dns.rrset.RRset]:
+        """One variant, drawn as a Choice would (for answers that are not cached)."""
+        return random.choices(self.variants, weights=self.weights)[0]
+
+    def merged(self) -> dns.rrset.RRset:
+        """Every healthy member's records as one RRset: what a zone transfer carries,
+        since a secondary server has no routing of its own."""
+        healthy = [m for m in self.members if m.healthy] or self.members
+        rrset = dns.rrset.RRset(self.members[0].rrset.name, self.members[0].rrset.rdclass, self.rdtype)
+        for member in healthy:
+            rrset.update_ttl(member.rrset.ttl)
+            for rdata in member.rrset:
+                rrset.add(rdata, member.rrset.ttl)
+        return rrset
+
+
+class Choice:
+    """Rendered variants and the rule that picks one per query."""
+
+    __slots__ = ("variants", "cumulative", "total")
+
+    def __init__(self, variants: list[bytes], weights: list[int] | None) -> None:
+        self.variants = variants
+        self.cumulative = list(itertools.accumulate(weights)) if weights else None
+        self.total = self.cumulative[-1] if self.cumulative else len(variants)
+
+    def pick(self) -> bytes:
+        if self.cumulative is None:
+            return self.variants[random.randrange(self.total)]
+        return self.variants[bisect.bisect_right(self.cumulative, random.random() * self.total)]
