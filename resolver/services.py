@@ -62,6 +62,9 @@ def publish_zone(
     routing policy (hosted zones only).
     """
     origin = rr.zone_name(name)
+    key = origin.to_text()
+    if version is not None and Zone.objects.filter(name=key, version__gte=version).exists():
+        return None  # a newer build is stored already: not worth checking this one
     records = list(records)
     routed = [dict(entry) for entry in routed]
     try:
@@ -71,7 +74,6 @@ def publish_zone(
     except rr.BadRecord as exc:
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)
-    key = origin.to_text()
     with transaction.atomic():
         zone = Zone.objects.select_for_update().filter(name=key).first()
         if zone is not None and version is not None and version <= zone.version:

@@ -18,6 +18,15 @@ Record = Sequence  # [owner: str, ttl: int, type: str, rdata: str]
 MAX_TTL = 2**31 - 1
 
 
+# Records and RRsets seen before, parsed: a new version of a large zone differs from the
+# last in a few records, and dnspython's parsing and hashing cost most of a reload. Names
+# and rdata are immutable, and nothing changes an RRset once a zone is compiled, so
+# versions share them. Keyed by the records' text, so a changed record parses anew.
+_PARSED: dict[tuple, tuple[dns.name.Name, int, dns.rdata.Rdata]] = {}
+_RRSETS: dict[tuple, dns.rrset.RRset] = {}
+PARSED_LIMIT = 500_000
+
+
 class BadRecord(ValueError):
     """A record that cannot be published, with the reason."""
 
@@ -34,13 +43,47 @@ def parse_records(origin: dns.name.Name, records: Iterable[Record]) -> dict[dns.
 
     Records of one RRset with different TTLs get the lowest (RFC 2181 section 5.2).
     """
-    nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]] = {}
+    if len(_PARSED) > PARSED_LIMIT:
+        _PARSED.clear()
+    if len(_RRSETS) > PARSED_LIMIT:
+        _RRSETS.clear()
+    groups: dict[tuple[str, str], list[tuple[int, Record]]] = {}
     for index, record in enumerate(records):
         try:
-            owner_text, ttl, type_text, rdata_text = record
-            owner = dns.name.from_text(str(owner_text).lower(), origin)
-            rdtype = dns.rdatatype.from_text(str(type_text))
-            rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(rdata_text), origin=origin, relativize=False)
+            owner_text, _, type_text, _ = record
+        except (ValueError, TypeError):
+            raise BadRecord(f"record {index} {record!r}: a record is [owner, ttl, type, rdata]") from None
+        groups.setdefault((str(owner_text).lower(), str(type_text).upper()), []).append((index, record))
+    nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]] = {}
+    for rows in groups.values():
+        key = (origin, *((str(r[0]).lower(), r[1], str(r[2]).upper(), str(r[3])) for _, r in rows))
+        rrset = _RRSETS.get(key)
+        if rrset is None:
+            rrset = _RRSETS[key] = _rrset(origin, rows)
+        rrsets = nodes.setdefault(rrset.name, {})
+        if rrset.rdtype in rrsets:  # the same RRset spelled two ways ('www' and 'www.example.com.')
+            merged = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype)
+            merged.update(rrsets[rrset.rdtype])
+            merged.union_update(rrset)
+            rrset = merged
+        rrsets[rrset.rdtype] = rrset
+    return nodes
+
+
+def _rrset(origin: dns.name.Name, rows: list[tuple[int, Record]]) -> dns.rrset.RRset:
+    """One RRset from its records, each checked (the first that is wrong is named)."""
+    rrset = None
+    for index, record in rows:
+        owner_text, ttl, type_text, rdata_text = record
+        try:
+            key = (origin, str(owner_text).lower(), str(type_text).upper(), str(rdata_text))
+            parsed = _PARSED.get(key)
+            if parsed is None:
+                owner = dns.name.from_text(key[1], origin)
+                rdtype = dns.rdatatype.from_text(key[2])
+                rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, key[3], origin=origin, relativize=False)
+                parsed = _PARSED[key] = (owner, rdtype, rdata)
+            owner, rdtype, rdata = parsed
             ttl = int(ttl)
         except (ValueError, TypeError, dns.exception.DNSException) as exc:
             raise BadRecord(f"record {index} {record!r}: {exc}") from None
@@ -50,13 +93,11 @@ def parse_records(origin: dns.name.Name, records: Iterable[Record]) -> dict[dns.
             raise BadRecord(f"record {index}: TTL {ttl} is outside 0-{MAX_TTL}")
         if rdtype in (dns.rdatatype.OPT, dns.rdatatype.ANY, dns.rdatatype.AXFR, dns.rdatatype.IXFR):
             raise BadRecord(f"record {index}: type {type_text} cannot be stored in a zone")
-        rrsets = nodes.setdefault(owner, {})
-        rrset = rrsets.get(rdtype)
         if rrset is None:
-            rrset = rrsets[rdtype] = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
+            rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
             rrset.update_ttl(ttl)
         rrset.add(rdata, ttl)  # dnspython keeps the lowest TTL of the set
-    return nodes
+    return rrset
 
 
 def check_zone(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]]) -> None:

@@ -181,3 +181,23 @@ def test_a_broken_zone_is_refused_with_the_reason(records, message):
 def test_the_stored_serial_must_match_the_soa():
     with pytest.raises(BadRecord, match="serial"):
         CompiledZone(dns.name.from_text("example.com."), 8, ZONE)
+
+
+def test_records_of_one_rrset_spelled_differently_are_one_rrset():
+    from resolver.dns.records import parse_records
+
+    origin = n("example.com.")
+    nodes = parse_records(origin, [["www.example.com.", 300, "A", "192.0.2.1"], ["WWW", 60, "a", "192.0.2.2"]])
+    rrset = nodes[n("www.example.com.")][T.A]
+    assert sorted(rd.to_text() for rd in rrset) == ["192.0.2.1", "192.0.2.2"] and rrset.ttl == 60
+
+
+def test_a_record_changed_between_versions_is_read_anew():
+    from resolver.dns.records import parse_records
+
+    origin = n("example.com.")
+    first = parse_records(origin, [["www.example.com.", 300, "A", "192.0.2.1"]])[n("www.example.com.")][T.A]
+    again = parse_records(origin, [["www.example.com.", 300, "A", "192.0.2.1"]])[n("www.example.com.")][T.A]
+    changed = parse_records(origin, [["www.example.com.", 30, "A", "192.0.2.1"]])[n("www.example.com.")][T.A]
+    assert again is first  # an unchanged RRset is shared between versions
+    assert changed.ttl == 30 and first.ttl == 300
