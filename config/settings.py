@@ -227,6 +227,12 @@ PAYMENT_MAX_ATTEMPTS = env_int("PAYMENT_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
 # A zone build asked for this long ago and not started is sent again (seconds).
 ZONE_REQUEST_STALE_AFTER = env_float("ZONE_REQUEST_STALE_AFTER", 30.0, minimum=1.0)
 
+# Health checks: the emulated checker locations (each probes on its own), how often beat
+# looks for due checks, and how long one probe may take (connect, then the answer).
+HEALTH_CHECKER_LOCATIONS = env_list("HEALTH_CHECKER_LOCATIONS", ["us-east-1", "eu-west-1", "ap-northeast-2"])
+HEALTH_SWEEP_EVERY = env_float("HEALTH_SWEEP_EVERY", 0.5, minimum=0.2)
+HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0, minimum=0.1)
+
 CELERY_BEAT_SCHEDULE = {
     "recover-stuck-orders": {
         "task": "registrar.tasks.recover_stuck_work",
@@ -235,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "publish-stale-zones": {
         "task": "registry.tasks.publish_stale_zones",
         "schedule": ZONE_REQUEST_STALE_AFTER,
+    },
+    "run-health-checks": {
+        "task": "resolver.tasks.run_health_checks",
+        "schedule": HEALTH_SWEEP_EVERY,
     },
     "sync-pending-changes": {
         "task": "resolver.tasks.sync_pending_changes",

@@ -54,3 +54,23 @@ class ChangeStatus(models.TextChoices):
 
     PENDING = "PENDING"
     INSYNC = "INSYNC"
+
+
+class HealthCheckKind(models.TextChoices):
+    HTTP = "HTTP"
+    HTTPS = "HTTPS"
+    TCP = "TCP"
+    CALCULATED = "CALCULATED", "Calculated (from other checks)"
+
+
+class HealthStatus(models.TextChoices):
+    HEALTHY = "HEALTHY"
+    UNHEALTHY = "UNHEALTHY"
+
+
+class HealthOverride(models.TextChoices):
+    """A status forced by hand, for deterministic tests and maintenance windows."""
+
+    NONE = "", "None: the checkers decide"
+    HEALTHY = "HEALTHY", "Force healthy"
+    UNHEALTHY = "UNHEALTHY", "Force unhealthy"

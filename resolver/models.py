@@ -10,7 +10,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from resolver.choices import ChangeStatus, FailoverRole, RecordType, RoutingPolicy, ZoneKind
+from resolver.choices import (
+    ChangeStatus,
+    FailoverRole,
+    HealthCheckKind,
+    HealthOverride,
+    HealthStatus,
+    RecordType,
+    RoutingPolicy,
+    ZoneKind,
+)
 
 MAX_SERIAL = 2**32 - 1
 MAX_TTL = 2**31 - 1
@@ -78,6 +87,88 @@ class HostedZone(models.Model):
         return self.name
 
 
+class HealthCheck(models.Model):
+    """A check of one of the customer's endpoints (Route 53's health check).
+
+    Several emulated checker locations probe the endpoint every ``interval`` seconds; a
+    checker calls it unhealthy after ``failure_threshold`` failures in a row and healthy
+    again after as many successes. The check is healthy while more than 18% of the
+    checkers say so. A calculated check is healthy while at least ``healthy_threshold`` of
+    its children are. ``override`` forces a status by hand. Record sets that name the
+    check are left out of answers while it is unhealthy."""
+
+    id = models.CharField(primary_key=True, max_length=40, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="health_checks")
+    name = models.CharField(max_length=128, blank=True)
+    kind = models.CharField(max_length=12, choices=HealthCheckKind.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, help_text="A loopback address of this machine.")
+    port = models.PositiveIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True, help_text="HTTP Host header and TLS server name.")
+    path = models.CharField(max_length=255, blank=True, default="/")
+    search_string = models.CharField(max_length=255, blank=True, help_text="Healthy only if the body holds it.")
+    interval = models.PositiveSmallIntegerField(default=30, help_text="Seconds between probes: 10 or 30.")
+    failure_threshold = models.PositiveSmallIntegerField(default=3)
+    children = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="parents")
+    healthy_threshold = models.PositiveSmallIntegerField(default=1, help_text="Calculated: healthy children needed.")
+    override = models.CharField(max_length=12, choices=HealthOverride.choices, blank=True, default="")
+    status = models.CharField(max_length=12, choices=HealthStatus.choices, default=HealthStatus.HEALTHY)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval__in=[10, 30]), name="health_check_interval"),
+            models.CheckConstraint(
+                condition=Q(failure_threshold__gte=1) & Q(failure_threshold__lte=10), name="health_check_threshold"
+            ),
+            models.CheckConstraint(condition=Q(port__lte=65535), name="health_check_port"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.id
+
+    @property
+    def healthy(self) -> bool:
+        """The status answers go by: the override when there is one."""
+        return (self.override or self.status) == HealthStatus.HEALTHY
+
+
+class CheckerObservation(models.Model):
+    """What one emulated checker location last saw of a check's endpoint, and its
+    current verdict (which only flips after ``failure_threshold`` results in a row)."""
+
+    health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="observations")
+    location = models.CharField(max_length=32)
+    healthy = models.BooleanField(default=True)
+    streak = models.PositiveSmallIntegerField(default=0, help_text="Results in a row that disagree with the verdict.")
+    last_ok = models.BooleanField(default=True)
+    detail = models.CharField(max_length=255, blank=True)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["health_check", "location"], name="observation_per_location")]
+
+    def __str__(self) -> str:
+        return f"{self.health_check_id} from {self.location}"
+
+
+class HealthEvent(models.Model):
+    """A change of a check's status, kept as its history."""
+
+    health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=12, choices=HealthStatus.choices)
+    reason = models.CharField(max_length=255)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.health_check_id} {self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class RecordSet(models.Model):
     """The records of one name and type in a hosted zone, with how they are routed.
 
@@ -98,6 +189,9 @@ class RecordSet(models.Model):
     region = models.CharField(max_length=32, blank=True, help_text="Latency: the region of the resource.")
     location = models.CharField(max_length=8, blank=True, help_text="Geolocation: a region code, or '*'.")
     alias_target = models.CharField(max_length=255, blank=True)
+    health_check = models.ForeignKey(
+        HealthCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="record_sets"
+    )
 
     class Meta:
         ordering = ["name", "type", "set_identifier"]

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from config import clock
 from resolver import platform
 from resolver.choices import ChangeAction, ChangeStatus, FailoverRole, RecordType, RoutingPolicy, ZoneKind
-from resolver.models import MAX_TTL, Change, HostedZone, RecordSet, Zone
+from resolver.models import MAX_TTL, Change, HealthCheck, HostedZone, RecordSet, Zone
 from resolver.services import ZoneRejected, delete_zone, publish_zone
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ def create_hosted_zone(
             change = Change.objects.create(
                 id=new_id("C"), zone=zone, comment="zone created", version=1, submitted_at=now
             )
-            _publish_after_commit(zone.pk)
+            publish_after_commit(zone.pk)
     except IntegrityError:
         if HostedZone.objects.filter(owner=owner, caller_reference=caller_reference).exists():
             return create_hosted_zone(
@@ -260,6 +260,7 @@ class Draft:
     region: str = ""
     location: str = ""
     alias_target: str = ""
+    health_check: str = ""
     touched_by: int = -1
     pk: int | None = field(default=None, compare=False)
 
@@ -273,7 +274,7 @@ class Draft:
             out["set_identifier"] = self.set_identifier
         if self.routing != RoutingPolicy.SIMPLE:
             out["routing"] = self.routing
-        for name in ("weight", "failover", "region", "location", "alias_target"):
+        for name in ("weight", "failover", "region", "location", "alias_target", "health_check"):
             if getattr(self, name) not in (None, ""):
                 out[name] = getattr(self, name)
         return out
@@ -292,6 +293,7 @@ class Draft:
             row.region,
             row.location,
             row.alias_target,
+            row.health_check_id or "",
             pk=row.pk,
         )
 
@@ -312,6 +314,7 @@ def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
         "region",
         "location",
         "alias_target",
+        "health_check",
     }
     if unknown:
         raise RentalError(f"unknown fields {', '.join(sorted(unknown))}")
@@ -343,6 +346,7 @@ def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
         draft.ttl = _ttl(data.get("ttl"))
         draft.values = _values(origin, rtype, data.get("values"))
     _routing(draft, data)
+    draft.health_check = str(data.get("health_check") or "").strip()
     return draft
 
 
@@ -425,6 +429,7 @@ def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") 
         state = {draft.key: draft for draft in map(Draft.of, zone.record_sets.all())}
         before = dict(state)
         applied = []
+        checks: set[str] = set()
         for index, change in enumerate(changes):
             if not isinstance(change, dict):
                 raise ChangeRejected(index, {}, "a change is an object with action and record_set")
@@ -436,6 +441,10 @@ def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") 
             except RentalError as exc:
                 raise ChangeRejected(index, change, exc.message) from None
             draft.touched_by = index
+            if draft.health_check and draft.health_check not in checks:
+                if not HealthCheck.objects.filter(pk=draft.health_check, owner=owner).exists():
+                    raise ChangeRejected(index, change, f"no health check {draft.health_check}")
+                checks.add(draft.health_check)
             existing = state.get(draft.key)
             if action == ChangeAction.CREATE and existing is not None:
                 raise ChangeRejected(index, change, "a record set with this name, type and set identifier exists")
@@ -467,7 +476,7 @@ def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") 
             version=zone.version,
             submitted_at=clock.now(),
         )
-        _publish_after_commit(zone.pk)
+        publish_after_commit(zone.pk)
     return change
 
 
@@ -526,6 +535,7 @@ def _save(zone: HostedZone, before: dict[tuple, Draft], state: dict[tuple, Draft
         if before.get(key) is draft:
             continue  # untouched by the batch
         fields = {
+            "health_check_id": draft.health_check or None,
             "ttl": draft.ttl,
             "values": draft.values,
             "routing": draft.routing,
@@ -546,7 +556,9 @@ def _save(zone: HostedZone, before: dict[tuple, Draft], state: dict[tuple, Draft
 # --- publication --------------------------------------------------------------------------------
 
 
-def _publish_after_commit(zone_id: str) -> None:
+def publish_after_commit(zone_id: str) -> None:
+    """Queue the zone's publication once the transaction commits."""
+
     def send() -> None:
         try:
             current_app.send_task(PUBLISH_TASK, args=[zone_id])
@@ -575,7 +587,7 @@ def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[li
                     "values": row.values,
                     "weight": row.weight or 0,
                     "role": row.failover,
-                    "healthy": True,
+                    "healthy": row.health_check.healthy if row.health_check else True,
                 }
             )
             continue
@@ -592,7 +604,7 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
         zone = HostedZone.objects.select_for_update().filter(pk=zone_id).first()
         if zone is None:
             return None
-        records, routed = zone_records(zone, zone.record_sets.all())
+        records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
             publish_zone(zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed)
         except ZoneRejected as exc:

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from resolver import rental, services
+from resolver import health, rental, services
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +61,9 @@ def sync_pending_changes() -> int:
     """Beat's sweep: republish zones whose changes never got a serial (a lost task) and
     look again at every zone with PENDING changes."""
     return rental.sync_pending_changes()
+
+
+@shared_task(name="resolver.tasks.run_health_checks", autoretry_for=(OperationalError, InterfaceError), max_retries=3)
+def run_health_checks() -> int:
+    """Beat's sweep (every HEALTH_SWEEP_EVERY seconds): probe the health checks that are due."""
+    return health.run_due_checks()

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
-from resolver.models import Change, HostedZone, RecordSet
+from resolver.models import Change, CheckerObservation, HealthCheck, HealthEvent, HostedZone, RecordSet
 
 
 class HostedZoneSerializer(serializers.ModelSerializer):
@@ -35,6 +35,7 @@ class RecordSetSerializer(serializers.ModelSerializer):
             "region",
             "location",
             "alias_target",
+            "health_check",
         ]
 
 
@@ -50,6 +51,9 @@ class RecordSetRequestSerializer(serializers.Serializer):
     region = serializers.CharField(required=False)
     location = serializers.CharField(required=False)
     alias_target = serializers.CharField(required=False, help_text="A record set of the same type in this zone.")
+    health_check = serializers.CharField(
+        required=False, help_text="One of your health checks: left out while unhealthy."
+    )
 
 
 class ChangeRequestSerializer(serializers.Serializer):
@@ -79,3 +83,62 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
     index = serializers.IntegerField(required=False, help_text="For a change batch: the change at fault.")
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckerObservation
+        fields = ["location", "healthy", "last_ok", "detail", "observed_at"]
+
+
+class HealthCheckSerializer(serializers.ModelSerializer):
+    healthy = serializers.BooleanField(read_only=True, help_text="The status answers go by (the override if set).")
+    observations = ObservationSerializer(many=True, read_only=True)
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = HealthCheck
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "ip_address",
+            "port",
+            "host",
+            "path",
+            "search_string",
+            "interval",
+            "failure_threshold",
+            "children",
+            "healthy_threshold",
+            "override",
+            "status",
+            "healthy",
+            "status_changed_at",
+            "observations",
+            "created_at",
+        ]
+
+
+class HealthCheckRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(["HTTP", "HTTPS", "TCP", "CALCULATED"])
+    ip_address = serializers.IPAddressField(required=False, help_text="A loopback address.")
+    port = serializers.IntegerField(required=False)
+    host = serializers.CharField(required=False)
+    path = serializers.CharField(required=False)
+    search_string = serializers.CharField(required=False)
+    interval = serializers.ChoiceField([10, 30], required=False)
+    failure_threshold = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    children = serializers.ListField(child=serializers.CharField(), required=False)
+    healthy_threshold = serializers.IntegerField(required=False, min_value=0)
+
+
+class OverrideRequestSerializer(serializers.Serializer):
+    override = serializers.ChoiceField(["HEALTHY", "UNHEALTHY", ""], allow_blank=True)
+
+
+class HealthEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HealthEvent
+        fields = ["status", "reason", "at"]

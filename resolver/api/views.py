@@ -9,17 +9,21 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from resolver import rental
+from resolver import health, rental
 from resolver.api.serializers import (
     ChangeBatchRequestSerializer,
     ChangeSerializer,
     CreatedZoneSerializer,
+    HealthCheckRequestSerializer,
+    HealthCheckSerializer,
+    HealthEventSerializer,
     HostedZoneRequestSerializer,
     HostedZoneSerializer,
+    OverrideRequestSerializer,
     ProblemSerializer,
     RecordSetSerializer,
 )
-from resolver.models import Change, HostedZone
+from resolver.models import Change, HealthCheck, HostedZone
 
 PROBLEMS = {400: ProblemSerializer, 404: ProblemSerializer, 409: ProblemSerializer}
 
@@ -104,3 +108,51 @@ class ChangeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Change.objects.filter(zone__owner=self.request.user)
+
+
+class HealthCheckViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Your health checks. Name one in a record set (``health_check``) and the rental
+    nameservers leave that record set out of answers while the check is unhealthy."""
+
+    serializer_class = HealthCheckSerializer
+
+    def get_queryset(self):
+        return HealthCheck.objects.filter(owner=self.request.user).prefetch_related("observations", "children")
+
+    @extend_schema(request=HealthCheckRequestSerializer, responses={201: HealthCheckSerializer, **PROBLEMS})
+    def create(self, request: Request) -> Response:
+        try:
+            check = health.create_health_check(request.user, request.data if isinstance(request.data, dict) else None)
+        except rental.RentalError as exc:
+            return problem(exc)
+        return Response(
+            HealthCheckSerializer(self.get_queryset().get(pk=check.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses={204: None, **PROBLEMS})
+    def destroy(self, request: Request, pk: str) -> Response:
+        try:
+            health.delete_health_check(request.user, pk)
+        except rental.RentalError as exc:
+            return problem(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=OverrideRequestSerializer, responses={200: HealthCheckSerializer, **PROBLEMS})
+    @action(detail=True, methods=["post"])
+    def override(self, request: Request, pk: str) -> Response:
+        """Force the status (HEALTHY or UNHEALTHY), or give it back to the checkers ('')."""
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            health.set_override(request.user, pk, data.get("override", ""))
+        except rental.RentalError as exc:
+            return problem(exc)
+        return Response(HealthCheckSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(responses={200: HealthEventSerializer(many=True), **PROBLEMS})
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str) -> Response:
+        """The check's status changes, newest first."""
+        page = self.paginate_queryset(self.get_object().events.all())
+        return self.get_paginated_response(HealthEventSerializer(page, many=True).data)

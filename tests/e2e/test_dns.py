@@ -265,3 +265,61 @@ def test_a_change_batch_is_insync_only_once_every_nameserver_serves_it(chain, dj
         assert answer.answer[0][0].to_text() == "192.0.2.91"
         assert udp("rented.com.", "SOA", PLAN.address_of(name)).answer[0][0].serial >= insync.serial
     assert insync.insync_at >= insync.submitted_at
+
+
+def test_failover_follows_an_origin_that_stops_and_comes_back(chain, django_user_model):
+    """dig sees the secondary within threshold x interval + 2 s of the primary's origin
+    stopping, and the primary again as long after it returns."""
+    from resolver import health, rental
+    from tests.resolver.test_health import Origin
+
+    stack, _ = chain
+    stack.beat()
+    owner = django_user_model.objects.create_superuser("ops", "ops@example.net", "ops-password")
+    origin = Origin(b"primary origin")
+    check = health.create_health_check(
+        owner, {"kind": "HTTP", "ip_address": "127.0.0.1", "port": origin.port, "interval": 10, "failure_threshold": 1}
+    )
+    zone, _, _ = rental.create_hosted_zone(owner, "failover.com", caller_reference="e2e")
+    member = {"name": "www.failover.com", "type": "A", "ttl": 5, "routing": "failover"}
+    rental.change_record_sets(
+        owner,
+        zone.pk,
+        [
+            {
+                "action": "CREATE",
+                "record_set": {
+                    **member,
+                    "values": ["192.0.2.10"],
+                    "failover": "PRIMARY",
+                    "set_identifier": "main",
+                    "health_check": check.pk,
+                },
+            },
+            {
+                "action": "CREATE",
+                "record_set": {**member, "values": ["192.0.2.20"], "failover": "SECONDARY", "set_identifier": "backup"},
+            },
+        ],
+    )
+    server = PLAN.address_of(zone.nameservers[0])
+
+    def answer() -> str:
+        lines = dig(f"@{server}", "+short", "+norec", "www.failover.com", "A").split()
+        return lines[0] if lines else ""
+
+    wait_until(lambda: answer() == "192.0.2.10", what="the primary served")
+    limit = check.failure_threshold * check.interval + 2
+    origin.stop()
+    stopped = time.monotonic()
+    wait_until(lambda: answer() == "192.0.2.20", timeout=limit + 10, what="failover to the secondary")
+    assert time.monotonic() - stopped <= limit
+    origin = Origin(b"primary origin", port=origin.port)
+    try:
+        returned = time.monotonic()
+        wait_until(lambda: answer() == "192.0.2.10", timeout=limit + 10, what="back to the primary")
+        assert time.monotonic() - returned <= limit
+    finally:
+        origin.stop()
+    statuses = list(check.events.order_by("at").values_list("status", flat=True))
+    assert statuses == ["UNHEALTHY", "HEALTHY"]

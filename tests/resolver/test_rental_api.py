@@ -108,4 +108,29 @@ def test_the_openapi_schema_describes_the_rental_endpoints(db):
         "/api/v1/hosted-zones/{id}/record-sets/",
         "/api/v1/hosted-zones/{id}/changes/",
         "/api/v1/changes/{id}/",
+        "/api/v1/health-checks/",
+        "/api/v1/health-checks/{id}/override/",
+        "/api/v1/health-checks/{id}/events/",
     } <= set(paths)
+
+
+def test_health_checks_over_the_api_are_private_and_can_be_overridden(alice, customer, second_customer):
+    created = alice.post(
+        "/api/v1/health-checks/", {"kind": "TCP", "ip_address": "127.0.0.1", "port": 9, "interval": 10}, format="json"
+    )
+    assert created.status_code == 201
+    check = created.json()
+    assert (check["kind"], check["status"], check["healthy"], check["failure_threshold"]) == ("TCP", "HEALTHY", True, 3)
+    forced = alice.post(f"/api/v1/health-checks/{check['id']}/override/", {"override": "UNHEALTHY"}, format="json")
+    assert forced.status_code == 200 and forced.json()["healthy"] is False
+    events = alice.get(f"/api/v1/health-checks/{check['id']}/events/").json()["results"]
+    assert [(e["status"], e["reason"]) for e in events] == [("UNHEALTHY", "override set to UNHEALTHY")]
+    bad = alice.post("/api/v1/health-checks/", {"kind": "HTTP", "ip_address": "10.0.0.1"}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_health_check"
+    bob = client_for(second_customer)
+    assert bob.get(f"/api/v1/health-checks/{check['id']}/").status_code == 404
+    assert (
+        bob.post(f"/api/v1/health-checks/{check['id']}/override/", {"override": ""}, format="json").status_code == 404
+    )
+    assert bob.delete(f"/api/v1/health-checks/{check['id']}/").status_code == 404
+    assert alice.delete(f"/api/v1/health-checks/{check['id']}/").status_code == 204
