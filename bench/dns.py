@@ -26,7 +26,7 @@ one thread and competes with the server for the CPUs, the same way for both.
     .venv/bin/python bench/dns.py [--seconds 10] [--clients 10] [--outstanding 500] [--queries 20000]
 
 Needs the ``nsd`` and ``dnsperf`` programs. Listens on 127.77.0.1 (run_dns) and 127.77.0.2
-(NSD), port 15300; no database, no traffic off loopback. Takes about a minute.
+(NSD), port 15300; no database, no traffic off loopback. Takes about two minutes.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ DEFAULT_PORT = 15300
 PAYLOAD = 1232
 SEED = 20240601
 TARGET = 0.8
+ROUTED_NAMES = 1000  # weighted and failover names in web.bench. (the routed run's half)
 
 
 # --- the zones ---------------------------------------------------------------------------------
@@ -79,6 +80,9 @@ class Zone:
     origin: str
     serial: int
     records: list[list] = field(default_factory=list)
+    # run_dns's routed record sets (the zone store's form); NSD serves each as the plain
+    # records a healthy answer holds (both weighted members, the failover primary).
+    routed: list[dict] = field(default_factory=list)
 
     def add(self, owner: str, ttl: int, rtype: str, rdata: str) -> None:
         self.records.append([owner, ttl, rtype, rdata])
@@ -87,6 +91,10 @@ class Zone:
         """RFC 1035 master file; every name is absolute and every record has its TTL."""
         lines = [f"; {self.origin} serial {self.serial}"]
         lines += [f"{owner}\t{ttl}\tIN\t{rtype}\t{rdata}" for owner, ttl, rtype, rdata in self.records]
+        for entry in self.routed:
+            for member in entry["members"]:
+                if entry["policy"] == "weighted" or member.get("role") == "PRIMARY":
+                    lines += [f"{entry['name']}\t{member['ttl']}\tIN\t{entry['type']}\t{v}" for v in member["values"]]
         return "\n".join(lines) + "\n"
 
 
@@ -96,6 +104,7 @@ class DataSet:
     domains: int
     hosts: int
     mail_hosts: list[int]
+    routed_names: int = 0
 
 
 def build_zones(domains: int, hosts: int) -> DataSet:
@@ -121,7 +130,23 @@ def build_zones(domains: int, hosts: int) -> DataSet:
     for i in mail_hosts:
         web.add(f"h{i}.web.bench.", 300, "MX", f"10 h{i}.web.bench.")
         web.add(f"h{i}.web.bench.", 300, "TXT", f'"v=spf1 ip4:{address + i} -all" "bench host {i}"')
-    return DataSet([com, web], domains, hosts, mail_hosts)
+    routed_address = ipaddress.IPv4Address("10.200.0.0")
+    for i in range(ROUTED_NAMES):
+        one, two = str(routed_address + 2 * i), str(routed_address + 2 * i + 1)
+        if i % 2:
+            members = [
+                {"id": "main", "ttl": 60, "values": [one], "role": "PRIMARY"},
+                {"id": "backup", "ttl": 60, "values": [two], "role": "SECONDARY"},
+            ]
+            policy = "failover"
+        else:
+            members = [
+                {"id": "blue", "ttl": 60, "values": [one], "weight": 3},
+                {"id": "green", "ttl": 60, "values": [two], "weight": 1},
+            ]
+            policy = "weighted"
+        web.routed.append({"name": f"r{i}.web.bench.", "type": "A", "policy": policy, "members": members})
+    return DataSet([com, web], domains, hosts, mail_hosts, ROUTED_NAMES)
 
 
 def query_file(data: DataSet, count: int, path: Path) -> dict[str, int]:
@@ -139,6 +164,15 @@ def query_file(data: DataSet, count: int, path: Path) -> dict[str, int]:
     rng.shuffle(lines)
     path.write_text("\n".join(lines) + "\n")
     return sizes
+
+
+def routed_query_file(data: DataSet, count: int, plain: Path, path: Path) -> None:
+    """The plain mix with every other line replaced by a weighted or failover name."""
+    rng = random.Random(SEED + 1)
+    lines = plain.read_text().splitlines()[:count]
+    for i in range(0, len(lines), 2):
+        lines[i] = f"r{rng.randrange(data.routed_names)}.web.bench A"
+    path.write_text("\n".join(lines) + "\n")
 
 
 # --- the servers -------------------------------------------------------------------------------
@@ -251,7 +285,9 @@ def start_run_dns(data: DataSet, work: Path, port: int) -> Process:
     spec = {
         "address": OURS_ADDRESS,
         "port": port,
-        "zones": {zone.origin: {"serial": zone.serial, "records": zone.records} for zone in data.zones},
+        "zones": {
+            zone.origin: {"serial": zone.serial, "records": zone.records, "routed": zone.routed} for zone in data.zones
+        },
     }
     spec_path = work / "run_dns-zones.json"
     spec_path.write_text(json.dumps(spec))
@@ -273,7 +309,9 @@ def serve_run_dns(spec_path: Path) -> None:
     from resolver.dns.server import DnsServer
 
     spec = json.loads(spec_path.read_text())
-    zones = {name: (zone["serial"], zone["records"], [SERVER_NAME], []) for name, zone in spec["zones"].items()}
+    zones = {
+        name: (zone["serial"], zone["records"], [SERVER_NAME], zone["routed"]) for name, zone in spec["zones"].items()
+    }
     engine = Engine(payload=PAYLOAD, transfer_allow=["127.0.0.0/8"])
 
     async def serve() -> None:
@@ -533,16 +571,22 @@ def main() -> int:
             print(f"  note: {note}")
 
         targets = {"NSD": (nsd, NSD_ADDRESS), "run_dns": (ours, OURS_ADDRESS)}
-        for edns in (False, True):  # unmeasured: one pass through the file
-            for process, address in targets.values():
-                dnsperf(address, args.port, queries, args, edns=edns, seconds=3, passes=1)
-                process.check()
-        runs: dict[tuple[str, bool], Run] = {}
-        for edns in (False, True):
-            for name, (process, address) in targets.items():
-                runs[name, edns] = dnsperf(address, args.port, queries, args, edns=edns, seconds=args.seconds)
-                process.check()
-        figures = {name: Figures(runs[name, False], runs[name, True]) for name in targets}
+        routed_queries = work / "routed-queries.txt"
+        routed_query_file(data, args.queries, queries, routed_queries)
+        mixes = {"plain": queries, "routed": routed_queries}
+        for path in mixes.values():
+            for edns in (False, True):  # unmeasured: one pass through the file
+                for process, address in targets.values():
+                    dnsperf(address, args.port, path, args, edns=edns, seconds=3, passes=1)
+                    process.check()
+        results: dict[str, dict[str, Figures]] = {}
+        for mix_name, path in mixes.items():
+            runs: dict[tuple[str, bool], Run] = {}
+            for edns in (False, True):
+                for name, (process, address) in targets.items():
+                    runs[name, edns] = dnsperf(address, args.port, path, args, edns=edns, seconds=args.seconds)
+                    process.check()
+            results[mix_name] = {name: Figures(runs[name, False], runs[name, True]) for name in targets}
 
         ours.stop()
         counters = engine_counters(ours)
@@ -553,21 +597,29 @@ def main() -> int:
             f" {args.seconds:g} s plain + {args.seconds:g} s EDNS (-e) per server, runs alternating"
         )
         print(f"query mix ({args.queries} lines): " + ", ".join(f"{kind} {n}" for kind, n in mix.items()))
-        print(f"  {'server':<10}{'QPS plain':>12}{'QPS EDNS':>12}{'combined':>12}{'lost %':>9}{'latency ms':>12}")
-        for name, f in figures.items():
-            latency = (f.plain.latency_ms + f.edns.latency_ms) / 2
-            print(
-                f"  {name:<10}{f.plain.qps:>12.0f}{f.edns.qps:>12.0f}{f.combined:>12.0f}"
-                f"{f.lost_percent:>9.2f}{latency:>12.3f}"
-            )
-        for name, f in figures.items():
-            print(f"  {name} response codes: {f.rcodes}")
+        print(
+            f"routed mix: the same with every other line a weighted or failover name ({data.routed_names} names;"
+            " NSD serves them as plain records)"
+        )
+        header = f"{'QPS plain':>12}{'QPS EDNS':>12}{'combined':>12}{'lost %':>9}{'latency ms':>12}"
+        print(f"  {'mix':<8}{'server':<10}{header}")
+        for mix_name, figures in results.items():
+            for name, f in figures.items():
+                latency = (f.plain.latency_ms + f.edns.latency_ms) / 2
+                print(
+                    f"  {mix_name:<8}{name:<10}{f.plain.qps:>12.0f}{f.edns.qps:>12.0f}{f.combined:>12.0f}"
+                    f"{f.lost_percent:>9.2f}{latency:>12.3f}"
+                )
+        for mix_name, figures in results.items():
+            for name, f in figures.items():
+                print(f"  {mix_name} {name} response codes: {f.rcodes}")
         if counters:
             print("  run_dns engine paths: " + ", ".join(f"{k} {v}" for k, v in sorted(counters.items())))
         print(f"  peer: {version}, server-count 1, RRL {'off' if rrl else 'not built'}, minimal-responses")
-        ratio = figures["run_dns"].combined / figures["NSD"].combined
-        verdict = "met" if ratio >= TARGET else "NOT met"
-        print(f"Ratio: run_dns is {ratio:.2f}x NSD's combined QPS (target >= {TARGET}x: {verdict})")
+        for mix_name, figures in results.items():
+            ratio = figures["run_dns"].combined / figures["NSD"].combined
+            verdict = "met" if ratio >= TARGET else "NOT met"
+            print(f"Ratio ({mix_name}): run_dns is {ratio:.2f}x NSD's combined QPS (target >= {TARGET}x: {verdict})")
         return 0
     except Mismatch as exc:
         print("correctness: run_dns and NSD answer differently:", file=sys.stderr)

@@ -1,7 +1,8 @@
 """The network plan: the loopback address of every server the emulator runs.
 
-Root servers, TLD servers, the rental nameserver pool, the recursive resolver, EPP and
-WHOIS each get an address of their own inside one /16 of 127.0.0.0/8 (``NETWORK_BLOCK``,
+Root servers, TLD servers, the rental nameserver pool, the recursive resolver, the demo
+origins (web servers the demo zone points at), EPP and WHOIS each get an address of their
+own inside one /16 of 127.0.0.0/8 (``NETWORK_BLOCK``,
 default 127.53.0.0/16), so a stock resolver given ``manage.py roothints`` walks the
 same delegation chain it walks on the Internet. A JSON file (``NETWORK_PLAN_FILE``, the
 shape ``manage.py endpoints --json`` prints) can replace the generated plan.
@@ -24,6 +25,7 @@ DEFAULT_BLOCK = "127.53.0.0/16"
 DNS_HIGH_PORT = 10053
 EPP_HIGH_PORT = 10700
 WHOIS_HIGH_PORT = 10043
+ORIGIN_HIGH_PORT = 10080
 # TLD servers named for each TLD the demo runs; other TLDs get DEFAULT_TLD_KEY's servers.
 DEFAULT_TLD_KEY = "*"
 _FORBIDDEN = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.53")}
@@ -44,6 +46,15 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """A demo web server (a customer's resource that zones point at and health checks probe)."""
+
+    name: str
+    address: str
+    port: int
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     dns_port: int
     root_servers: tuple[Server, ...]
@@ -52,6 +63,7 @@ class NetworkPlan:
     resolver: Endpoint
     epp: Endpoint
     whois: Endpoint
+    origins: tuple[Origin, ...] = ()
 
     def servers_for_tld(self, tld: str) -> tuple[Server, ...]:
         """The servers of ``tld`` (ASCII, no dot); TLDs the plan does not name share the default set."""
@@ -127,6 +139,7 @@ def default_plan(block: str, dns_port: int, privileged: bool) -> NetworkPlan:
         resolver=Endpoint(at(3, 1), dns_port),
         epp=Endpoint(at(4, 1), 700 if privileged else EPP_HIGH_PORT),
         whois=Endpoint(at(4, 2), 43 if privileged else WHOIS_HIGH_PORT),
+        origins=tuple(Origin(f"origin-{n}", at(5, n), 80 if privileged else ORIGIN_HIGH_PORT) for n in (1, 2)),
     )
 
 
@@ -150,6 +163,7 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
             resolver=endpoint("resolver"),
             epp=endpoint("epp"),
             whois=endpoint("whois"),
+            origins=tuple(Origin(str(o["name"]), str(o["address"]), int(o["port"])) for o in data.get("origins", [])),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImproperlyConfigured(f"NETWORK_PLAN_FILE={path}: {exc!r}") from None
@@ -163,6 +177,7 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
     by_address: dict[str, str] = {}
     named = [(s.name, s.address) for s in plan.dns_servers()]
     named += [(role, getattr(plan, role).address) for role in ("resolver", "epp", "whois")]
+    named += [(origin.name, origin.address) for origin in plan.origins]
     for name, raw in named:
         try:
             address = ipaddress.ip_address(raw)
@@ -175,7 +190,7 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
             )
         if by_address.setdefault(str(address), name) != name:
             raise ImproperlyConfigured(f"network plan: {name} and {by_address[str(address)]} share {address}")
-    for endpoint in (plan.resolver, plan.epp, plan.whois):
+    for endpoint in (plan.resolver, plan.epp, plan.whois, *plan.origins):
         if not 1 <= endpoint.port <= 65535:
             raise ImproperlyConfigured(f"network plan: port {endpoint.port} is out of range")
     if not plan.root_servers or not plan.rental_nameservers:

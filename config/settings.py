@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu.transport import TRANSPORT_ALIASES
 
 from config import network
 from config.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
@@ -177,6 +178,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 
+# kombu's filesystem transport, writing each message atomically (see config.broker).
+TRANSPORT_ALIASES.setdefault("namesmith-filesystem", "config.broker:Transport")
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
@@ -189,7 +192,7 @@ if REDIS_URL:
         "global_keyprefix": env_str("REDIS_KEY_PREFIX", ""),
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "namesmith-filesystem://"
     for _sub in ("queue", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -226,3 +226,18 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.status}"
+
+
+class DemoOrigin(models.Model):
+    """A demo web server of the network plan (``origin-1``...) and whether it should be
+    serving. ``run_origins`` follows this row; stopping one shows failover."""
+
+    name = models.CharField(max_length=64, unique=True)
+    running = models.BooleanField(default=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'running' if self.running else 'stopped'})"

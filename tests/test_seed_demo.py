@@ -9,7 +9,7 @@ from registrar.demo import DEMO_CUSTOMER, DEMO_OPERATOR
 from registrar.models import OrderLine
 from registry.demo import REGISTRARS, TLDS
 from registry.models import Host, Registrar, RegistrarToken, Tld, ZonePublication
-from resolver.models import HostedZone, Zone
+from resolver.models import DemoOrigin, HealthCheck, HostedZone, Zone
 
 
 def snapshot() -> dict:
@@ -65,10 +65,20 @@ def test_seed_demo_sets_up_the_dns_chain_of_the_demo_domain(settings):
     assert hosted.owner.username == DEMO_CUSTOMER["username"]
     # Its delegation set: the first rental server of each pool domain (ns-1 to ns-4).
     assert example.servers == hosted.nameservers == pool[:4]
-    assert {(r[0], r[2], r[3]) for r in example.records if r[2] == "A"} == {
-        ("example.com.", "A", "192.0.2.44"),
-        ("www.example.com.", "A", "192.0.2.44"),
-    }
+    assert {(r[0], r[2], r[3]) for r in example.records if r[2] == "A"} == {("example.com.", "A", "192.0.2.44")}
+    # www fails over between the demo origins, each watched by a health check.
+    [www] = example.routed
+    origins = settings.NETWORK_PLAN.origins
+    assert (www["name"], www["policy"]) == ("www.example.com.", "failover")
+    assert [(m["role"], m["values"], m["healthy"]) for m in www["members"]] == [
+        ("PRIMARY", [origins[0].address], True),
+        ("SECONDARY", [origins[1].address], True),
+    ]
+    checks = HealthCheck.objects.filter(owner=hosted.owner).order_by("name")
+    assert [(c.name, c.ip_address, c.port, c.interval) for c in checks] == [
+        (f"demo {o.name}", o.address, o.port, 10) for o in origins
+    ]
+    assert set(DemoOrigin.objects.values_list("name", "running")) == {(o.name, True) for o in origins}
     host = Host.objects.get(name="ns-1.namesmith-dns.com")
     assert list(host.addresses.values_list("address", flat=True)) == [
         settings.NETWORK_PLAN.rental_nameservers[0].address

@@ -31,7 +31,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
 def test_no_urls_means_sqlite_and_the_embedded_broker():
     result = load_settings()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "namesmith-filesystem://"]
 
 
 def test_urls_select_postgresql_and_redis():

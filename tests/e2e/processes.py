@@ -140,6 +140,13 @@ class Stack:
         process.wait_for_output("beat: Starting...")
         return process
 
+    def origins(self) -> Process:
+        """``manage.py run_origins``: the demo origins of this run's network plan."""
+        process = Process("run_origins", [sys.executable, "manage.py", "run_origins"], self.env(), self.log_dir)
+        self.processes.append(process)
+        process.wait_for_output("run_origins:")
+        return process
+
     def dns(self, **extra_env: str) -> Process:
         """``manage.py run_dns`` on this run's network plan."""
         process = Process("run_dns", [sys.executable, "manage.py", "run_dns"], self.env(**extra_env), self.log_dir)

@@ -323,3 +323,28 @@ def test_failover_follows_an_origin_that_stops_and_comes_back(chain, django_user
         origin.stop()
     statuses = list(check.events.order_by("at").values_list("status", flat=True))
     assert statuses == ["UNHEALTHY", "HEALTHY"]
+
+
+def test_run_origins_follows_stop_and_start(transactional_db, tmp_path):
+    from resolver import origins
+
+    stack = Stack(tmp_path)
+    try:
+        origins.seed()
+        stack.origins()
+        origin = PLAN.origins[0]
+
+        def serving() -> bool:
+            try:
+                with socket.create_connection((origin.address, origin.port), timeout=1):
+                    return True
+            except OSError:
+                return False
+
+        wait_until(serving, what=f"{origin.name} serving")
+        origins.set_running(origin.name, False)
+        wait_until(lambda: not serving(), timeout=10, what=f"{origin.name} stopped")
+        origins.set_running(origin.name, True)
+        wait_until(serving, timeout=10, what=f"{origin.name} started again")
+    finally:
+        stack.close()

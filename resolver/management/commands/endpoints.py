@@ -40,6 +40,8 @@ class Command(BaseCommand):
                 rows += [(f"tld_servers {tld}", _servers(servers)) for tld, servers in value.items()]
             elif key in ("root_servers", "rental_nameservers"):
                 rows.append((key, _servers(value)))
+            elif key == "origins":
+                rows.append((key, ", ".join(f"{o['name']} http://{o['address']}:{o['port']}/" for o in value)))
             elif key == "resolver":
                 rows.append((key, f"{value['address']} port {value['port']} (not running yet)"))
             elif isinstance(value, list):
