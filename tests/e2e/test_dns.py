@@ -7,11 +7,13 @@ and publishes the root and TLD zones, and run_dns hears of each version by NOTIF
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import subprocess
 import time
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -169,6 +171,62 @@ def test_axfr_to_loopback_gives_the_zone_dnspython_can_load(chain):
     assert transfer.count("IN\tSOA\t") == 2 and "namesmith-dns.com.\t172800\tIN\tNS" in transfer
     zone = dns.zone.from_xfr(dns.query.xfr(COM, "com.", port=PORT, timeout=5))
     assert zone.get_rdataset("namesmith-dns", "NS") is not None
+
+
+def test_nsd_runs_as_a_secondary_of_the_com_zone_over_axfr(chain, tmp_path):
+    """A stock secondary (NSD, Debian's package) takes the com zone by AXFR from a TLD
+    server and then answers for it as the TLD server does."""
+    if shutil.which("nsd") is None:
+        pytest.fail("nsd is missing: make test installs it")
+    secondary = str(ipaddress.ip_address(COM) + 200)  # a spare address of this run's block
+    conf = tmp_path / "nsd.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                "server:",
+                "    server-count: 1",
+                f"    ip-address: {secondary}",
+                f"    port: {PORT}",
+                "    do-ip6: no",
+                f'    zonesdir: "{tmp_path}"',
+                '    username: ""',
+                '    chroot: ""',
+                '    database: ""',
+                f'    pidfile: "{tmp_path / "nsd.pid"}"',
+                f'    xfrdfile: "{tmp_path / "xfrd.state"}"',
+                f'    xfrdir: "{tmp_path}"',
+                f'    zonelistfile: "{tmp_path / "zone.list"}"',
+                "remote-control:",
+                "    control-enable: no",
+                "zone:",
+                "    name: com",
+                '    zonefile: "com.zone"',
+                f"    request-xfr: AXFR {COM}@{PORT} NOKEY",
+                f"    allow-notify: {COM} NOKEY",
+            ]
+        )
+        + "\n"
+    )
+    nsd = subprocess.Popen(["nsd", "-d", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+
+        def transferred() -> bool:
+            try:
+                return delegated("example.com.", secondary)
+            except dns.exception.Timeout:  # NSD still starting
+                return False
+
+        wait_until(transferred, timeout=30, what="NSD serving the transferred com")
+        ours, theirs = udp("www.example.com.", "A", COM), udp("www.example.com.", "A", secondary)
+
+        def records(response) -> set[str]:
+            return {f"{rrset.name} {rrset.ttl} {rdata}" for rrset in response.authority for rdata in rrset}
+
+        assert records(theirs) == records(ours) and len(records(ours)) == 4
+        assert udp("com.", "SOA", secondary).answer[0][0].serial == udp("com.", "SOA", COM).answer[0][0].serial
+    finally:
+        nsd.terminate()
+        nsd.wait(10)
 
 
 def test_a_domain_created_at_the_registry_is_delegated_by_the_tld_servers(chain):
