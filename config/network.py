@@ -55,6 +55,35 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Region:
+    """An emulated region: DNS clients whose address (or EDNS Client Subnet) falls in
+    ``networks`` are there, for latency and geolocation routing."""
+
+    name: str
+    continent: str
+    country: str
+    networks: tuple[str, ...]
+
+
+# Four regions over 127.0.0.0/8; 127.0.0.1 and the plan's servers are in the first.
+DEFAULT_REGIONS = (
+    Region("us-east-1", "NA", "US", ("127.0.0.0/10",)),
+    Region("eu-west-1", "EU", "IE", ("127.64.0.0/10",)),
+    Region("ap-northeast-2", "AS", "KR", ("127.128.0.0/10",)),
+    Region("sa-east-1", "SA", "BR", ("127.192.0.0/10",)),
+)
+# Round trips between them in milliseconds, as a latency-based router would have measured.
+DEFAULT_LATENCY = (
+    ("us-east-1", "eu-west-1", 75),
+    ("us-east-1", "ap-northeast-2", 180),
+    ("us-east-1", "sa-east-1", 115),
+    ("eu-west-1", "ap-northeast-2", 230),
+    ("eu-west-1", "sa-east-1", 185),
+    ("ap-northeast-2", "sa-east-1", 290),
+)
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     dns_port: int
     root_servers: tuple[Server, ...]
@@ -64,6 +93,8 @@ class NetworkPlan:
     epp: Endpoint
     whois: Endpoint
     origins: tuple[Origin, ...] = ()
+    regions: tuple[Region, ...] = DEFAULT_REGIONS
+    latency: tuple[tuple[str, str, int], ...] = DEFAULT_LATENCY
 
     def servers_for_tld(self, tld: str) -> tuple[Server, ...]:
         """The servers of ``tld`` (ASCII, no dot); TLDs the plan does not name share the default set."""
@@ -164,6 +195,15 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
             epp=endpoint("epp"),
             whois=endpoint("whois"),
             origins=tuple(Origin(str(o["name"]), str(o["address"]), int(o["port"])) for o in data.get("origins", [])),
+            regions=tuple(
+                Region(str(r["name"]), str(r["continent"]).upper(), str(r["country"]).upper(), tuple(r["networks"]))
+                for r in data["regions"]
+            )
+            if "regions" in data
+            else DEFAULT_REGIONS,
+            latency=tuple((str(a), str(b), int(ms)) for a, b, ms in data["latency"])
+            if "latency" in data
+            else DEFAULT_LATENCY,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImproperlyConfigured(f"NETWORK_PLAN_FILE={path}: {exc!r}") from None
@@ -193,6 +233,20 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
     for endpoint in (plan.resolver, plan.epp, plan.whois, *plan.origins):
         if not 1 <= endpoint.port <= 65535:
             raise ImproperlyConfigured(f"network plan: port {endpoint.port} is out of range")
+    names = {region.name for region in plan.regions}
+    for region in plan.regions:
+        for network in region.networks:
+            try:
+                net = ipaddress.ip_network(network)
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"network plan: region {region.name} has a bad network {network!r}"
+                ) from None
+            if not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+                raise ImproperlyConfigured(f"network plan: region {region.name} reaches beyond 127.0.0.0/8 ({net})")
+    unknown = ({a for a, _, _ in plan.latency} | {b for _, b, _ in plan.latency}) - names
+    if unknown:
+        raise ImproperlyConfigured(f"network plan: latency names unknown regions {sorted(unknown)}")
     if not plan.root_servers or not plan.rental_nameservers:
         raise ImproperlyConfigured("network plan: it needs root servers and rental nameservers")
     return plan

@@ -187,7 +187,9 @@ class RecordSet(models.Model):
     weight = models.PositiveSmallIntegerField(null=True, blank=True)
     failover = models.CharField(max_length=16, choices=FailoverRole.choices, blank=True)
     region = models.CharField(max_length=32, blank=True, help_text="Latency: the region of the resource.")
-    location = models.CharField(max_length=8, blank=True, help_text="Geolocation: a region code, or '*'.")
+    location = models.CharField(
+        max_length=16, blank=True, help_text="Geolocation: '*', 'continent:EU' or 'country:KR'."
+    )
     alias_target = models.CharField(max_length=255, blank=True)
     health_check = models.ForeignKey(
         HealthCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="record_sets"

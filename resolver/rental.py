@@ -49,7 +49,6 @@ ALIAS_TYPES = {
     RecordType.TXT,
 }
 _ID_ALPHABET = string.ascii_uppercase + string.digits
-ROUTED_NOW = {RoutingPolicy.WEIGHTED, RoutingPolicy.FAILOVER, RoutingPolicy.MULTIVALUE}
 
 
 class RentalError(Exception):
@@ -393,13 +392,16 @@ def _routing(draft: Draft, data: dict) -> None:
         if draft.set_identifier or extras:
             raise RentalError("set_identifier, weight, failover, region and location belong to routed record sets")
         return
-    if routing not in ROUTED_NOW:
-        raise RentalError(f"{routing} routing is not available yet; use simple, weighted, failover or multivalue")
     if not draft.set_identifier:
         raise RentalError(f"a {routing} record set needs a set_identifier that tells it from the others")
     if draft.alias_target:
         raise RentalError("an alias is a simple record set")
-    wanted = {RoutingPolicy.WEIGHTED: "weight", RoutingPolicy.FAILOVER: "failover"}.get(routing)
+    wanted = {
+        RoutingPolicy.WEIGHTED: "weight",
+        RoutingPolicy.FAILOVER: "failover",
+        RoutingPolicy.LATENCY: "region",
+        RoutingPolicy.GEOLOCATION: "location",
+    }.get(routing)
     if set(extras) - {wanted}:
         raise RentalError(f"{', '.join(sorted(set(extras) - {wanted}))} do not apply to {routing} routing")
     if routing == RoutingPolicy.WEIGHTED:
@@ -412,6 +414,32 @@ def _routing(draft: Draft, data: dict) -> None:
         if role not in FailoverRole.values:
             raise RentalError("failover: PRIMARY or SECONDARY")
         draft.failover = role
+    elif routing == RoutingPolicy.LATENCY:
+        regions = [region.name for region in settings.NETWORK_PLAN.regions]
+        draft.region = str(extras.get("region", "")).strip()
+        if draft.region not in regions:
+            raise RentalError(f"region: one of the network plan's regions ({', '.join(regions)})")
+    elif routing == RoutingPolicy.GEOLOCATION:
+        draft.location = _location(extras.get("location", ""))
+
+
+CONTINENTS = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"}
+
+
+def _location(value: object) -> str:
+    """A geolocation: '*' (the default), 'continent:EU' or 'country:KR' (ISO 3166 code)."""
+    text = str(value or "").strip()
+    if text == "*":
+        return text
+    kind, _, code = text.partition(":")
+    kind, code = kind.lower(), code.upper()
+    if kind == "continent" and code in CONTINENTS:
+        return f"continent:{code}"
+    if kind == "country" and len(code) == 2 and code.isalpha():
+        return f"country:{code}"
+    raise RentalError(
+        f"location: '*', 'continent:XX' ({', '.join(sorted(CONTINENTS))}) or 'country:XX' (ISO 3166), not {text!r}"
+    )
 
 
 def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") -> Change:
@@ -519,6 +547,10 @@ def _check_zone(origin: dns.name.Name, state: dict[tuple, Draft], changes: list)
             for role in FailoverRole.values:
                 if sum(d.failover == role for d in same) > 1:
                     fail(same[0], f"{name} {rtype} has more than one {role} failover record set")
+            for field_name in ("region", "location"):
+                taken = [getattr(d, field_name) for d in same if getattr(d, field_name)]
+                if len(taken) != len(set(taken)):
+                    fail(same[0], f"{name} {rtype} has two record sets for the same {field_name}")
         for draft in drafts:
             if draft.alias_target:
                 targets = [d for d in by_name.get(draft.alias_target, []) if d.type == draft.type]
@@ -587,6 +619,8 @@ def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[li
                     "values": row.values,
                     "weight": row.weight or 0,
                     "role": row.failover,
+                    "region": row.region,
+                    "location": row.location,
                     "healthy": row.health_check.healthy if row.health_check else True,
                 }
             )

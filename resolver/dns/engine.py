@@ -29,8 +29,9 @@ import dns.rdatatype
 import dns.renderer
 import dns.rrset
 
+from resolver.dns.regions import Regions
 from resolver.dns.routing import Choice
-from resolver.dns.zone import CompiledZone, Kind, Labels
+from resolver.dns.zone import CompiledZone, Kind, Labels, Result
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,15 @@ FULL_PATH_TYPES = NO_LIMIT_TYPES | UNSUPPORTED_META | {dns.rdatatype.OPT}
 class Engine:
     """Answers for the zones installed, per listener address."""
 
-    def __init__(self, *, payload: int = 1232, transfer_allow: Iterable[str] = ("127.0.0.0/8", "::1/128")) -> None:
+    def __init__(
+        self,
+        *,
+        payload: int = 1232,
+        transfer_allow: Iterable[str] = ("127.0.0.0/8", "::1/128"),
+        regions: Regions | None = None,
+    ) -> None:
         self.payload = payload
+        self.regions = regions or Regions()
         self.transfer_allow = [ipaddress.ip_network(n) for n in transfer_allow]
         self.zones: dict[dns.name.Name, CompiledZone] = {}
         self.zone_servers: dict[dns.name.Name, frozenset[str]] = {}
@@ -112,7 +120,7 @@ class Engine:
 
     def handle(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
         """Responses to one query (several for a zone transfer, none for junk)."""
-        fast = self.fast(wire, address, transport)
+        fast = self.fast(wire, address, transport, source)
         if fast is not None:
             return [fast]
         try:
@@ -127,10 +135,11 @@ class Engine:
 
     # --- fast path --------------------------------------------------------------------------
 
-    def fast(self, wire: bytes, address: str, transport: str) -> bytes | None:
+    def fast(self, wire: bytes, address: str, transport: str, source: tuple | None = None) -> bytes | None:
         """The answer to a plain query (QUERY opcode, one question, nothing in the answer
         or authority sections, at most an OPT without options) from what was rendered
-        before; None when the query needs the full path. Never raises."""
+        before; None when the query needs the full path, or its ``source`` (a latency or
+        geolocation answer asked without it). Never raises."""
         try:
             size = len(wire)
             if size < 17 or wire[2] & 0xF8 or wire[4:10] != PLAIN_COUNTS or wire[10]:
@@ -168,7 +177,9 @@ class Engine:
                 if cached is None:
                     return None
             if cached.__class__ is Choice:  # a routed answer: one of its rendered variants
-                cached = cached.pick()
+                cached = cached.pick(source)
+                if cached is None:
+                    return None
             return (
                 wire[:2]
                 + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
@@ -221,7 +232,14 @@ class Engine:
                     variants = [
                         self._rendered(qname, qtype, edns, do, limit, result, v) for v in result.routed.variants
                     ]
-                    reply = Choice(variants, result.routed.weights)
+                    by_region = None
+                    if result.routed.regional:
+                        nodata = self._rendered(qname, qtype, edns, do, limit, _nodata(result, zone))
+                        by_region = {}
+                        for client in [*self.regions.regions.values(), None]:
+                            index = result.routed.index_for(client, self.regions)
+                            by_region[client.name if client else None] = nodata if index is None else variants[index]
+                    reply = Choice(variants, result.routed.weights, by_region, self.regions)
                 if len(cache) >= CACHE_LIMIT:
                     cache.clear()
                 cache[key] = reply
@@ -314,7 +332,18 @@ class Engine:
         response = dns.message.make_response(query, our_payload=self.payload)
         if query.ednsflags & dns.flags.DO:
             response.ednsflags |= dns.flags.DO
-        _fill(response, result, result.routed.pick() if result.routed else ())
+        variant = ()
+        if result.routed is not None:
+            subnet = next((o for o in query.options if isinstance(o, dns.edns.ECSOption)), None)
+            client = self.regions.of(subnet.address if subnet else source[0] if source else None)
+            variant = result.routed.pick(client, self.regions)
+            if subnet is not None and result.routed.regional:
+                # RFC 7871 section 7.2.1: this answer is good for the client's whole subnet.
+                scoped = dns.edns.ECSOption(subnet.address, subnet.srclen, subnet.srclen)
+                response.use_edns(0, response.ednsflags, self.payload, options=[scoped])
+            if variant is None:
+                result, variant = _nodata(result, zone), ()
+        _fill(response, result, variant)
         limit = self._limit(transport, query.payload if query.edns >= 0 else None)
         return [response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)]
 
@@ -391,6 +420,12 @@ def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: 
             renderer.add_rrset(dns.renderer.ANSWER, rrset)
         in_message += 1
     yield finish(renderer)
+
+
+def _nodata(result, zone: CompiledZone):
+    """A routed name with no record set for this client: NODATA (what came before it in a
+    CNAME chain stays)."""
+    return Result(Kind.NODATA, answer=list(result.answer), authority=[zone.negative_soa])
 
 
 def _fill(response: dns.message.Message, result, variant=()) -> None:

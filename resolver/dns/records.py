@@ -173,6 +173,8 @@ def parse_routed(origin: dns.name.Name, routed: Iterable[dict]) -> dict[tuple[dn
                         healthy=bool(member.get("healthy", True)),
                         weight=int(member.get("weight") or 0),
                         role=str(member.get("role") or ""),
+                        region=str(member.get("region") or ""),
+                        location=str(member.get("location") or ""),
                     )
                 )
             result = Routed(str(entry["policy"]), members)

@@ -1,10 +1,12 @@
-"""Routing policies of hosted zones (Route 53's weighted, failover and multivalue answer).
+"""Routing policies of hosted zones (Route 53's weighted, failover, multivalue answer,
+latency and geolocation).
 
 A routed name and type holds several members, each an RRset with its own health. When a
 zone is compiled, a policy becomes a handful of *variants* (the answer RRsets a query may
 get) and a rule to pick one; the engine renders every variant once and a query only picks
 among the rendered bytes. Health is part of the published zone, so a health change is a
-new zone version: the pick itself never looks anything up.
+new zone version: the pick itself never looks anything up. Latency and geolocation pick by the client's
+region (see ``regions``): one variant per member, and per region the member it gets.
 """
 
 from __future__ import annotations
@@ -17,8 +19,14 @@ from dataclasses import dataclass
 
 import dns.rrset
 
+from config.network import Region
+from resolver.dns.regions import Regions
+
 WEIGHTED, FAILOVER, MULTIVALUE = "weighted", "failover", "multivalue"
-POLICIES = (WEIGHTED, FAILOVER, MULTIVALUE)
+LATENCY, GEOLOCATION = "latency", "geolocation"
+POLICIES = (WEIGHTED, FAILOVER, MULTIVALUE, LATENCY, GEOLOCATION)
+REGIONAL = (LATENCY, GEOLOCATION)
+DEFAULT_LOCATION = "*"
 PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
 MULTIVALUE_MAX = 8  # records in one multivalue answer, as Route 53
 SHUFFLES = 16  # orders of a multivalue answer rendered ahead
@@ -33,6 +41,8 @@ class Member:
     healthy: bool = True
     weight: int = 0
     role: str = ""
+    region: str = ""  # latency: where the resource is
+    location: str = ""  # geolocation: "*", "continent:EU" or "country:KR"
 
 
 class Routed:
@@ -46,7 +56,11 @@ class Routed:
         self.policy = policy
         self.members = list(members)
         self.rdtype = members[0].rrset.rdtype
-        self.variants, self.weights = self._plan()
+        self.regional = policy in REGIONAL
+        if self.regional:
+            self.variants, self.weights = [[m.rrset] for m in self.members], None
+        else:
+            self.variants, self.weights = self._plan()
 
     def _plan(self) -> tuple[list[list[dns.rrset.RRset]], list[int] | None]:
         """Variants (each a list of RRsets for the answer) and, for a weighted pick,
@@ -87,8 +101,33 @@ class Routed:
             variants.append([rrset])
         return variants
 
-    def pick(self) -> list[dns.rrset.RRset]:
+    def index_for(self, client: Region | None, regions: Regions) -> int | None:
+        """Latency and geolocation: the member (variant) a client in ``client`` gets, or
+        None when no record set covers it (the answer is then NODATA, as Route 53's)."""
+        healthy = [i for i, m in enumerate(self.members) if m.healthy]
+        candidates = healthy or list(range(len(self.members)))
+        if self.policy == LATENCY:
+            return min(candidates, key=lambda i: regions.rtt(client, self.members[i].region))
+        wanted = [DEFAULT_LOCATION]
+        if client is not None:
+            wanted = [f"country:{client.country}", f"continent:{client.continent}", DEFAULT_LOCATION]
+        for location in wanted:  # the most specific match that is healthy, as Route 53
+            matches = [i for i, m in enumerate(self.members) if m.location == location]
+            if matches:
+                usable = [i for i in matches if i in healthy]
+                if usable:
+                    return usable[0]
+        for location in wanted:  # nothing healthy matches: the most specific match anyway
+            for i, m in enumerate(self.members):
+                if m.location == location:
+                    return i
+        return None
+
+    def pick(self, client: Region | None = None, regions: Regions | None = None) -> list[dns.rrset.RRset] | None:
         """One variant, drawn as a Choice would (for answers that are not cached)."""
+        if self.regional:
+            index = self.index_for(client, regions or Regions())
+            return None if index is None else self.variants[index]
         return random.choices(self.variants, weights=self.weights)[0]
 
     def merged(self) -> dns.rrset.RRset:
@@ -104,16 +143,31 @@ class Routed:
 
 
 class Choice:
-    """Rendered variants and the rule that picks one per query."""
+    """Rendered variants and the rule that picks one per query: by weight, at random, or
+    (``by_region``) by the region of the client's address."""
 
-    __slots__ = ("variants", "cumulative", "total")
+    __slots__ = ("variants", "cumulative", "total", "by_region", "regions")
 
-    def __init__(self, variants: list[bytes], weights: list[int] | None) -> None:
+    def __init__(
+        self,
+        variants: list[bytes],
+        weights: list[int] | None,
+        by_region: dict[str | None, bytes] | None = None,
+        regions: Regions | None = None,
+    ) -> None:
         self.variants = variants
         self.cumulative = list(itertools.accumulate(weights)) if weights else None
         self.total = self.cumulative[-1] if self.cumulative else len(variants)
+        self.by_region = by_region
+        self.regions = regions
 
-    def pick(self) -> bytes:
+    def pick(self, source: tuple | None = None) -> bytes | None:
+        """The answer for this query; None for a regional one asked without its source."""
+        if self.by_region is not None:
+            if source is None:
+                return None
+            region = self.regions.of(source[0])
+            return self.by_region[region.name if region else None]
         if self.cumulative is None:
             return self.variants[random.randrange(self.total)]
         return self.variants[bisect.bisect_right(self.cumulative, random.random() * self.total)]

@@ -115,7 +115,11 @@ def test_a_change_batch_creates_upserts_and_deletes_record_sets(zone, customer):
         (upsert("example.com", "A", ttl=None, alias_target="gone.example.com"), "has no A record set"),
         (
             upsert("w.example.com", "A", "192.0.2.1", routing="latency", region="eu", set_identifier="a"),
-            "not available",
+            "region: one of the network plan's regions",
+        ),
+        (
+            upsert("w.example.com", "A", "192.0.2.1", routing="geolocation", location="EU", set_identifier="a"),
+            "location: '*', 'continent:XX'",
         ),
         (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=1), "needs a set_identifier"),
         (upsert("w.example.com", "A", "192.0.2.1", routing="weighted", weight=256, set_identifier="a"), "0 to 255"),
@@ -222,4 +226,33 @@ def test_routed_record_sets_are_published_with_their_policy(zone, customer):
             customer.user,
             zone.pk,
             [upsert("www.example.com", "A", "192.0.2.30", routing="failover", failover="PRIMARY", set_identifier="x")],
+        )
+
+
+def test_latency_and_geolocation_record_sets_carry_their_region_and_location(zone, customer):
+    rental.change_record_sets(
+        customer.user,
+        zone.pk,
+        [
+            upsert("api.example.com", "A", "192.0.2.1", routing="latency", region="us-east-1", set_identifier="us"),
+            upsert("api.example.com", "A", "192.0.2.2", routing="latency", region="eu-west-1", set_identifier="eu"),
+            upsert(
+                "geo.example.com", "A", "192.0.2.3", routing="geolocation", location="Country:kr", set_identifier="kr"
+            ),
+            upsert("geo.example.com", "A", "192.0.2.4", routing="geolocation", location="*", set_identifier="rest"),
+        ],
+    )
+    stored = rental.publish_hosted_zone(zone.pk)
+    members = {(e["name"], m["id"]): (m["region"], m["location"]) for e in stored.routed for m in e["members"]}
+    assert members == {
+        ("api.example.com.", "us"): ("us-east-1", ""),
+        ("api.example.com.", "eu"): ("eu-west-1", ""),
+        ("geo.example.com.", "kr"): ("", "country:KR"),
+        ("geo.example.com.", "rest"): ("", "*"),
+    }
+    with pytest.raises(rental.ChangeRejected, match="two record sets for the same region"):
+        rental.change_record_sets(
+            customer.user,
+            zone.pk,
+            [upsert("api.example.com", "A", "192.0.2.9", routing="latency", region="us-east-1", set_identifier="x")],
         )

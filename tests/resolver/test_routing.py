@@ -9,8 +9,10 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from resolver.dns.engine import TCP, Engine
+from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
+from resolver.dns.engine import TCP, UDP, Engine
 from resolver.dns.records import BadRecord
+from resolver.dns.regions import Regions
 from resolver.dns.zone import CompiledZone
 from tests.resolver.test_engine import COM_ADDRESS, ZONE, ask, query
 
@@ -149,3 +151,74 @@ def test_a_routed_answer_is_cached_once_and_patched_per_query():
         response, _ = ask(engine, q)
         assert response.id == q.id and response.question[0].name.to_text() == "APP.example.com."
     assert engine.counters["render"] == 1
+
+
+PLAN_REGIONS = Regions(DEFAULT_REGIONS, DEFAULT_LATENCY)
+US, EU, AP = ("127.0.0.5", 5353), ("127.64.0.9", 5353), ("127.130.0.1", 5353)
+
+
+def regional_engine(*entries) -> Engine:
+    engine = Engine(payload=1232, regions=PLAN_REGIONS)
+    engine.set_listeners({"ns.example.": COM_ADDRESS})
+    engine.install(CompiledZone(dns.name.from_text("example.com."), 7, ZONE, list(entries)), ["ns.example."])
+    return engine
+
+
+def answer_from(engine, name, source, **kwargs):
+    replies = engine.handle(query(name, **kwargs).to_wire(), COM_ADDRESS, source, UDP)
+    return dns.message.from_wire(replies[0])
+
+
+def test_latency_routing_answers_from_the_nearest_healthy_region():
+    engine = regional_engine(
+        routed(
+            "api.example.com.",
+            "latency",
+            member("virginia", "192.0.2.1", region="us-east-1"),
+            member("ireland", "192.0.2.2", region="eu-west-1"),
+        ),
+        routed(
+            "down.example.com.",
+            "latency",
+            member("virginia", "192.0.2.1", region="us-east-1", healthy=False),
+            member("ireland", "192.0.2.2", region="eu-west-1"),
+        ),
+    )
+    assert answer_from(engine, "api.example.com.", US).answer[0][0].to_text() == "192.0.2.1"
+    assert answer_from(engine, "api.example.com.", EU).answer[0][0].to_text() == "192.0.2.2"
+    assert answer_from(engine, "api.example.com.", AP).answer[0][0].to_text() == "192.0.2.1"  # 180 ms beats 230
+    assert answer_from(engine, "down.example.com.", US).answer[0][0].to_text() == "192.0.2.2"
+    # Without the client's address the cached answer cannot be picked: the caller asks again with it.
+    assert engine.fast(query("api.example.com.").to_wire(), COM_ADDRESS, UDP) is None
+
+
+def test_geolocation_prefers_the_country_then_the_continent_then_the_default():
+    entries = [
+        member("korea", "192.0.2.10", location="country:KR"),
+        member("europe", "192.0.2.20", location="continent:EU"),
+    ]
+    engine = regional_engine(
+        routed("geo.example.com.", "geolocation", *entries, member("rest", "192.0.2.30", location="*")),
+        routed("strict.example.com.", "geolocation", *entries),
+    )
+    assert answer_from(engine, "geo.example.com.", AP).answer[0][0].to_text() == "192.0.2.10"
+    assert answer_from(engine, "geo.example.com.", EU).answer[0][0].to_text() == "192.0.2.20"
+    assert answer_from(engine, "geo.example.com.", US).answer[0][0].to_text() == "192.0.2.30"
+    nodata = answer_from(engine, "strict.example.com.", US)  # no record set covers North America
+    assert nodata.rcode() == dns.rcode.NOERROR and not nodata.answer and nodata.authority[0].rdtype == dns.rdatatype.SOA
+
+
+def test_edns_client_subnet_places_the_client_and_is_echoed_with_its_scope():
+    engine = regional_engine(
+        routed(
+            "api.example.com.",
+            "latency",
+            member("virginia", "192.0.2.1", region="us-east-1"),
+            member("ireland", "192.0.2.2", region="eu-west-1"),
+        )
+    )
+    subnet = dns.edns.ECSOption("127.64.1.0", 24)
+    response = answer_from(engine, "api.example.com.", US, use_edns=0, options=[subnet])
+    assert response.answer[0][0].to_text() == "192.0.2.2"
+    [echoed] = response.options
+    assert (echoed.address, echoed.srclen, echoed.scopelen) == ("127.64.1.0", 24, 24)

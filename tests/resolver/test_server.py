@@ -12,8 +12,10 @@ import dns.query
 import dns.rcode
 import pytest
 
+from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
 from resolver.dns import mmsg
 from resolver.dns.engine import Engine
+from resolver.dns.regions import Regions
 from resolver.dns.server import DnsServer
 from tests.resolver.test_zone import ZONE
 
@@ -27,8 +29,9 @@ def serial_of(records) -> int:
 class Running:
     """A DnsServer on its own event loop thread, serving the zones in ``self.zones``."""
 
-    def __init__(self) -> None:
+    def __init__(self, routed: list | None = None, regions: Regions | None = None) -> None:
         self.zones = {"example.com.": ZONE}
+        self.routed = routed or []
         self.port = _free_udp_port()
         self.loop = asyncio.new_event_loop()
         self.server: DnsServer | None = None
@@ -39,11 +42,16 @@ class Running:
 
             async def main() -> None:
                 self.server = DnsServer(
-                    Engine(),
+                    Engine(regions=regions),
                     {"ns.example.": ADDRESS},
                     self.port,
                     read_serials=lambda: {name: serial_of(records) for name, records in self.zones.items()},
-                    read_zone=lambda name: (serial_of(self.zones[name]), self.zones[name], ["ns.example."], []),
+                    read_zone=lambda name: (
+                        serial_of(self.zones[name]),
+                        self.zones[name],
+                        ["ns.example."],
+                        self.routed,
+                    ),
                     poll_every=3600,
                 )
                 await self.server.start()
@@ -68,15 +76,27 @@ def _free_udp_port() -> int:
 
 
 @pytest.fixture(params=["batches", "one by one"])
-def running(request, monkeypatch):
+def serve(request, monkeypatch):
+    """Starts servers with UDP listeners taking datagrams in batches, or one by one."""
     if request.param == "batches":
         if not mmsg.available():
             pytest.skip("no recvmmsg on this system")
     else:
         monkeypatch.setattr(mmsg, "available", lambda: False)
-    server = Running()
-    yield server
-    server.stop()
+    started: list[Running] = []
+
+    def start(**kwargs) -> Running:
+        started.append(Running(**kwargs))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def running(serve):
+    return serve()
 
 
 def test_a_burst_from_several_clients_gets_every_answer_to_its_sender(running):
@@ -124,3 +144,22 @@ def test_stopping_closes_every_udp_listener_promptly(running):
     running.stop()
     assert time.monotonic() - started < 5
     assert all(not listener.thread.is_alive() for listener in listeners)
+
+
+def test_latency_answers_follow_the_source_address_through_the_listener(serve):
+    routed = [
+        {
+            "name": "api.example.com.",
+            "type": "A",
+            "policy": "latency",
+            "members": [
+                {"id": "us", "ttl": 60, "values": ["192.0.2.1"], "region": "us-east-1"},
+                {"id": "eu", "ttl": 60, "values": ["192.0.2.2"], "region": "eu-west-1"},
+            ],
+        }
+    ]
+    server = serve(routed=routed, regions=Regions(DEFAULT_REGIONS, DEFAULT_LATENCY))
+    query = dns.message.make_query("api.example.com.", "A")
+    for source, expected in (("127.0.0.1", "192.0.2.1"), ("127.64.0.9", "192.0.2.2")):
+        response = dns.query.udp(query, ADDRESS, port=server.port, source=source, timeout=5)
+        assert response.answer[0][0].to_text() == expected

@@ -40,6 +40,10 @@ class Command(BaseCommand):
                 rows += [(f"tld_servers {tld}", _servers(servers)) for tld, servers in value.items()]
             elif key in ("root_servers", "rental_nameservers"):
                 rows.append((key, _servers(value)))
+            elif key == "regions":
+                rows.append((key, ", ".join(f"{r['name']} {' '.join(r['networks'])}" for r in value)))
+            elif key == "latency":
+                continue  # the round trips between regions: see --json
             elif key == "origins":
                 rows.append((key, ", ".join(f"{o['name']} http://{o['address']}:{o['port']}/" for o in value)))
             elif key == "resolver":

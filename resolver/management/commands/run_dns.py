@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from resolver.dns import store
 from resolver.dns.engine import Engine
+from resolver.dns.regions import Regions
 from resolver.dns.server import DnsServer
 
 
@@ -21,7 +22,11 @@ class Command(BaseCommand):
         plan = settings.NETWORK_PLAN
         port = options["port"] or plan.dns_port
         listeners = {server.name: server.address for server in plan.dns_servers()}
-        engine = Engine(payload=settings.DNS_UDP_PAYLOAD, transfer_allow=settings.DNS_TRANSFER_ALLOW)
+        engine = Engine(
+            payload=settings.DNS_UDP_PAYLOAD,
+            transfer_allow=settings.DNS_TRANSFER_ALLOW,
+            regions=Regions(plan.regions, plan.latency),
+        )
         server = DnsServer(
             engine,
             listeners,
