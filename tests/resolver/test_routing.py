@@ -164,6 +164,14 @@ def regional_engine(*entries) -> Engine:
     return engine
 
 
+API_BY_LATENCY = routed(
+    "api.example.com.",
+    "latency",
+    member("virginia", "192.0.2.1", region="us-east-1"),
+    member("ireland", "192.0.2.2", region="eu-west-1"),
+)
+
+
 def answer_from(engine, name, source, **kwargs):
     replies = engine.handle(query(name, **kwargs).to_wire(), COM_ADDRESS, source, UDP)
     return dns.message.from_wire(replies[0])
@@ -171,12 +179,7 @@ def answer_from(engine, name, source, **kwargs):
 
 def test_latency_routing_answers_from_the_nearest_healthy_region():
     engine = regional_engine(
-        routed(
-            "api.example.com.",
-            "latency",
-            member("virginia", "192.0.2.1", region="us-east-1"),
-            member("ireland", "192.0.2.2", region="eu-west-1"),
-        ),
+        API_BY_LATENCY,
         routed(
             "down.example.com.",
             "latency",
@@ -209,14 +212,7 @@ def test_geolocation_prefers_the_country_then_the_continent_then_the_default():
 
 
 def test_edns_client_subnet_places_the_client_and_is_echoed_with_its_scope():
-    engine = regional_engine(
-        routed(
-            "api.example.com.",
-            "latency",
-            member("virginia", "192.0.2.1", region="us-east-1"),
-            member("ireland", "192.0.2.2", region="eu-west-1"),
-        )
-    )
+    engine = regional_engine(API_BY_LATENCY)
     subnet = dns.edns.ECSOption("127.64.1.0", 24)
     response = answer_from(engine, "api.example.com.", US, use_edns=0, options=[subnet])
     assert response.answer[0][0].to_text() == "192.0.2.2"
