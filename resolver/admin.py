@@ -1,0 +1,126 @@
+"""Operator admin for the DNS side: published zones, customers' hosted zones and their
+changes, health checks, and the demo origins. Record sets change only through change
+batches (the customer API), health only through the checkers or an override, so these
+pages show them and offer actions, not raw edits."""
+
+from django.contrib import admin, messages
+
+from registry.admin import ReadOnlyInline
+from resolver import health, models, origins
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(models.Zone)
+class ZoneAdmin(ReadOnlyAdmin):
+    """What run_dns serves: each zone's last published version."""
+
+    list_display = ["name", "kind", "serial", "version", "record_count", "published_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    fields = ["name", "kind", "serial", "version", "servers", "records", "routed", "published_at"]
+
+
+class RecordSetInline(ReadOnlyInline):
+    model = models.RecordSet
+    fields = [
+        "name",
+        "type",
+        "ttl",
+        "values",
+        "routing",
+        "set_identifier",
+        "weight",
+        "failover",
+        "region",
+        "location",
+        "alias_target",
+        "health_check",
+    ]
+    readonly_fields = fields
+
+
+class ChangeInline(ReadOnlyInline):
+    model = models.Change
+    fields = ["id", "status", "comment", "version", "serial", "submitted_at", "insync_at"]
+    readonly_fields = fields
+    ordering = ["-submitted_at"]
+
+
+@admin.register(models.HostedZone)
+class HostedZoneAdmin(ReadOnlyAdmin):
+    list_display = ["name", "id", "owner", "version", "created_at"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "id", "owner__username"]
+    fields = ["id", "name", "owner", "nameservers", "comment", "caller_reference", "version", "created_at"]
+    inlines = [RecordSetInline, ChangeInline]
+
+
+class ObservationInline(ReadOnlyInline):
+    model = models.CheckerObservation
+    fields = ["location", "healthy", "last_ok", "detail", "observed_at"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = models.HealthEvent
+    fields = ["at", "status", "reason"]
+    readonly_fields = fields
+
+
+@admin.register(models.HealthCheck)
+class HealthCheckAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "owner", "kind", "ip_address", "port", "status", "override", "status_changed_at"]
+    list_filter = ["kind", "status", "override"]
+    list_select_related = ["owner"]
+    search_fields = ["id", "name", "owner__username", "ip_address"]
+    inlines = [ObservationInline, EventInline]
+    actions = ["force_unhealthy", "force_healthy", "clear_override"]
+
+    def _override(self, request, queryset, value: str) -> None:
+        for check in queryset:
+            health.set_override(check.owner, check.pk, value)
+        self.message_user(request, f"{queryset.count()} health checks: override {value or 'removed'}")
+
+    @admin.action(description="Force unhealthy (override)")
+    def force_unhealthy(self, request, queryset) -> None:
+        self._override(request, queryset, "UNHEALTHY")
+
+    @admin.action(description="Force healthy (override)")
+    def force_healthy(self, request, queryset) -> None:
+        self._override(request, queryset, "HEALTHY")
+
+    @admin.action(description="Let the checkers decide (remove the override)")
+    def clear_override(self, request, queryset) -> None:
+        self._override(request, queryset, "")
+
+
+@admin.register(models.DemoOrigin)
+class DemoOriginAdmin(ReadOnlyAdmin):
+    """The demo web servers: stopping one fails its health check, and DNS fails over."""
+
+    list_display = ["name", "running", "changed_at"]
+    actions = ["stop", "start"]
+
+    def _set(self, request, queryset, running: bool) -> None:
+        for origin in queryset:
+            try:
+                origins.set_running(origin.name, running)
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+        self.message_user(request, f"{', '.join(o.name for o in queryset)}: {'started' if running else 'stopped'}")
+
+    @admin.action(description="Stop (its port refuses connections)")
+    def stop(self, request, queryset) -> None:
+        self._set(request, queryset, False)
+
+    @admin.action(description="Start")
+    def start(self, request, queryset) -> None:
+        self._set(request, queryset, True)
