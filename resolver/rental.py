@@ -649,13 +649,19 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
     return stored
 
 
-def observe_changes(zone_id: str, *, timeout: float = 1.0) -> int:
-    """Mark INSYNC the zone's changes every nameserver answers for; how many stay PENDING."""
+@dataclass(frozen=True)
+class Observed:
+    pending: int  # changes still PENDING
+    answering: int  # nameservers that answered with authority for the zone
+
+
+def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
+    """Mark INSYNC the zone's changes every nameserver answers for."""
     from resolver.dns.probe import soa_serial  # a DNS query: no ORM, kept out of import time
 
     pending = list(Change.objects.filter(zone_id=zone_id, status=ChangeStatus.PENDING).select_related("zone"))
     if not pending:
-        return 0
+        return Observed(0, 0)
     zone = pending[0].zone
     plan = settings.NETWORK_PLAN
     served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
@@ -665,7 +671,7 @@ def observe_changes(zone_id: str, *, timeout: float = 1.0) -> int:
         Change.objects.filter(pk__in=done, status=ChangeStatus.PENDING).update(
             status=ChangeStatus.INSYNC, insync_at=clock.now()
         )
-    return len(pending) - len(done)
+    return Observed(len(pending) - len(done), sum(serial is not None for serial in served))
 
 
 def sync_pending_changes() -> int:
@@ -680,4 +686,4 @@ def sync_pending_changes() -> int:
     ):
         publish_hosted_zone(zone_id)
     zones = set(Change.objects.filter(status=ChangeStatus.PENDING).values_list("zone_id", flat=True))
-    return sum(observe_changes(zone_id) for zone_id in zones)
+    return sum(observe_changes(zone_id).pending for zone_id in zones)

@@ -49,11 +49,12 @@ def publish_hosted_zone(zone_id: str) -> None:
 @shared_task(name="resolver.tasks.observe_changes", bind=True, max_retries=None)
 def observe_changes(self, zone_id: str, attempt: int = 0) -> int:
     """Mark the zone's changes INSYNC once every nameserver serves them; look again
-    shortly while some are PENDING (the sweep takes over after OBSERVE_ATTEMPTS)."""
-    pending = rental.observe_changes(zone_id)
-    if pending and attempt + 1 < OBSERVE_ATTEMPTS:
+    shortly while some are PENDING and the servers answer (the sweep takes over after
+    OBSERVE_ATTEMPTS, or at once when none answers: run_dns is not running)."""
+    seen = rental.observe_changes(zone_id)
+    if seen.pending and seen.answering and attempt + 1 < OBSERVE_ATTEMPTS:
         observe_changes.apply_async((zone_id, attempt + 1), countdown=OBSERVE_EVERY)
-    return pending
+    return seen.pending
 
 
 @shared_task(name="resolver.tasks.sync_pending_changes")

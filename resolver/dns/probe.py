@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+
 import dns.exception
 import dns.flags
 import dns.message
-import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -17,10 +18,19 @@ def soa_serial(address: str | None, port: int, zone: str, timeout: float = 1.0) 
         return None
     query = dns.message.make_query(zone, dns.rdatatype.SOA)
     query.flags &= ~dns.flags.RD
-    try:
-        response = dns.query.udp(query, address, port=port, timeout=timeout)
-    except (dns.exception.DNSException, OSError):
-        return None
+    # A connected socket hears the ICMP "port unreachable" of a server that is not
+    # running, so a probe of a stopped run_dns fails at once instead of timing out.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect((address, port))
+            sock.send(query.to_wire())
+            while True:
+                response = dns.message.from_wire(sock.recv(65_535))
+                if query.is_response(response):
+                    break
+        except (OSError, dns.exception.DNSException):
+            return None
     if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
         return None
     for rrset in response.answer:

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from registrar.choices import FINAL_ORDER_STATES
 from registrar.models import Order
-from tests.e2e.processes import Stack, purge_queues
+from tests.e2e.processes import Stack, purge_queues, wait_until_idle
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,6 +21,15 @@ def forget_redis_keys_at_the_end():
         prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
         for key in client.scan_iter(match=f"{prefix}*", count=500):
             client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def settle_workers(request, transactional_db):
+    """After a test with a worker, let its follow-up tasks finish (a registration goes on
+    to publish a hosted zone after the order is final) before the database is flushed."""
+    yield
+    if {"module_stack", "stack", "chain"} & set(request.fixturenames):
+        wait_until_idle()
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,28 @@ def purge_queues() -> None:
                 pass
 
 
+def wait_until_idle(timeout: float = 15) -> None:
+    """Wait until the workers have nothing running, reserved or queued (twice in a row), so
+    a test's database is not flushed under a task still writing to it."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        inspector = app.control.inspect(timeout=0.5)
+        busy = any((inspector.active() or {}).values()) or any((inspector.reserved() or {}).values())
+        with app.connection_for_write() as conn:
+            queued = 0
+            for queue in QUEUES.split(","):
+                try:
+                    queued += conn.default_channel.queue_declare(queue, passive=True).message_count
+                except Exception:  # never declared: empty
+                    pass
+        quiet = 0 if busy or queued else quiet + 1
+        if quiet < 2:
+            time.sleep(0.2)
+
+
 class Process:
     def __init__(self, name: str, args: list[str], env: dict, log_dir: Path) -> None:
         self.name = name
