@@ -62,7 +62,7 @@ class UdpListener:
                 continue
             if self.closing:
                 return
-            reply = fast(data, address, UDP)
+            reply = fast(data, address, UDP, source)
             try:
                 if reply is not None:
                     send(reply, source)
@@ -85,7 +85,7 @@ class UdpListener:
                 return
             for i in range(received):
                 data = batch.datagram(i)
-                reply = fast(data, address, UDP)
+                reply = fast(data, address, UDP)  # the source is decoded only when needed
                 if reply is not None:
                     batch.answer(i, reply)
                 elif not batch.truncated(i):
