@@ -72,6 +72,17 @@ TARGET = 0.8
 ROUTED_NAMES = 1000  # weighted and failover names in web.bench. (the routed run's half)
 
 
+# Each server under test runs on one CPU and dnsperf on another (when there are two and
+# taskset exists), so neither competes with the other for a core and runs compare alike.
+SERVER_CPU, CLIENT_CPU = 1, 0
+
+
+def pinned(cpu: int) -> list[str]:
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return []
+    return ["taskset", "-c", str(cpu)]
+
+
 # --- the zones ---------------------------------------------------------------------------------
 
 
@@ -278,7 +289,7 @@ def start_nsd(data: DataSet, work: Path, port: int, rrl: bool) -> Process:
         check = subprocess.run(["nsd-checkconf", str(conf)], capture_output=True, text=True, check=False)
         if check.returncode != 0:
             raise RuntimeError(f"nsd-checkconf rejects {conf}:\n{check.stdout}{check.stderr}")
-    return Process("NSD", ["nsd", "-d", "-c", str(conf)], work / "nsd.log")
+    return Process("NSD", [*pinned(SERVER_CPU), "nsd", "-d", "-c", str(conf)], work / "nsd.log")
 
 
 def start_run_dns(data: DataSet, work: Path, port: int) -> Process:
@@ -292,9 +303,8 @@ def start_run_dns(data: DataSet, work: Path, port: int) -> Process:
     spec_path = work / "run_dns-zones.json"
     spec_path.write_text(json.dumps(spec))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(work / "var")}
-    return Process(
-        "run_dns", [PYTHON, str(Path(__file__).resolve()), "--serve-run-dns", str(spec_path)], work / "run_dns.log", env
-    )
+    command = [*pinned(SERVER_CPU), PYTHON, str(Path(__file__).resolve()), "--serve-run-dns", str(spec_path)]
+    return Process("run_dns", command, work / "run_dns.log", env)
 
 
 def serve_run_dns(spec_path: Path) -> None:
@@ -477,7 +487,7 @@ def parse_dnsperf(text: str) -> Run:
 
 
 def dnsperf(address: str, port: int, queries: Path, args, *, edns: bool, seconds: float, passes: int = 0) -> Run:
-    command = ["dnsperf", "-s", address, "-p", str(port), "-d", str(queries), "-T", "1"]
+    command = [*pinned(CLIENT_CPU), "dnsperf", "-s", address, "-p", str(port), "-d", str(queries), "-T", "1"]
     command += ["-c", str(args.clients), "-q", str(args.outstanding), "-l", f"{seconds:g}", "-t", "2"]
     if passes:
         command += ["-n", str(passes)]
