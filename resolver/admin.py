@@ -1,20 +1,14 @@
 """Operator admin for the DNS side: published zones, customers' hosted zones and their
 changes, health checks, and the demo origins. Record sets change only through change
 batches (the customer API), health only through the checkers or an override, so these
-pages show them and offer actions, not raw edits."""
+pages show them and offer actions, not raw edits or deletes (which would bypass the
+zone store)."""
 
 from django.contrib import admin, messages
 
-from registry.admin import ReadOnlyInline
+from registry.admin import ReadOnlyAdmin, ReadOnlyInline
 from resolver import health, models, origins
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from resolver.rental import RECORD_SET_FIELDS
 
 
 @admin.register(models.Zone)
@@ -29,20 +23,7 @@ class ZoneAdmin(ReadOnlyAdmin):
 
 class RecordSetInline(ReadOnlyInline):
     model = models.RecordSet
-    fields = [
-        "name",
-        "type",
-        "ttl",
-        "values",
-        "routing",
-        "set_identifier",
-        "weight",
-        "failover",
-        "region",
-        "location",
-        "alias_target",
-        "health_check",
-    ]
+    fields = ["name", "type", *RECORD_SET_FIELDS]
     readonly_fields = fields
 
 

@@ -43,6 +43,10 @@ class HealthCheckError(rental.RentalError):
     code = "invalid_health_check"
 
 
+def _whole_number(value, field: str, low: int, high: int) -> int:
+    return rental.whole_number(value, field, low, high, HealthCheckError)
+
+
 def locations() -> tuple[str, ...]:
     return tuple(settings.HEALTH_CHECKER_LOCATIONS)
 
@@ -86,14 +90,14 @@ def create_health_check(owner, data: dict) -> HealthCheck:
         children = list(HealthCheck.objects.filter(owner=owner, pk__in=ids))
         if missing := set(ids) - {c.pk for c in children}:
             raise HealthCheckError(f"children: no health check {', '.join(sorted(map(str, missing)))}")
-        check.healthy_threshold = _whole(data.get("healthy_threshold", 1), "healthy_threshold", 0, len(children))
+        check.healthy_threshold = _whole_number(data.get("healthy_threshold", 1), "healthy_threshold", 0, len(children))
         for field in ("ip_address", "port", "search_string"):
             if data.get(field):
                 raise HealthCheckError(f"{field} belongs to an endpoint check, not a calculated one")
     else:
         check.ip_address = _loopback(data.get("ip_address"))
         default_port = 443 if kind == HealthCheckKind.HTTPS else 80
-        check.port = _whole(data.get("port", default_port), "port", 1, 65535)
+        check.port = _whole_number(data.get("port", default_port), "port", 1, 65535)
         check.host = str(data.get("host") or "").strip().rstrip(".")[:255]
         check.path = str(data.get("path") or "/")[:255]
         if not check.path.startswith("/"):
@@ -101,10 +105,10 @@ def create_health_check(owner, data: dict) -> HealthCheck:
         check.search_string = str(data.get("search_string") or "")[:255]
         if kind == HealthCheckKind.TCP and (check.search_string or data.get("path")):
             raise HealthCheckError("a TCP check only connects: no path or search_string")
-        check.interval = _whole(data.get("interval", 30), "interval", 10, 30)
+        check.interval = _whole_number(data.get("interval", 30), "interval", 10, 30)
         if check.interval not in INTERVALS:
             raise HealthCheckError("interval: 10 or 30 seconds")
-        check.failure_threshold = _whole(data.get("failure_threshold", 3), "failure_threshold", 1, 10)
+        check.failure_threshold = _whole_number(data.get("failure_threshold", 3), "failure_threshold", 1, 10)
         check.next_check_at = now
     with transaction.atomic():
         check.save()
@@ -113,18 +117,6 @@ def create_health_check(owner, data: dict) -> HealthCheck:
             check.status = _calculated_status(check)
             check.save(update_fields=["status"])
     return check
-
-
-def _whole(value, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise HealthCheckError(f"{field}: a whole number from {low} to {high}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise HealthCheckError(f"{field}: a whole number from {low} to {high}") from None
-    if not low <= number <= high:
-        raise HealthCheckError(f"{field}: a whole number from {low} to {high}")
-    return number
 
 
 def _loopback(value) -> str:

@@ -26,6 +26,7 @@ import idna
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from kombu.exceptions import KombuError
 
 from config import clock
 from resolver import platform
@@ -49,6 +50,10 @@ ALIAS_TYPES = {
     RecordType.TXT,
 }
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+# A record set's fields besides its name and type, as the API, the model and a change's
+# record name them; the routing ones say how it is picked among its name's others.
+ROUTING_FIELDS = ("weight", "failover", "region", "location")
+RECORD_SET_FIELDS = ("ttl", "values", "set_identifier", "routing", *ROUTING_FIELDS, "alias_target", "health_check")
 
 
 class RentalError(Exception):
@@ -86,6 +91,19 @@ class ChangeRejected(RentalError):
             what += f" [{record['set_identifier']}]"
         super().__init__(f"change {index} ({what}): {reason}")
         self.index = index
+
+
+def whole_number(value: object, field: str, low: int, high: int, error: type[RentalError] = RentalError) -> int:
+    """``value`` (a number, or digits as text) as an int from ``low`` to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise error(f"{field}: a whole number from {low} to {high}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise error(f"{field}: a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise error(f"{field}: a whole number from {low} to {high}")
+    return number
 
 
 def new_id(prefix: str) -> str:
@@ -218,9 +236,9 @@ def delete_hosted_zone(owner, zone_id: str) -> None:
     """Stop serving a zone; like Route 53, only once it holds no record sets of the customer's."""
     with transaction.atomic():
         zone = zone_of(owner, zone_id, lock=True)
-        if zone.record_sets.exists():
+        if count := zone.record_sets.count():
             raise Conflict(
-                f"{zone.name} still has {zone.record_sets.count()} record sets: delete them first",
+                f"{zone.name} still has {count} record sets: delete them first",
                 code="hosted_zone_not_empty",
             )
         name = zone.name
@@ -273,48 +291,29 @@ class Draft:
             out["set_identifier"] = self.set_identifier
         if self.routing != RoutingPolicy.SIMPLE:
             out["routing"] = self.routing
-        for name in ("weight", "failover", "region", "location", "alias_target", "health_check"):
+        for name in (*ROUTING_FIELDS, "alias_target", "health_check"):
             if getattr(self, name) not in (None, ""):
                 out[name] = getattr(self, name)
         return out
 
     @classmethod
     def of(cls, row: RecordSet) -> Draft:
-        return cls(
-            row.name,
-            row.type,
-            row.ttl,
-            list(row.values),
-            row.set_identifier,
-            row.routing,
-            row.weight,
-            row.failover,
-            row.region,
-            row.location,
-            row.alias_target,
-            row.health_check_id or "",
-            pk=row.pk,
-        )
+        fields = {name: getattr(row, name) for name in RECORD_SET_FIELDS if name != "health_check"}
+        return cls(row.name, row.type, **fields, health_check=row.health_check_id or "", pk=row.pk)
+
+    def fields(self) -> dict:
+        """What a RecordSet row stores beyond its name, type and set identifier."""
+        fields = {
+            name: getattr(self, name) for name in RECORD_SET_FIELDS if name not in ("set_identifier", "health_check")
+        }
+        return {**fields, "health_check_id": self.health_check or None}
 
 
 def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
     """A record set from a change's ``record_set``, checked on its own; raises RentalError."""
     if not isinstance(data, dict):
         raise RentalError("record_set must be an object")
-    unknown = set(data) - {
-        "name",
-        "type",
-        "ttl",
-        "values",
-        "set_identifier",
-        "routing",
-        "weight",
-        "failover",
-        "region",
-        "location",
-        "alias_target",
-        "health_check",
-    }
+    unknown = set(data) - {"name", "type", *RECORD_SET_FIELDS}
     if unknown:
         raise RentalError(f"unknown fields {', '.join(sorted(unknown))}")
     name = absolute_name(data.get("name", ""))
@@ -387,7 +386,7 @@ def _routing(draft: Draft, data: dict) -> None:
     if routing not in RoutingPolicy.values:
         raise RentalError(f"routing {routing!r} is not one of {', '.join(RoutingPolicy.values)}")
     draft.routing = routing
-    extras = {k: data.get(k) for k in ("weight", "failover", "region", "location") if data.get(k) not in (None, "")}
+    extras = {k: data.get(k) for k in ROUTING_FIELDS if data.get(k) not in (None, "")}
     if routing == RoutingPolicy.SIMPLE:
         if draft.set_identifier or extras:
             raise RentalError("set_identifier, weight, failover, region and location belong to routed record sets")
@@ -405,10 +404,7 @@ def _routing(draft: Draft, data: dict) -> None:
     if set(extras) - {wanted}:
         raise RentalError(f"{', '.join(sorted(set(extras) - {wanted}))} do not apply to {routing} routing")
     if routing == RoutingPolicy.WEIGHTED:
-        weight = extras.get("weight")
-        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 255:
-            raise RentalError("weight: a whole number from 0 to 255")
-        draft.weight = weight
+        draft.weight = whole_number(extras.get("weight"), "weight", 0, 255)
     elif routing == RoutingPolicy.FAILOVER:
         role = str(extras.get("failover", "")).upper()
         if role not in FailoverRole.values:
@@ -566,22 +562,11 @@ def _save(zone: HostedZone, before: dict[tuple, Draft], state: dict[tuple, Draft
     for key, draft in state.items():
         if before.get(key) is draft:
             continue  # untouched by the batch
-        fields = {
-            "health_check_id": draft.health_check or None,
-            "ttl": draft.ttl,
-            "values": draft.values,
-            "routing": draft.routing,
-            "weight": draft.weight,
-            "failover": draft.failover,
-            "region": draft.region,
-            "location": draft.location,
-            "alias_target": draft.alias_target,
-        }
         if draft.pk:
-            RecordSet.objects.filter(pk=draft.pk).update(**fields)
+            RecordSet.objects.filter(pk=draft.pk).update(**draft.fields())
         else:
             RecordSet.objects.create(
-                zone=zone, name=draft.name, type=draft.type, set_identifier=draft.set_identifier, **fields
+                zone=zone, name=draft.name, type=draft.type, set_identifier=draft.set_identifier, **draft.fields()
             )
 
 
@@ -594,8 +579,8 @@ def publish_after_commit(zone_id: str) -> None:
     def send() -> None:
         try:
             current_app.send_task(PUBLISH_TASK, args=[zone_id])
-        except Exception:  # the broker is away: the pending-change sweep publishes it later
-            log.exception("could not queue the publication of hosted zone %s", zone_id)
+        except (KombuError, OSError) as exc:  # the broker is away: the pending-change sweep publishes it later
+            log.warning("could not queue the publication of hosted zone %s: %r", zone_id, exc)
 
     transaction.on_commit(send)
 
@@ -640,11 +625,13 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
             return None
         records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
-            publish_zone(zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed)
+            stored = publish_zone(
+                zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed
+            )
         except ZoneRejected as exc:
             log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)
             return None
-        stored = Zone.objects.get(name=zone.name)
+        stored = stored or Zone.objects.get(name=zone.name)  # None: this version was stored already
         Change.objects.filter(zone=zone, serial=None, version__lte=stored.version).update(serial=stored.serial)
     return stored
 

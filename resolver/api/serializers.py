@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
 from resolver.models import Change, CheckerObservation, HealthCheck, HealthEvent, HostedZone, RecordSet
+from resolver.rental import RECORD_SET_FIELDS
 
 
 class HostedZoneSerializer(serializers.ModelSerializer):
@@ -23,20 +24,7 @@ class HostedZoneRequestSerializer(serializers.Serializer):
 class RecordSetSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecordSet
-        fields = [
-            "name",
-            "type",
-            "ttl",
-            "values",
-            "set_identifier",
-            "routing",
-            "weight",
-            "failover",
-            "region",
-            "location",
-            "alias_target",
-            "health_check",
-        ]
+        fields = ["name", "type", *RECORD_SET_FIELDS]
 
 
 class RecordSetRequestSerializer(serializers.Serializer):

@@ -7,7 +7,8 @@ Speed: the common query (one question, no EDNS options) is recognised from its b
 without a full parse. Its answer is rendered once by dnspython for the lower-case
 question and kept; later queries get those bytes with their own ID, RD/CD flags and
 question (the client's letter case) patched in. NXDOMAIN and REFUSED are put together
-from per-zone templates, so random names do not fill the cache.
+from per-zone templates and kept in a cache of their own, so random names cannot push
+the real answers out. A routed answer is cached as a Choice among its rendered variants.
 """
 
 from __future__ import annotations

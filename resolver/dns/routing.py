@@ -56,6 +56,8 @@ class Routed:
         self.policy = policy
         self.members = list(members)
         self.rdtype = members[0].rrset.rdtype
+        # Route 53: when every member is unhealthy, answer as if all were healthy.
+        self.usable = [m for m in self.members if m.healthy] or self.members
         self.regional = policy in REGIONAL
         if self.regional:
             self.variants, self.weights = [[m.rrset] for m in self.members], None
@@ -65,8 +67,6 @@ class Routed:
     def _plan(self) -> tuple[list[list[dns.rrset.RRset]], list[int] | None]:
         """Variants (each a list of RRsets for the answer) and, for a weighted pick,
         their weights; None means every variant is equally likely."""
-        # Route 53: when every member is unhealthy, answer as if all were healthy.
-        healthy = [m for m in self.members if m.healthy] or self.members
         if self.policy == FAILOVER:
             primary = next((m for m in self.members if m.role == PRIMARY), None)
             secondary = next((m for m in self.members if m.role == SECONDARY), None)
@@ -74,24 +74,21 @@ class Routed:
                 return [[primary.rrset]], None
             return [[(secondary or self.members[0]).rrset]], None
         if self.policy == WEIGHTED:
-            weighted = [m for m in healthy if m.weight > 0]
+            weighted = [m for m in self.usable if m.weight > 0]
             if not weighted:  # all zero: equal chances (Route 53)
-                return [[m.rrset] for m in healthy], None
+                return [[m.rrset] for m in self.usable], None
             return [[m.rrset] for m in weighted], [m.weight for m in weighted]
-        return self._shuffles(healthy), None
+        return self._shuffles(self.usable), None
 
     def _shuffles(self, members: list[Member]) -> list[list[dns.rrset.RRset]]:
         """Multivalue: up to eight records drawn from the members, in several random
         orders (each query gets one of them)."""
         records = [(m.rrset.ttl, rdata) for m in members for rdata in m.rrset]
         name, rdclass = members[0].rrset.name, members[0].rrset.rdclass
-        rng = random.Random(hash(tuple(sorted(r.to_text() for _, r in records))))
-        orders: list[tuple] = []
         if len(records) <= 4:  # few enough to render every order
             orders = list(itertools.permutations(records))
         else:
-            for _ in range(SHUFFLES):
-                orders.append(tuple(rng.sample(records, min(MULTIVALUE_MAX, len(records)))))
+            orders = [random.sample(records, min(MULTIVALUE_MAX, len(records))) for _ in range(SHUFFLES)]
         variants = []
         for order in orders:
             rrset = dns.rrset.RRset(name, rdclass, self.rdtype)
@@ -104,24 +101,15 @@ class Routed:
     def index_for(self, client: Region | None, regions: Regions) -> int | None:
         """Latency and geolocation: the member (variant) a client in ``client`` gets, or
         None when no record set covers it (the answer is then NODATA, as Route 53's)."""
-        healthy = [i for i, m in enumerate(self.members) if m.healthy]
-        candidates = healthy or list(range(len(self.members)))
         if self.policy == LATENCY:
-            return min(candidates, key=lambda i: regions.rtt(client, self.members[i].region))
+            nearest = min(self.usable, key=lambda m: regions.rtt(client, m.region))
+            return self.members.index(nearest)
         wanted = [DEFAULT_LOCATION]
         if client is not None:
             wanted = [f"country:{client.country}", f"continent:{client.continent}", DEFAULT_LOCATION]
-        for location in wanted:  # the most specific match that is healthy, as Route 53
-            matches = [i for i, m in enumerate(self.members) if m.location == location]
-            if matches:
-                usable = [i for i in matches if i in healthy]
-                if usable:
-                    return usable[0]
-        for location in wanted:  # nothing healthy matches: the most specific match anyway
-            for i, m in enumerate(self.members):
-                if m.location == location:
-                    return i
-        return None
+        matches = [i for location in wanted for i, m in enumerate(self.members) if m.location == location]
+        # The most specific match that is healthy, as Route 53; none healthy: the most specific.
+        return next((i for i in matches if self.members[i].healthy), matches[0] if matches else None)
 
     def pick(self, client: Region | None = None, regions: Regions | None = None) -> list[dns.rrset.RRset] | None:
         """One variant, drawn as a Choice would (for answers that are not cached)."""
@@ -133,9 +121,8 @@ class Routed:
     def merged(self) -> dns.rrset.RRset:
         """Every healthy member's records as one RRset: what a zone transfer carries,
         since a secondary server has no routing of its own."""
-        healthy = [m for m in self.members if m.healthy] or self.members
         rrset = dns.rrset.RRset(self.members[0].rrset.name, self.members[0].rrset.rdclass, self.rdtype)
-        for member in healthy:
+        for member in self.usable:
             rrset.update_ttl(member.rrset.ttl)
             for rdata in member.rrset:
                 rrset.add(rdata, member.rrset.ttl)
