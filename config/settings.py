@@ -288,3 +288,9 @@ DNS_UDP_PAYLOAD = env_int("DNS_UDP_PAYLOAD", 1232, minimum=512, maximum=4096)
 DNS_TCP_IDLE_TIMEOUT = env_float("DNS_TCP_IDLE_TIMEOUT", 10.0, minimum=0.1)
 # run_dns re-reads zone serials this often in case a NOTIFY was lost (seconds).
 DNS_POLL_EVERY = env_float("DNS_POLL_EVERY", 30.0, minimum=0.5)
+
+# The recursive resolver (run_resolver) on the plan's resolver address: who may ask it, and
+# the TCP port of its control channel (the trace page and the operators' cache view use it)
+# on the same address.
+RESOLVER_ALLOW = env_list("RESOLVER_ALLOW", ["127.0.0.0/8", "::1/128"])
+RESOLVER_CONTROL_PORT = env_int("RESOLVER_CONTROL_PORT", 8953, minimum=1, maximum=65535)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("dns/", include(("resolver.urls", "dns"))),
     path("api/v1/", include(("registrar.api.urls", "registrar-api"))),
     path("api/v1/", include(("resolver.api.urls", "rental-api"))),
     path("api/auth/", include("rest_framework.urls")),

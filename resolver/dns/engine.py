@@ -25,6 +25,7 @@ import dns.message
 import dns.name
 import dns.opcode
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.renderer
@@ -44,6 +45,7 @@ NO_LIMIT_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
 UNSUPPORTED_META = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG}
 
 UDP, TCP = "udp", "tcp"
+STATS_NAME = dns.name.from_text("queries.server.")
 PLAIN_COUNTS = b"\x00\x01\x00\x00\x00\x00"  # one question, no answer or authority records
 CLASS_IN = b"\x00\x01"
 OPT_TYPE = b"\x00\x29"
@@ -74,6 +76,8 @@ class Engine:
         self.templates: dict[tuple, tuple[bytes, bytes]] = {}
         self.on_notify: Callable[[str], None] | None = None
         self.counters: dict[str, int] = {}
+        # Per listener address, queries received over UDP and TCP (the server sets this).
+        self.query_counts: Callable[[], dict[str, tuple[int, int]]] | None = None
 
     # --- zones ----------------------------------------------------------------------------
 
@@ -129,7 +133,7 @@ class Engine:
         except Exception:  # a bug must cost one answer, never the listener
             log.exception("query from %s to %s failed", source, address)
             self._count("servfail")
-            return _error_reply(wire, dns.rcode.SERVFAIL)
+            return error_reply(wire, dns.rcode.SERVFAIL)
 
     def _count(self, what: str) -> None:
         self.counters[what] = self.counters.get(what, 0) + 1
@@ -298,14 +302,14 @@ class Engine:
         if len(wire) < 12 or wire[2] & 0x80:
             return []  # not even a header, or a response: never answer those
         if (wire[2] >> 3) & 0x0F not in (dns.opcode.QUERY, dns.opcode.NOTIFY):
-            return _error_reply(wire, dns.rcode.NOTIMP)  # sections of other opcodes mean other things
+            return error_reply(wire, dns.rcode.NOTIMP)  # sections of other opcodes mean other things
         try:
             query = dns.message.from_wire(wire, ignore_trailing=False)
         except dns.message.UnknownTSIGKey:
-            return _error_reply(wire, dns.rcode.NOTAUTH)
+            return error_reply(wire, dns.rcode.NOTAUTH)
         except (dns.exception.DNSException, ValueError):
             self._count("formerr")
-            return _error_reply(wire, dns.rcode.FORMERR)
+            return error_reply(wire, dns.rcode.FORMERR)
         opcode = query.opcode()
         if query.edns > 0:
             response = dns.message.make_response(query, our_payload=self.payload)
@@ -317,6 +321,8 @@ class Engine:
         question = query.question[0]
         if opcode == dns.opcode.NOTIFY:
             return [self._notify(query, question, source)]
+        if question.rdclass == dns.rdataclass.CH and question.rdtype == dns.rdatatype.TXT and qname_is_stats(question):
+            return [self._query_counts(query, self._limit(transport, query.payload if query.edns >= 0 else None))]
         if question.rdclass != dns.rdataclass.IN:
             return [_reply(query, dns.rcode.REFUSED, self.payload)]
         if question.rdtype == dns.rdatatype.OPT:
@@ -347,6 +353,16 @@ class Engine:
         _fill(response, result, variant)
         limit = self._limit(transport, query.payload if query.edns >= 0 else None)
         return [response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)]
+
+    def _query_counts(self, query: dns.message.Message, limit: int) -> bytes:
+        """CHAOS TXT ``queries.server.``: one string per listener, "ADDRESS udp=N tcp=N",
+        so a test (or an operator) sees on the servers themselves who was asked."""
+        response = dns.message.make_response(query, our_payload=self.payload)
+        counts = self.query_counts() if self.query_counts is not None else {}
+        rrset = response.find_rrset(response.answer, STATS_NAME, dns.rdataclass.CH, dns.rdatatype.TXT, create=True)
+        for address, (udp, tcp) in sorted(counts.items()):
+            rrset.add(dns.rdata.from_text(dns.rdataclass.CH, dns.rdatatype.TXT, f'"{address} udp={udp} tcp={tcp}"'))
+        return response.to_wire(max_size=limit, prefer_truncation=True)
 
     def _allowed(self, source: tuple) -> bool:
         try:
@@ -451,13 +467,17 @@ def _labels(question: bytes) -> Labels:
     return tuple(labels)
 
 
+def qname_is_stats(question: dns.rrset.RRset) -> bool:
+    return question.name == STATS_NAME
+
+
 def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:
     response = dns.message.make_response(query, our_payload=payload)
     response.set_rcode(rcode)
     return response.to_wire(max_size=512, prefer_truncation=True)
 
 
-def _error_reply(wire: bytes, rcode: int) -> list[bytes]:
+def error_reply(wire: bytes, rcode: int) -> list[bytes]:
     """A bare header answer (no question) for a query too broken to parse."""
     if len(wire) < 12 or wire[2] & 0x80:
         return []

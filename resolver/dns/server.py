@@ -42,6 +42,7 @@ class UdpListener:
         self.address = address
         self.sock = sock
         self.closing = False
+        self.queries = 0  # datagrams received: the listener's counter, read by CHAOS TXT queries.server.
         self.thread = threading.Thread(target=self._serve, name=f"udp {address}", daemon=True)
 
     def start(self) -> None:
@@ -62,6 +63,7 @@ class UdpListener:
                 continue
             if self.closing:
                 return
+            self.queries += 1
             reply = fast(data, address, UDP, source)
             try:
                 if reply is not None:
@@ -83,6 +85,7 @@ class UdpListener:
                 received = 0
             if self.closing:
                 return
+            self.queries += received
             for i in range(received):
                 data = batch.datagram(i)
                 reply = fast(data, address, UDP)  # the source is decoded only when needed
@@ -107,9 +110,10 @@ class UdpListener:
 class TcpConnection(asyncio.Protocol):
     """RFC 7766: length-prefixed messages, several per connection, closed when idle."""
 
-    def __init__(self, engine: Engine, address: str, idle_timeout: float) -> None:
+    def __init__(self, engine: Engine, address: str, idle_timeout: float, counts: dict[str, int]) -> None:
         self.engine = engine
         self.address = address
+        self.counts = counts
         self.idle_timeout = idle_timeout
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
@@ -134,6 +138,7 @@ class TcpConnection(asyncio.Protocol):
                 break
             message = bytes(self.buffer[2 : 2 + size])
             del self.buffer[: 2 + size]
+            self.counts[self.address] = self.counts.get(self.address, 0) + 1
             replies = self.engine.handle(message, self.address, self.peer, TCP)
             if not replies and size < 12:
                 self.transport.close()  # not DNS: nothing sensible to say
@@ -177,7 +182,9 @@ class DnsServer:
         self.pending: set[str] = set()
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
+        self.tcp_queries: dict[str, int] = {}
         engine.set_listeners(listeners)
+        engine.query_counts = self.query_counts
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -191,7 +198,7 @@ class DnsServer:
             udp.bind((address, self.port))
             self.udp.append(UdpListener(self.engine, address, udp))
             server = await loop.create_server(
-                lambda a=address: TcpConnection(self.engine, a, self.idle_timeout),
+                lambda a=address: TcpConnection(self.engine, a, self.idle_timeout, self.tcp_queries),
                 address,
                 self.port,
                 reuse_address=True,
@@ -202,6 +209,12 @@ class DnsServer:
         await self.sync()
         for listener in self.udp:
             listener.start()
+
+    def query_counts(self) -> dict[str, tuple[int, int]]:
+        """Queries received so far per listener address: (over UDP, over TCP)."""
+        return {
+            listener.address: (listener.queries, self.tcp_queries.get(listener.address, 0)) for listener in self.udp
+        }
 
     def notified(self, zone: str) -> None:
         self.pending.add(zone)

@@ -7,6 +7,13 @@ from django.conf import settings
 
 from registrar.choices import FINAL_ORDER_STATES
 from registrar.models import Order
+from registry import demo as registry_demo
+from registry import services, zones
+from resolver import demo as resolver_demo
+from resolver import platform
+from resolver.choices import ZoneKind
+from resolver.services import publish_zone
+from tests.e2e.dnsworld import COM, ROOT, delegated, wait_until
 from tests.e2e.processes import Stack, purge_queues, wait_until_idle
 
 
@@ -63,3 +70,30 @@ def wait_for_order(order_id: int, timeout: float = 30) -> Order:
             lines = list(order.lines.values_list("domain", "state", "dispatch_count"))
             raise TimeoutError(f"order {order_id} still {order.state} after {timeout}s; lines {lines}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def chain(transactional_db, tmp_path):
+    """The demo registry, the rental pool, a worker and run_dns; the whole chain published."""
+    purge_queues()
+    stack = Stack(tmp_path)
+    try:
+        registry_demo.seed()
+        resolver_demo.seed()
+        nameservers = resolver_demo.demo_nameservers()
+        # What the demo customer's order makes: the hosted zone, and the domain at the registry.
+        records = [[f"{name}example.com.", 300, "A", resolver_demo.DEMO_ADDRESS] for name in ("", "www.")]
+        publish_zone(
+            "example.com", ZoneKind.HOSTED, platform.zone_records("example.com", nameservers, records), nameservers
+        )
+        services.create_domain(
+            services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
+        )
+        stack.worker()
+        stack.dns()
+        zones.request_all()
+        wait_until(lambda: delegated("example.com.", COM), what="com zone published")
+        wait_until(lambda: delegated("com.", ROOT), what="root zone published")
+        yield stack, nameservers
+    finally:
+        stack.close()

@@ -176,6 +176,13 @@ class Stack:
         process.wait_for_output("run_dns: serving")
         return process
 
+    def resolver(self) -> Process:
+        """``manage.py run_resolver`` on this run's network plan."""
+        process = Process("run_resolver", [sys.executable, "manage.py", "run_resolver"], self.env(), self.log_dir)
+        self.processes.append(process)
+        process.wait_for_output("run_resolver: resolving")
+        return process
+
     def close(self) -> None:
         for process in self.processes:
             process.stop()

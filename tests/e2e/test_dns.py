@@ -21,89 +21,28 @@ import dns.zone
 import pytest
 from django.conf import settings
 
-from registry import demo as registry_demo
-from registry import services, zones
+from registry import services
 from resolver import demo as resolver_demo
 from resolver import platform
 from resolver.choices import ZoneKind
 from resolver.management.commands.roothints import root_hints
 from resolver.services import publish_zone
-from tests.e2e.processes import Stack, purge_queues
+from tests.e2e.dnsworld import (
+    COM,
+    FRESH_ADDRESS,
+    PLAN,
+    PORT,
+    RENTAL,
+    ROOT,
+    create_fresh_domain,
+    delegated,
+    dig,
+    udp,
+    wait_until,
+)
+from tests.e2e.processes import Stack
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.django_db(transaction=True)]
-
-PLAN = settings.NETWORK_PLAN
-PORT = PLAN.dns_port
-ROOT = PLAN.root_servers[0].address
-COM = PLAN.servers_for_tld("com")[0].address
-RENTAL = PLAN.rental_nameservers[0].address
-FRESH_ADDRESS = "192.0.2.77"
-
-
-def dig(*args: str) -> str:
-    if shutil.which("dig") is None:
-        pytest.fail("dig is missing: make test installs bind9-dnsutils")
-    result = subprocess.run(
-        ["dig", "-p", str(PORT), "+time=2", "+tries=1", *args], capture_output=True, text=True, timeout=30
-    )
-    return result.stdout
-
-
-def udp(name: str, rdtype: str, address: str, **kwargs) -> dns.message.Message:
-    query = dns.message.make_query(name, rdtype, **kwargs)
-    query.flags = 0
-    return dns.query.udp(query, address, port=PORT, timeout=3)
-
-
-def wait_until(check, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached in {timeout}s")
-        time.sleep(0.05)
-
-
-def delegated(name: str, address: str) -> bool:
-    response = udp(name, "NS", address)
-    return response.rcode() == dns.rcode.NOERROR and any(r.name.to_text() == name for r in response.authority)
-
-
-@pytest.fixture
-def chain(transactional_db, tmp_path):
-    """The demo registry, the rental pool, a worker and run_dns; the whole chain published."""
-    purge_queues()
-    stack = Stack(tmp_path)
-    try:
-        registry_demo.seed()
-        resolver_demo.seed()
-        nameservers = resolver_demo.demo_nameservers()
-        # What the demo customer's order makes: the hosted zone, and the domain at the registry.
-        records = [[f"{name}example.com.", 300, "A", resolver_demo.DEMO_ADDRESS] for name in ("", "www.")]
-        publish_zone(
-            "example.com", ZoneKind.HOSTED, platform.zone_records("example.com", nameservers, records), nameservers
-        )
-        services.create_domain(
-            services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
-        )
-        stack.worker()
-        stack.dns()
-        zones.request_all()
-        wait_until(lambda: delegated("example.com.", COM), what="com zone published")
-        wait_until(lambda: delegated("com.", ROOT), what="root zone published")
-        yield stack, nameservers
-    finally:
-        stack.close()
-
-
-def create_fresh_domain(name: str, nameservers: list[str]) -> None:
-    registrar = services.get_registrar(settings.REGISTRAR_CLIENT_ID)
-    origin = f"{name}."
-    records = [[origin, 300, "A", FRESH_ADDRESS], [f"www.{origin}", 300, "CNAME", origin]]
-    publish_zone(name, ZoneKind.HOSTED, platform.zone_records(name, nameservers, records), nameservers)
-    services.create_domain(registrar, name, nameservers=nameservers)
 
 
 def test_dig_walks_root_tld_and_rental_servers(chain):

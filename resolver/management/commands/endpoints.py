@@ -20,6 +20,7 @@ def endpoints() -> dict:
         "queues": sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}),
         # EPP and WHOIS are planned but join once their servers exist.
         **{key: value for key, value in plan.as_dict().items() if key not in ("epp", "whois")},
+        "trace": f"{web}dns/trace/",
     }
 
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
             elif key == "origins":
                 rows.append((key, ", ".join(f"{o['name']} http://{o['address']}:{o['port']}/" for o in value)))
             elif key == "resolver":
-                rows.append((key, f"{value['address']} port {value['port']} (not running yet)"))
+                control = settings.RESOLVER_CONTROL_PORT
+                rows.append((key, f"{value['address']} port {value['port']} (control channel on port {control})"))
             elif isinstance(value, list):
                 rows.append((key, ", ".join(value)))
             else:

@@ -1,0 +1,621 @@
+"""DNS messages as text laid out exactly like BIND 9.18's ``dig`` prints them.
+
+People hold what the emulator shows next to what ``dig`` shows them, and scripts made
+for ``dig`` output read ours, so the layout is dig's to the byte: its header lines, its
+tab columns, its EDNS pseudo-section and its rdata spelling, which differs from
+dnspython's in places (upper-case hex, hex and base64 split into words of 56, SVCB
+values unquoted, every LOC field, BIND's type names). dig's output as it is when piped:
+on a terminal dig shows IDN names in Unicode.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import struct
+
+import dns.exception
+import dns.flags
+import dns.ipv4
+import dns.ipv6
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+from dns.rdtypes.rrsigbase import posixtime_to_sigtime
+
+__all__ = ["format_reply", "format_short", "format_trace_hop"]
+
+# dig's master-file style for records: TTL at column 24, class at 32, type at 40 and
+# rdata at 48, reached with tabs 8 wide (or one space when a field runs past its column).
+TTL_COLUMN, CLASS_COLUMN, TYPE_COLUMN, RDATA_COLUMN, TAB_WIDTH = 24, 32, 40, 48, 8
+# dig splits long hex and base64 fields into words of this many characters.
+WORD = 56
+
+OPCODES = ["QUERY", "IQUERY", "STATUS", "RESERVED3", "NOTIFY", "UPDATE"] + [f"RESERVED{n}" for n in range(6, 16)]
+# Statuses dig names; any other shows as ?N.
+RCODES = dict(enumerate(["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET"]))
+RCODES |= dict(enumerate(["NXRRSET", "NOTAUTH", "NOTZONE", *(f"RESERVED{n}" for n in range(11, 16)), "BADVERS"], 8))
+RCODES[23] = "BADCOOKIE"
+# Header flags in the order dig lists them.
+HEADER_FLAGS = [
+    (dns.flags.QR, "qr"),
+    (dns.flags.AA, "aa"),
+    (dns.flags.TC, "tc"),
+    (dns.flags.RD, "rd"),
+    (dns.flags.RA, "ra"),
+    (dns.flags.AD, "ad"),
+    (dns.flags.CD, "cd"),
+]
+Z_FLAG = 0x0040
+# EDNS option codes dig knows by name (some are not in dnspython's list).
+LLQ, NSID, ECS, EXPIRE, COOKIE, KEEPALIVE, PADDING = 1, 3, 8, 9, 10, 11, 12
+KEY_TAG, EDE, CLIENT_TAG, SERVER_TAG = 14, 15, 16, 17
+OPTION_NAMES = {
+    LLQ: "LLQ",
+    NSID: "NSID",
+    ECS: "CLIENT-SUBNET",
+    EXPIRE: "EXPIRE",
+    COOKIE: "COOKIE",
+    KEEPALIVE: "TCP KEEPALIVE",
+    PADDING: "PAD",
+    KEY_TAG: "KEY-TAG",
+    EDE: "EDE",
+    CLIENT_TAG: "CLIENT-TAG",
+    SERVER_TAG: "SERVER-TAG",
+}
+EDNS_DO, EDNS_CO = 0x8000, 0x4000
+EDE_TEXT = [
+    "Other",
+    "Unsupported DNSKEY Algorithm",
+    "Unsupported DS Digest Type",
+    "Stale Answer",
+    "Forged Answer",
+    "DNSSEC Indeterminate",
+    "DNSSEC Bogus",
+    "Signature Expired",
+    "Signature Not Yet Valid",
+    "DNSKEY Missing",
+    "RRSIGs Missing",
+    "No Zone Key Bit Set",
+    "NSEC Missing",
+    "Cached Error",
+    "Not Ready",
+    "Blocked",
+    "Censored",
+    "Filtered",
+    "Prohibited",
+    "Stale NXDOMAIN Answer",
+    "Not Authoritative",
+    "Not Supported",
+    "No Reachable Authority",
+    "Network Error",
+    "Invalid Data",
+]
+# Where BIND 9.18 names a type differently from dnspython (types only one of them knows).
+TYPE_NAMES = {
+    31: "EID",
+    32: "NIMLOC",
+    34: "ATMA",
+    40: "SINK",
+    57: "RKEY",
+    58: "TALINK",
+    100: "UINFO",
+    101: "UID",
+    102: "GID",
+    128: "TYPE128",
+    259: "DOA",
+}
+# SVCB keys BIND 9.18 knows by name; any other is keyN.
+SVCB_KEYS = ["mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint"]
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+# Mnemonics BIND uses in CERT records.
+CERT_TYPES = {1: "PKIX", 2: "SPKI", 3: "PGP", 4: "IPKIX", 5: "ISPKI", 6: "IPGP", 7: "ACPKIX", 8: "IACPKIX"}
+CERT_TYPES |= {253: "URI", 254: "OID"}
+ALGORITHMS = {1: "RSAMD5", 2: "DH", 3: "DSA", 5: "RSASHA1", 6: "NSEC3DSA", 7: "NSEC3RSASHA1", 8: "RSASHA256"}
+ALGORITHMS |= {10: "RSASHA512", 12: "ECCGOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384", 15: "ED25519"}
+ALGORITHMS |= {16: "ED448", 252: "INDIRECT", 253: "PRIVATEDNS", 254: "PRIVATEOID"}
+Type = dns.rdatatype.RdataType
+TRANSPORTS = {"udp": "UDP", "tcp": "TCP", "tls": "TLS", "https": "HTTPS", "http": "HTTP"}
+
+
+def format_reply(
+    response: dns.message.Message,
+    *,
+    server: str,
+    port: int,
+    transport: str = "udp",
+    elapsed_ms: float,
+    when: datetime.datetime,
+    size: int,
+    server_name: str | None = None,
+) -> str:
+    """What ``dig`` prints for one response, from ``;; Got answer:`` to the blank line
+    after ``MSG SIZE``; the caller prints its own ``; <<>> DiG`` banner first.
+
+    ``server_name`` is what the user named the server (dig shows it in brackets after the
+    address); ``when`` is shown in its own time zone, or in local time when naive, as
+    dig shows the local time.
+    """
+    if transport.lower() not in TRANSPORTS:
+        raise ValueError(f"transport {transport!r} is not one of {', '.join(TRANSPORTS)}")
+    parts = [";; Got answer:\n", _header(response), _opt_pseudosection(response)]
+    sections = [
+        ("QUESTION", response.question),
+        ("ANSWER", response.answer),
+        ("AUTHORITY", response.authority),
+        ("ADDITIONAL", response.additional),
+    ]
+    for title, rrsets in sections:
+        if not rrsets:
+            continue
+        parts.append(f";; {title} SECTION:\n")
+        if title == "QUESTION":
+            parts.extend(_question_line(rrset) for rrset in rrsets)
+        else:
+            parts.extend(_record_lines(rrset) for rrset in rrsets)
+        parts.append("\n")
+    parts.append(
+        f";; Query time: {int(elapsed_ms)} msec\n"
+        f";; SERVER: {server}#{port}({server if server_name is None else server_name}) "
+        f"({TRANSPORTS[transport.lower()]})\n"
+        f";; WHEN: {_when(when)}\n"
+        f";; MSG SIZE  rcvd: {size}\n\n"
+    )
+    return "".join(parts)
+
+
+def format_trace_hop(
+    response: dns.message.Message,
+    *,
+    server: str,
+    port: int,
+    server_name: str | None,
+    elapsed_ms: float,
+    size: int,
+) -> str:
+    """One block of ``dig +trace``: the answer and authority sections as they came (so a
+    referral shows its NS and DS records, an answer its records and any NS, a negative
+    answer its SOA), never the glue, then where the response came from and a blank line.
+
+    ``server_name`` is the nameserver's name; dig prints it without the final dot.
+    """
+    name = server if server_name is None else server_name
+    if len(name) > 1 and name.endswith(".") and not name.endswith("\\."):
+        name = name[:-1]
+    lines = [_record_lines(rrset) for rrset in (*response.answer, *response.authority)]
+    lines.append(f";; Received {size} bytes from {server}#{port}({name}) in {int(elapsed_ms)} ms\n\n")
+    return "".join(lines)
+
+
+def format_short(response: dns.message.Message) -> str:
+    """What ``dig +short`` prints: the rdata of every answer record, one a line, for a
+    caller that wants only the data (and nothing for an answer without records)."""
+    return "".join(f"{_rdata_text(rdata)}\n" for rrset in response.answer for rdata in rrset)
+
+
+# The header and the EDNS pseudo-section
+
+
+def _header(response: dns.message.Message) -> str:
+    flags = "".join(f" {text}" for bit, text in HEADER_FLAGS if response.flags & bit)
+    if response.flags & Z_FLAG:
+        flags += "; MBZ: 0x4"
+    additional = _count(response.additional) + (response.opt is not None) + (response.tsig is not None)
+    rcode = response.rcode()
+    lines = [
+        f";; ->>HEADER<<- opcode: {OPCODES[response.opcode()]}, status: {RCODES.get(rcode, f'?{rcode}')}, "
+        f"id: {response.id}\n",
+        f";; flags:{flags}; QUERY: {len(response.question)}, ANSWER: {_count(response.answer)}, "
+        f"AUTHORITY: {_count(response.authority)}, ADDITIONAL: {additional}\n",
+    ]
+    if response.flags & dns.flags.RD and not response.flags & dns.flags.RA:
+        lines.append(";; WARNING: recursion requested but not available\n")
+    # dig asks with EDNS unless told not to; a server that does not know EDNS says so.
+    if response.opt is None and rcode in (dns.rcode.FORMERR, dns.rcode.NOTIMP):
+        lines.append(f"\n;; WARNING: EDNS query returned status {RCODES[rcode]} - retry with '+noedns'\n")
+    lines.append("\n")
+    return "".join(lines)
+
+
+def _count(rrsets: list[dns.rrset.RRset]) -> int:
+    return sum(len(rrset) for rrset in rrsets)
+
+
+def _opt_pseudosection(response: dns.message.Message) -> str:
+    if response.opt is None:
+        return ""
+    flags = response.ednsflags & 0xFFFF
+    names = (" do" if flags & EDNS_DO else "") + (" co" if flags & EDNS_CO else "")
+    mbz = flags & ~(EDNS_DO | EDNS_CO)
+    mbz_text = f"; MBZ: 0x{mbz:04x}, " if mbz else "; "
+    lines = [
+        ";; OPT PSEUDOSECTION:\n",
+        f"; EDNS: version: {response.edns}, flags:{names}{mbz_text}udp: {response.payload}\n",
+    ]
+    lines.extend(f"{_option_text(int(option.otype), option.to_wire() or b'')}\n" for option in response.options)
+    return "".join(lines)
+
+
+def _option_text(code: int, data: bytes) -> str:
+    """One EDNS option as dig's pseudo-section line (without the newline): the ones it
+    knows decoded, any other (or a malformed one) as hex bytes and their printable text."""
+    label = f"; {OPTION_NAMES[code]}:" if code in OPTION_NAMES else f"; OPT={code}:"
+    if code == LLQ and len(data) == 18:
+        version, opcode, error, identifier, lifetime = struct.unpack("!HHHQI", data)
+        return (
+            f"{label} Version: {version}, Opcode: {opcode}, Error: {error}, "
+            f"Identifier: {identifier}, Lifetime: {lifetime}"
+        )
+    if code == ECS:
+        subnet = _client_subnet(data)
+        return f"{label} {subnet}" if subnet else f"{label} " + "".join(f"{byte:02x} " for byte in data)
+    if code == EXPIRE and len(data) == 4:
+        (seconds,) = struct.unpack("!I", data)
+        return f"{label} {seconds} ({_duration(seconds)})"
+    if code == COOKIE:
+        return f"{label} {data.hex()}" if data else label
+    if code == KEEPALIVE and len(data) == 2:
+        (tenths,) = struct.unpack("!H", data)
+        return f"{label} {tenths // 10}.{tenths % 10} secs"
+    if code == PADDING:
+        return f"{label} ({len(data)} bytes)" if data else label
+    if code == KEY_TAG and data and len(data) % 2 == 0:
+        return f"{label} " + ", ".join(str(tag) for tag in struct.unpack(f"!{len(data) // 2}H", data))
+    if code in (CLIENT_TAG, SERVER_TAG) and len(data) == 2:
+        return f"{label} {struct.unpack('!H', data)[0]}"
+    if code == EDE and len(data) >= 2:
+        (info,) = struct.unpack("!H", data[:2])
+        text = f"{label} {info}" + (f" ({EDE_TEXT[info]})" if info < len(EDE_TEXT) else "")
+        if len(data) == 2:
+            return text
+        try:
+            extra = data[2:].decode("utf-8")
+        except UnicodeDecodeError:
+            return f"{text}: {_hex_and_printable(data[2:])}"
+        # UTF-8 text as it is, but for control characters, which show as '.'.
+        shown = "".join(c if 0x20 <= ord(c) < 0x7F or ord(c) > 0x7F else "." for c in extra)
+        return f"{text}: ({shown})"
+    return f"{label} {_hex_and_printable(data)}" if data else label
+
+
+def _hex_and_printable(data: bytes) -> str:
+    """dig's generic option body: each byte in hex, then the printable ones in quotes."""
+    printable = "".join(chr(byte) if 0x20 <= byte < 0x7F else "." for byte in data)
+    return "".join(f"{byte:02x} " for byte in data) + f'("{printable}")'
+
+
+def _client_subnet(data: bytes) -> str | None:
+    """ECS as dig shows it (address/source/scope), or None when malformed."""
+    if len(data) < 4:
+        return None
+    family, source, scope = struct.unpack("!HBB", data[:4])
+    address = data[4:]
+    if len(address) != (source + 7) // 8:
+        return None
+    if family == 0 and source == 0 and scope == 0:
+        return "0/0/0"
+    if family == 1 and source <= 32 and scope <= 32:
+        return f"{dns.ipv4.inet_ntoa(address.ljust(4, bytes(1)))}/{source}/{scope}"
+    if family == 2 and source <= 128 and scope <= 128:
+        return f"{dns.ipv6.inet_ntoa(address.ljust(16, bytes(1)))}/{source}/{scope}"
+    return None
+
+
+def _duration(seconds: int) -> str:
+    """BIND's verbose TTL text: '1 hour 1 minute 1 second', '0 seconds'."""
+    units = [("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)]
+    parts = []
+    for name, length in units:
+        amount, seconds = divmod(seconds, length)
+        if amount:
+            parts.append(f"{amount} {name}{'' if amount == 1 else 's'}")
+    return " ".join(parts) or "0 seconds"
+
+
+def _when(when: datetime.datetime) -> str:
+    """dig's WHEN: strftime '%a %b %d %H:%M:%S %Z %Y', in English whatever the locale."""
+    local = when if when.tzinfo is not None else when.astimezone()
+    zone = local.tzname() or ""
+    return (
+        f"{WEEKDAYS[local.weekday()]} {MONTHS[local.month - 1]} {local.day:02d} "
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d} {zone} {local.year}"
+    )
+
+
+# Records
+
+
+def _indent(column: int, to: int) -> tuple[str, int]:
+    """Padding from ``column`` to ``to`` as BIND's masterdump indent() makes it: tabs, or,
+    when the text already reaches ``to``, one space (a tab if that space ends on a stop).
+    Long owner names thus push the rest of the line right instead of breaking it."""
+    to = max(to, column + 1)
+    tabs = to // TAB_WIDTH - column // TAB_WIDTH
+    if tabs > 0:
+        return "\t" * tabs + " " * (to % TAB_WIDTH), to
+    return " " * (to - column), to
+
+
+def _columns(fields: list[tuple[str, int]]) -> str:
+    """Fields each started at its column, the way BIND's master-file dump lays them out."""
+    text, column = "", 0
+    for index, (field, start) in enumerate(fields):
+        if index:
+            pad, column = _indent(column, start)
+            text += pad
+        text += field
+        column += len(field)
+    return text
+
+
+def _question_line(rrset: dns.rrset.RRset) -> str:
+    # The ';' is not counted: the name starts at column 0.
+    return (
+        ";"
+        + _columns(
+            [
+                (rrset.name.to_text(), 0),
+                (dns.rdataclass.to_text(rrset.rdclass), CLASS_COLUMN),
+                (_type_text(rrset.rdtype), TYPE_COLUMN),
+            ]
+        )
+        + "\n"
+    )
+
+
+def _record_lines(rrset: dns.rrset.RRset) -> str:
+    owner, ttl = rrset.name.to_text(), str(rrset.ttl)
+    rdclass, rdtype = dns.rdataclass.to_text(rrset.rdclass), _type_text(rrset.rdtype)
+    return "".join(
+        _columns(
+            [
+                (owner, 0),
+                (ttl, TTL_COLUMN),
+                (rdclass, CLASS_COLUMN),
+                (rdtype, TYPE_COLUMN),
+                (_rdata_text(rdata), RDATA_COLUMN),
+            ]
+        )
+        + "\n"
+        for rdata in rrset
+    )
+
+
+def _type_text(rdtype: int) -> str:
+    return TYPE_NAMES.get(rdtype) or dns.rdatatype.to_text(rdtype)
+
+
+def _words(text: str) -> str:
+    return " ".join(text[i : i + WORD] for i in range(0, len(text), WORD))
+
+
+def _hex(data: bytes) -> str:
+    return _words(data.hex().upper())
+
+
+def _b64(data: bytes) -> str:
+    return _words(base64.b64encode(data).decode())
+
+
+def _quoted(data: bytes) -> str:
+    """A character-string as BIND writes it: quoted, with \\" \\\\ and \\DDD escapes."""
+    return '"' + "".join(_escaped(byte) for byte in data) + '"'
+
+
+def _escaped(byte: int) -> str:
+    if byte in (0x22, 0x5C):
+        return "\\" + chr(byte)
+    return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03d}"
+
+
+def _types(windows) -> str:
+    """An NSEC-style type bitmap as a list of BIND's type names, each after a space."""
+    names = []
+    for window, bitmap in windows:
+        for index, byte in enumerate(bitmap):
+            names.extend(_type_text(window * 256 + index * 8 + bit) for bit in range(8) if byte & (0x80 >> bit))
+    return "".join(f" {name}" for name in names)
+
+
+def _name_at(wire: bytes, offset: int) -> tuple[dns.name.Name, int]:
+    name, used = dns.name.from_wire(wire, offset)
+    return name, offset + used
+
+
+def _rdata_text(rdata: dns.rdata.Rdata) -> str:
+    """The rdata as dig prints it (one line, long fields split at 56); dnspython's own text
+    where it already is BIND's."""
+    rdtype = rdata.rdtype
+    if isinstance(rdata, dns.rdata.GenericRdata):
+        return _generic_text(rdtype, rdata.data)
+    if rdtype in (Type.DS, Type.CDS, Type.DLV):
+        return f"{rdata.key_tag} {rdata.algorithm} {rdata.digest_type} {_hex(rdata.digest)}"
+    if rdtype in (Type.DNSKEY, Type.CDNSKEY, Type.KEY):
+        return f"{rdata.flags} {rdata.protocol} {rdata.algorithm} {_b64(rdata.key)}"
+    if rdtype in (Type.RRSIG, Type.SIG):
+        return (
+            f"{_type_text(rdata.type_covered)} {rdata.algorithm} {rdata.labels} {rdata.original_ttl} "
+            f"{posixtime_to_sigtime(rdata.expiration)} {posixtime_to_sigtime(rdata.inception)} "
+            f"{rdata.key_tag} {rdata.signer.to_text()} {_b64(rdata.signature)}"
+        )
+    if rdtype == Type.NSEC:
+        return rdata.next.to_text() + _types(rdata.windows)
+    if rdtype == Type.NSEC3:
+        salt = rdata.salt.hex().upper() or "-"
+        following = base64.b32hexencode(rdata.next).decode().rstrip("=")
+        return f"{rdata.algorithm} {rdata.flags} {rdata.iterations} {salt} {following}" + _types(rdata.windows)
+    if rdtype == Type.NSEC3PARAM:
+        return f"{rdata.algorithm} {rdata.flags} {rdata.iterations} {rdata.salt.hex().upper() or '-'}"
+    if rdtype == Type.CSYNC:
+        return f"{rdata.serial} {rdata.flags}" + _types(rdata.windows)
+    if rdtype == Type.SSHFP:
+        return f"{rdata.algorithm} {rdata.fp_type} {_hex(rdata.fingerprint)}"
+    if rdtype in (Type.TLSA, Type.SMIMEA):
+        return f"{rdata.usage} {rdata.selector} {rdata.mtype} {_hex(rdata.cert)}"
+    if rdtype == Type.ZONEMD:
+        return f"{rdata.serial} {rdata.scheme} {rdata.hash_algorithm} {_hex(rdata.digest)}"
+    if rdtype == Type.HIP:
+        servers = "".join(f" {server.to_text()}" for server in rdata.servers)
+        key = base64.b64encode(rdata.key).decode()
+        return f"{rdata.algorithm} {rdata.hit.hex().upper()} {key}{servers}"
+    if rdtype == Type.IPSECKEY:
+        gateway = "." if rdata.gateway_type == 0 else str(rdata.gateway)
+        key = f" {_b64(rdata.key)}" if rdata.key else ""
+        return f"{rdata.precedence} {rdata.gateway_type} {rdata.algorithm} {gateway}{key}"
+    if rdtype == Type.CERT:
+        kind = CERT_TYPES.get(rdata.certificate_type, str(rdata.certificate_type))
+        algorithm = ALGORITHMS.get(rdata.algorithm, str(rdata.algorithm))
+        return f"{kind} {rdata.key_tag} {algorithm} {_b64(rdata.certificate)}"
+    if rdtype == Type.DHCID:
+        return _b64(rdata.data)
+    if rdtype == Type.OPENPGPKEY:
+        return _b64(rdata.key)
+    if rdtype == Type.GPOS:
+        return f"{_quoted(rdata.latitude)} {_quoted(rdata.longitude)} {_quoted(rdata.altitude)}"
+    if rdtype in (Type.L64, Type.NID):
+        value = rdata.to_wire()[2:]
+        return f"{rdata.preference} " + ":".join(f"{group:x}" for group in struct.unpack("!4H", value))
+    if rdtype == Type.LOC:
+        return _loc_text(rdata.to_wire())
+    if rdtype in (Type.SVCB, Type.HTTPS):
+        return _svcb_text(rdata.to_wire())
+    return rdata.to_text()
+
+
+def _generic_text(rdtype: int, wire: bytes) -> str:
+    """Types dnspython keeps as opaque bytes: the ones BIND decodes, decoded as BIND does;
+    the rest in RFC 3597's \\# form, hex in upper case split into words."""
+    try:
+        if rdtype in (Type.MD, Type.MF, Type.MB, Type.MG, Type.MR):
+            name, end = _name_at(wire, 0)
+            if end == len(wire):
+                return name.to_text()
+        elif rdtype in (Type.MINFO, 58):  # MINFO, TALINK
+            first, end = _name_at(wire, 0)
+            second, end = _name_at(wire, end)
+            if end == len(wire):
+                return f"{first.to_text()} {second.to_text()}"
+        elif rdtype == Type.TA and len(wire) >= 4:
+            tag, algorithm, digest_type = struct.unpack("!HBB", wire[:4])
+            return f"{tag} {algorithm} {digest_type} {_hex(wire[4:])}"
+        elif rdtype == 57 and len(wire) >= 4:  # RKEY
+            flags, protocol, algorithm = struct.unpack("!HBB", wire[:4])
+            return f"{flags} {protocol} {algorithm} {_b64(wire[4:])}"
+        elif rdtype in (31, 32) and wire:  # EID, NIMLOC
+            return _hex(wire)
+        elif rdtype == 34 and wire and wire[0] in (0, 1):  # ATMA: NSAP in lower-case hex, or E.164
+            return wire[1:].hex() if wire[0] == 0 else "+" + wire[1:].decode("ascii")
+        elif rdtype == 40 and len(wire) >= 3:  # SINK
+            return f"{wire[0]} {wire[1]} {wire[2]} {_b64(wire[3:])}".rstrip()
+        elif rdtype == 259 and len(wire) >= 10:  # DOA
+            enterprise, kind, location, length = struct.unpack("!IIBB", wire[:10])
+            media, data = wire[10 : 10 + length], wire[10 + length :]
+            return f"{enterprise} {kind} {location} {_quoted(media)} {base64.b64encode(data).decode() or '-'}"
+        elif rdtype == Type.A6 and wire and wire[0] <= 128:
+            prefix_length = wire[0]
+            octets = 16 - prefix_length // 8
+            suffix = bytearray(16)
+            suffix[16 - octets :] = wire[1 : 1 + octets]
+            if prefix_length % 8:
+                suffix[16 - octets] &= 0xFF >> (prefix_length % 8)
+            # A prefix of all 128 bits leaves no suffix: BIND prints it empty.
+            text = f"{prefix_length} {dns.ipv6.inet_ntoa(bytes(suffix)) if octets else ''}"
+            if prefix_length:
+                prefix, end = _name_at(wire, 1 + octets)
+                text += f" {prefix.to_text()}"
+            return text
+        elif rdtype == Type.NXT:
+            following, end = _name_at(wire, 0)
+            bits = wire[end:]
+            names = [_type_text(i) for i in range(len(bits) * 8) if bits[i // 8] & (0x80 >> (i % 8))]
+            return following.to_text() + "".join(f" {name}" for name in names)
+    except (ValueError, UnicodeDecodeError, struct.error, dns.exception.DNSException):
+        pass
+    if not wire:
+        return "\\# 0"
+    return f"\\# {len(wire)} {_hex(wire)}"
+
+
+def _loc_text(wire: bytes) -> str:
+    """LOC as BIND prints it: every field, sizes in whole metres unless below one."""
+    _version, size, horizontal, vertical, latitude, longitude, altitude = struct.unpack("!BBBBIII", wire)
+
+    def angle(value: int, positive: str, negative: str) -> str:
+        hemisphere = positive if value >= 0x80000000 else negative
+        value = value - 0x80000000 if value >= 0x80000000 else 0x80000000 - value
+        thousandths, value = value % 1000, value // 1000
+        seconds, value = value % 60, value // 60
+        minutes, degrees = value % 60, value // 60
+        return f"{degrees} {minutes} {seconds}.{thousandths:03d} {hemisphere}"
+
+    def metres(encoded: int) -> str:
+        mantissa, exponent = encoded >> 4, encoded & 0x0F
+        if exponent >= 2:
+            return f"{mantissa * 10 ** (exponent - 2)}m"
+        return f"0.{mantissa * 10**exponent:02d}m"
+
+    below = altitude < 10_000_000
+    centimetres = 10_000_000 - altitude if below else altitude - 10_000_000
+    height = f"{'-' if below else ''}{centimetres // 100}.{centimetres % 100:02d}m"
+    return (
+        f"{angle(latitude, 'N', 'S')} {angle(longitude, 'E', 'W')} {height} "
+        f"{metres(size)} {metres(horizontal)} {metres(vertical)}"
+    )
+
+
+def _svcb_text(wire: bytes) -> str:
+    """SVCB/HTTPS as BIND 9.18 prints them: keys it knows by name, numbers and addresses
+    unquoted, ALPN and unknown keys quoted, ECH in base64."""
+    (priority,) = struct.unpack("!H", wire[:2])
+    target, offset = _name_at(wire, 2)
+    text = f"{priority} {target.to_text()}"
+    while offset < len(wire):
+        key, length = struct.unpack("!HH", wire[offset : offset + 4])
+        value = wire[offset + 4 : offset + 4 + length]
+        offset += 4 + length
+        text += " " + _svcb_key(key)
+        if not value:
+            continue
+        if key == 0:  # mandatory
+            keys = struct.unpack(f"!{len(value) // 2}H", value)
+            text += "=" + ",".join(_svcb_key(k) for k in keys)
+        elif key == 1:  # alpn: comma-separated, commas and backslashes inside escaped twice
+            ids, at = [], 0
+            while at < len(value):
+                ids.append(_alpn_id(value[at + 1 : at + 1 + value[at]]))
+                at += 1 + value[at]
+            text += '="' + ",".join(ids) + '"'
+        elif key == 3 and length == 2:  # port
+            text += f"={struct.unpack('!H', value)[0]}"
+        elif key == 4 and length % 4 == 0:  # ipv4hint
+            text += "=" + ",".join(dns.ipv4.inet_ntoa(value[i : i + 4]) for i in range(0, length, 4))
+        elif key == 5:  # ech
+            text += "=" + base64.b64encode(value).decode()
+        elif key == 6 and length % 16 == 0:  # ipv6hint
+            text += "=" + ",".join(dns.ipv6.inet_ntoa(value[i : i + 16]) for i in range(0, length, 16))
+        else:
+            text += "=" + _quoted(value)
+    return text
+
+
+def _svcb_key(key: int) -> str:
+    return SVCB_KEYS[key] if key < len(SVCB_KEYS) else f"key{key}"
+
+
+def _alpn_id(value: bytes) -> str:
+    """One ALPN id inside the quoted list: a ',' or '\\' in it is escaped for the list,
+    and that escape again for the quoted string."""
+    out = []
+    for byte in value:
+        if byte == 0x2C:
+            out.append("\\\\,")
+        elif byte == 0x5C:
+            out.append("\\" * 4)
+        else:
+            out.append(_escaped(byte))
+    return "".join(out)

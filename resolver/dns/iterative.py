@@ -1,0 +1,734 @@
+"""Iterative resolution from root hints (RFC 1034 section 5.3.3), as a recursive resolver
+such as 1.1.1.1 does it: ask a root server, follow its referral to the TLD's servers,
+follow theirs to the zone's own nameservers, and cache every step by its TTL so the next
+lookup starts as far down the tree as it can.
+
+What a response is believed for:
+- Only names inside the zone the server was asked as an authority for (its bailiwick);
+  anything else in the response is dropped.
+- A referral's NS set and its glue (addresses of those NS names, inside the bailiwick)
+  find servers; they are never handed to a client as an answer (RFC 2181 section 5.4.1
+  ranks them below authoritative data), so asking for them asks the zone itself.
+- Negative answers are cached per RFC 2308: NXDOMAIN for the name and every type, NODATA
+  for the name and type, each for the smaller of the SOA's TTL and its MINIMUM.
+
+Every resolution has a deadline; a server that times out is tried again only after the
+others, and when no server of a zone answers the client gets SERVFAIL with an Extended DNS
+Error (RFC 8914) saying which zone and why. A ``Trace`` records each step (query or cache
+hit), for ``dig +trace`` and the trace page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import dns.asyncbackend
+import dns.asyncquery
+import dns.entropy
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+TRUST_GLUE, TRUST_AUTHORITY, TRUST_ANSWER = 1, 2, 3
+NXDOMAIN_KEY = 0  # the negative cache's "every type" slot (type 0 is reserved)
+
+MAX_CHAIN = 10  # CNAMEs followed for one question (Unbound restarts at most 11 times)
+MAX_REFERRALS = 16  # referrals followed for one name
+MAX_DEPTH = 3  # nested resolutions of nameserver names that came without glue
+MAX_TTL = 86_400
+MAX_NEGATIVE_TTL = 3_600
+BUDGET = 3.0  # seconds for one client question, below dig's 5 s wait
+UNKNOWN_RTT = 0.376  # what a never-asked server is assumed to take (Unbound's figure)
+MIN_TIMEOUT, MAX_TIMEOUT = 0.05, 1.5
+FIRST_TIMEOUT = 0.8  # for a server never heard from
+BACKOFF = 30.0  # seconds a server that timed out goes to the back of the queue
+EDNS_PAYLOAD = 1232
+
+# Extended DNS Error codes (RFC 8914 section 4) this resolver gives.
+EDE_OTHER = 0
+EDE_PROHIBITED = 18
+EDE_NO_REACHABLE_AUTHORITY = 22
+EDE_NETWORK_ERROR = 23
+
+
+# --- cache -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    rrset: dns.rrset.RRset
+    expires: float
+    trust: int
+
+
+@dataclass(slots=True)
+class Negative:
+    rcode: int  # NXDOMAIN, or NOERROR for NODATA
+    soa: dns.rrset.RRset | None  # TTL already the negative TTL
+    expires: float
+
+
+@dataclass(frozen=True)
+class CacheItem:
+    """One cache entry as operators see it."""
+
+    name: str
+    type: str
+    kind: str  # answer, referral, glue, nxdomain, nodata
+    ttl: int
+    data: list[str]
+
+
+def with_ttl(rrset: dns.rrset.RRset, ttl: int) -> dns.rrset.RRset:
+    copy = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype)
+    copy.update(rrset)
+    copy.ttl = max(0, ttl)
+    return copy
+
+
+class Cache:
+    """RRsets and negative answers by (name, type), each until its TTL runs out.
+
+    Bounded: past ``limit`` entries the oldest inserted go first. Higher-trust data is
+    never replaced by lower-trust data while it lasts.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, limit: int = 200_000) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.rrsets: dict[tuple[dns.name.Name, int], Entry] = {}
+        self.negative: dict[tuple[dns.name.Name, int], Negative] = {}
+        self.on_change: Callable[[], None] | None = None
+
+    def put(self, rrset: dns.rrset.RRset, trust: int) -> None:
+        if rrset.rdclass != dns.rdataclass.IN or rrset.ttl <= 0:
+            return
+        now = self.clock()
+        key = (rrset.name, rrset.rdtype)
+        old = self.rrsets.get(key)
+        if old is not None and old.expires > now and old.trust > trust:
+            return
+        self.rrsets.pop(key, None)  # re-inserted at the end: eviction goes by age
+        self.rrsets[key] = Entry(rrset, now + min(rrset.ttl, MAX_TTL), trust)
+        # Data for the name proves it exists now, whatever was cached against it.
+        self.negative.pop((rrset.name, NXDOMAIN_KEY), None)
+        self.negative.pop(key, None)
+        self._bound(self.rrsets)
+
+    def put_negative(self, name: dns.name.Name, rdtype: int, rcode: int, soa: dns.rrset.RRset | None) -> int:
+        """Cache NXDOMAIN (every type of ``name``) or NODATA (this type); the negative TTL,
+        0 (not cached) without an SOA as RFC 2308 section 5 asks."""
+        if soa is None or not len(soa):
+            return 0
+        ttl = min(soa.ttl, soa[0].minimum, MAX_NEGATIVE_TTL)
+        if ttl <= 0:
+            return 0
+        key = (name, NXDOMAIN_KEY if rcode == dns.rcode.NXDOMAIN else rdtype)
+        self.negative.pop(key, None)
+        self.negative[key] = Negative(rcode, with_ttl(soa, ttl), self.clock() + ttl)
+        self._bound(self.negative)
+        return ttl
+
+    def _bound(self, table: dict) -> None:
+        if len(table) > self.limit:
+            for key in list(table)[: len(table) - self.limit + self.limit // 10]:
+                del table[key]
+
+    def get(self, name: dns.name.Name, rdtype: int, trust: int = TRUST_AUTHORITY) -> dns.rrset.RRset | None:
+        """The RRset with its remaining TTL, if cached at ``trust`` or above."""
+        entry = self.rrsets.get((name, rdtype))
+        if entry is None or entry.trust < trust:
+            return None
+        left = entry.expires - self.clock()
+        if left <= 0:
+            del self.rrsets[(name, rdtype)]
+            return None
+        return with_ttl(entry.rrset, int(left))
+
+    def get_negative(self, name: dns.name.Name, rdtype: int) -> tuple[int, dns.rrset.RRset | None] | None:
+        """(rcode, SOA with its remaining TTL) of a cached NXDOMAIN or NODATA."""
+        now = self.clock()
+        for key in ((name, NXDOMAIN_KEY), (name, rdtype)):
+            entry = self.negative.get(key)
+            if entry is None:
+                continue
+            left = entry.expires - now
+            if left <= 0:
+                del self.negative[key]
+                continue
+            return entry.rcode, with_ttl(entry.soa, int(left)) if entry.soa is not None else None
+        return None
+
+    def items(self) -> list[CacheItem]:
+        now = self.clock()
+        kinds = {TRUST_GLUE: "referral", TRUST_AUTHORITY: "answer", TRUST_ANSWER: "answer"}
+        items = [
+            CacheItem(
+                name.to_text(),
+                dns.rdatatype.to_text(rdtype),
+                "glue" if entry.trust == TRUST_GLUE and rdtype != dns.rdatatype.NS else kinds[entry.trust],
+                int(entry.expires - now),
+                [rdata.to_text() for rdata in entry.rrset],
+            )
+            for (name, rdtype), entry in list(self.rrsets.items())
+            if entry.expires > now
+        ]
+        items += [
+            CacheItem(
+                name.to_text(),
+                "*" if rdtype == NXDOMAIN_KEY else dns.rdatatype.to_text(rdtype),
+                "nxdomain" if entry.rcode == dns.rcode.NXDOMAIN else "nodata",
+                int(entry.expires - now),
+                [entry.soa.to_text()] if entry.soa is not None else [],
+            )
+            for (name, rdtype), entry in list(self.negative.items())
+            if entry.expires > now
+        ]
+        return sorted(items, key=lambda i: (dns.name.from_text(i.name), i.type))
+
+    def flush(self, name: dns.name.Name | None = None) -> int:
+        """Forget everything (no name), or ``name`` and every name below it; how many entries went."""
+        removed = 0
+        for table in (self.rrsets, self.negative):
+            keys = list(table) if name is None else [k for k in table if k[0].is_subdomain(name)]
+            for key in keys:
+                del table[key]
+            removed += len(keys)
+        if self.on_change is not None:
+            self.on_change()
+        return removed
+
+    def __len__(self) -> int:
+        return len(self.rrsets) + len(self.negative)
+
+
+# --- trace -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One step of a resolution: a query sent to a server, or data taken from the cache."""
+
+    zone: str  # the zone whose servers were asked, or whose data the cache held
+    qname: str
+    qtype: str
+    outcome: str  # answer, cname, referral, nxdomain, nodata, timeout, error, lame, from-cache
+    detail: str
+    depth: int = 0  # above 0: resolving a nameserver's own address
+    server: str | None = None
+    address: str | None = None
+    transport: str | None = None
+    elapsed_ms: float = 0.0
+    cached: bool = False
+    records: list[str] = field(default_factory=list)
+    response: dns.message.Message | None = None  # the server's whole response (not sent to the web page)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "response"}
+
+
+class Trace:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+
+
+# --- resolution ------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """What the client gets: the CNAME chain and final RRset, or a negative answer with its
+    SOA, or SERVFAIL with an Extended DNS Error."""
+
+    rcode: int
+    answer: list[dns.rrset.RRset] = field(default_factory=list)
+    authority: list[dns.rrset.RRset] = field(default_factory=list)
+    additional: list[dns.rrset.RRset] = field(default_factory=list)
+    ede: tuple[int, str] | None = None
+    authoritative_zone: str | None = None  # the zone whose servers gave the final answer
+
+    def ttl(self) -> int:
+        """How long this answer may be given out unchanged: the lowest TTL in it."""
+        ttls = [r.ttl for r in (*self.answer, *self.authority)]
+        return min(ttls) if ttls else 0
+
+
+class Failure(Exception):
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+@dataclass
+class Server:
+    name: dns.name.Name
+    address: str
+
+
+@dataclass(slots=True)
+class Infra:
+    """What we know of one server address: its smoothed round trip and when it last failed."""
+
+    srtt: float = UNKNOWN_RTT
+    backoff_until: float = 0.0
+
+
+# Outcomes of asking one zone about one name.
+ANSWER, CNAME, REFERRAL, NXDOMAIN, NODATA, LAME = "answer", "cname", "referral", "nxdomain", "nodata", "lame"
+
+
+class Resolver:
+    """Resolves iteratively from ``hints`` (root server name -> address), asking every
+    server on ``port`` from ``source`` (an address of ours, port chosen at random by the
+    kernel for each query)."""
+
+    def __init__(
+        self,
+        hints: Iterable[tuple[str, str]],
+        *,
+        port: int = 53,
+        source: str | None = None,
+        cache: Cache | None = None,
+        budget: float = BUDGET,
+    ) -> None:
+        self.hints = [Server(dns.name.from_text(name), address) for name, address in hints]
+        if not self.hints:
+            raise ValueError("a resolver needs at least one root server")
+        self.port = port
+        self.source = source
+        self.cache = cache or Cache()
+        self.budget = budget
+        self.infra: dict[str, Infra] = {}
+        self.backend = dns.asyncbackend.get_backend("asyncio")
+        self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future] = {}
+        self.sent = 0  # queries sent to authorities
+        self.by_zone: dict[str, int] = {}
+
+    # --- entry points -------------------------------------------------------------------------
+
+    async def resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None = None) -> Answer:
+        """The answer to (qname, qtype), from cache or by asking; never raises."""
+        if trace is not None:
+            return await self._resolve(qname, qtype, trace, 0, time.monotonic() + self.budget)
+        key = (qname, qtype)
+        pending = self.inflight.get(key)
+        if pending is not None:  # the same question is being resolved: share the result
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self.inflight[key] = future
+        try:
+            answer = await self._resolve(qname, qtype, None, 0, time.monotonic() + self.budget)
+            future.set_result(answer)
+            return answer
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # nobody else may be waiting: do not warn about it
+            raise
+        finally:
+            del self.inflight[key]
+
+    def from_cache(self, qname: dns.name.Name, qtype: int) -> Answer:
+        """What the cache alone says (a query with RD clear): the answer if cached, else a
+        referral to the closest delegation known."""
+        chain: list[dns.rrset.RRset] = []
+        name = qname
+        for _ in range(MAX_CHAIN + 1):
+            hit = self._cached(name, qtype)
+            if hit is None:
+                break
+            kind, data = hit
+            if kind == CNAME:
+                chain.append(data)
+                name = data[0].target
+                continue
+            return self._finish(chain, kind, data, None)
+        if chain:
+            return Answer(dns.rcode.NOERROR, chain)
+        zone, servers = self._closest(name, qtype)
+        ns = self.cache.get(zone, dns.rdatatype.NS, TRUST_GLUE)
+        authority = [ns] if ns is not None else []
+        additional = []
+        for server in servers:
+            glue = self.cache.get(server.name, dns.rdatatype.A, TRUST_GLUE)
+            if glue is not None and glue not in additional:
+                additional.append(glue)
+        if ns is None:  # nothing cached at all: the root hints
+            hints = dns.rrset.from_text_list(dns.name.root, 3_600_000, "IN", "NS", [s.name.to_text() for s in servers])
+            authority = [hints]
+            for server in servers:
+                additional.append(dns.rrset.from_text(server.name, 3_600_000, "IN", "A", server.address))
+        return Answer(dns.rcode.NOERROR, [], authority, additional)
+
+    # --- the algorithm --------------------------------------------------------------------------
+
+    async def _resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+        chain: list[dns.rrset.RRset] = []
+        seen = {qname}
+        name = qname
+        try:
+            for _ in range(MAX_CHAIN + 1):
+                hit = self._cached(name, qtype)
+                zone = None
+                if hit is not None:
+                    if trace is not None:
+                        trace.add(_cache_step(name, qtype, hit, depth))
+                else:
+                    zone, hit = await self._iterate(name, qtype, trace, depth, deadline)
+                    hit = _as_cached(*hit)
+                kind, data = hit
+                if kind != CNAME:
+                    return self._finish(chain, kind, data, zone)
+                chain.append(data)
+                name = data[0].target
+                if name in seen:
+                    raise Failure(EDE_OTHER, f"CNAME loop at {name}")
+                seen.add(name)
+            raise Failure(EDE_OTHER, f"CNAME chain from {qname} longer than {MAX_CHAIN}")
+        except Failure as failure:
+            return Answer(dns.rcode.SERVFAIL, chain, ede=(failure.code, failure.text))
+
+    @staticmethod
+    def _finish(chain: list, kind: str, data, zone: str | None) -> Answer:
+        if kind == ANSWER:
+            return Answer(dns.rcode.NOERROR, [*chain, data], authoritative_zone=zone)
+        rcode = dns.rcode.NXDOMAIN if kind == NXDOMAIN else dns.rcode.NOERROR
+        return Answer(rcode, chain, [data] if data is not None else [], authoritative_zone=zone)
+
+    def _cached(self, name: dns.name.Name, qtype: int):
+        """(kind, data) for ``name`` from the cache, or None."""
+        cache = self.cache
+        rrset = cache.get(name, qtype)
+        if rrset is not None:
+            return ANSWER, rrset
+        if qtype != dns.rdatatype.CNAME:
+            rrset = cache.get(name, dns.rdatatype.CNAME)
+            if rrset is not None:
+                return CNAME, rrset
+        negative = cache.get_negative(name, qtype)
+        if negative is not None:
+            rcode, soa = negative
+            return (NXDOMAIN if rcode == dns.rcode.NXDOMAIN else NODATA), soa
+        return None
+
+    def _closest(self, name: dns.name.Name, qtype: int) -> tuple[dns.name.Name, list[Server]]:
+        """The deepest delegation cached above ``name`` (strictly above for DS, which the
+        parent holds), with whatever addresses are cached for its servers."""
+        candidate = name.parent() if qtype == dns.rdatatype.DS and name != dns.name.root else name
+        while True:
+            ns = self.cache.get(candidate, dns.rdatatype.NS, TRUST_GLUE)
+            if ns is not None:
+                return candidate, self._servers_of(ns)
+            if candidate == dns.name.root:
+                return dns.name.root, list(self.hints)
+            candidate = candidate.parent()
+
+    def _servers_of(self, ns: dns.rrset.RRset) -> list[Server]:
+        servers = []
+        for rdata in ns:
+            addresses = self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
+            if addresses is None:
+                servers.append(Server(rdata.target, ""))  # no address known yet
+            else:
+                servers.extend(Server(rdata.target, a.address) for a in addresses)
+        return servers
+
+    async def _iterate(self, name: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+        """Ask down from the closest known delegation until a server of the zone holding
+        ``name`` answers; (zone, (kind, data))."""
+        zone, servers = self._closest(name, qtype)
+        if trace is not None and zone != dns.name.root:
+            trace.add(
+                Step(
+                    zone.to_text(),
+                    name.to_text(),
+                    dns.rdatatype.to_text(qtype),
+                    "from-cache",
+                    f"the servers of {zone} are cached: start there",
+                    depth,
+                    cached=True,
+                    records=[f"{zone} NS {s.name}" + (f" ({s.address})" if s.address else "") for s in servers],
+                )
+            )
+        for _ in range(MAX_REFERRALS):
+            kind, data = await self._ask_zone(zone, servers, name, qtype, trace, depth, deadline)
+            if kind != REFERRAL:
+                return zone.to_text(), (kind, data)
+            zone, servers = data
+        raise Failure(EDE_OTHER, f"more than {MAX_REFERRALS} referrals for {name}")
+
+    async def _ask_zone(self, zone, servers: list[Server], name, qtype, trace, depth, deadline):
+        """Ask the servers of ``zone`` in turn (fastest known first, those that failed
+        lately last, then those that came without glue) until one gives a usable response."""
+        query = dns.message.make_query(name, qtype, use_edns=0, payload=EDNS_PAYLOAD)
+        query.flags = 0  # RD clear: we do the recursion
+        problems: list[str] = []
+        timed_out = False
+        tried: set[str] = set()
+        async for server in self._candidates(zone, servers, trace, depth, deadline, problems):
+            if server.address in tried:
+                continue
+            tried.add(server.address)
+            left = deadline - time.monotonic()
+            if left <= 0.01:
+                timed_out = True
+                problems.append("out of time")
+                break
+            response, transport, elapsed, error = await self._send(query, server.address, left)
+            step = Step(
+                zone.to_text(),
+                name.to_text(),
+                dns.rdatatype.to_text(qtype),
+                "",
+                "",
+                depth,
+                server.name.to_text(),
+                server.address,
+                transport,
+                round(elapsed * 1000, 3),
+                response=response,
+            )
+            if error is not None:
+                timed_out = timed_out or error == "timeout"
+                step.outcome, step.detail = ("timeout" if error == "timeout" else "error"), error
+                problems.append(f"{server.name} ({server.address}) {error}")
+                if trace is not None:
+                    trace.add(step)
+                continue
+            kind, data, detail, records = self._classify(response, zone, name, qtype)
+            step.outcome, step.detail, step.records = kind, detail, records
+            if trace is not None:
+                trace.add(step)
+            if kind == LAME:
+                problems.append(f"{server.name} ({server.address}) {detail}")
+                continue
+            return kind, data
+        if not problems:
+            problems.append("no address for any of its nameservers")
+        code = EDE_NO_REACHABLE_AUTHORITY if timed_out or tried else EDE_NETWORK_ERROR
+        raise Failure(code, f"no server of {zone} answered {name}: " + "; ".join(problems))
+
+    async def _candidates(self, zone, servers: list[Server], trace, depth, deadline, problems):
+        """Servers with an address, best first; then the glueless ones, each resolved
+        only when everything before it has failed."""
+        now = time.monotonic()
+
+        def rank(server: Server) -> tuple:
+            infra = self.infra.get(server.address)
+            if infra is None:
+                return (False, UNKNOWN_RTT * random.random())
+            return (infra.backoff_until > now, infra.srtt * (0.9 + 0.2 * random.random()))
+
+        for server in sorted((s for s in servers if s.address), key=rank):
+            yield server
+        glueless = [s for s in servers if not s.address]
+        random.shuffle(glueless)
+        for server in glueless:
+            if server.name.is_subdomain(zone):
+                problems.append(f"{server.name} is inside {zone} but came without glue")
+            elif depth >= MAX_DEPTH:
+                problems.append(f"{server.name}: nameserver addresses nested deeper than {MAX_DEPTH} lookups")
+            else:
+                answer = await self._resolve(server.name, dns.rdatatype.A, trace, depth + 1, deadline)
+                addresses = [r for r in answer.answer if r.rdtype == dns.rdatatype.A]
+                if not addresses:
+                    problems.append(f"{server.name} has no address ({dns.rcode.to_text(answer.rcode)})")
+                for address in addresses[:1]:
+                    for rdata in address:
+                        yield Server(server.name, rdata.address)
+
+    async def _send(self, query: dns.message.Message, address: str, left: float):
+        """(response, transport, seconds, error): over UDP with a fresh ID and source
+        port, then over TCP if the answer came truncated."""
+        infra = self.infra.setdefault(address, Infra())
+        rtt = FIRST_TIMEOUT if infra.srtt == UNKNOWN_RTT else 4 * infra.srtt + 0.05
+        timeout = min(left, max(MIN_TIMEOUT, min(MAX_TIMEOUT, rtt)))
+        query.id = dns.entropy.random_16()
+        self.sent += 1
+        source = self.source
+        start = time.monotonic()
+        transport = "udp"
+        try:
+            # A connected socket: only the server's address can answer it, and a port
+            # where nothing listens is known at once (ICMP) instead of after the timeout.
+            sock = await self.backend.make_socket(
+                socket.AF_INET, socket.SOCK_DGRAM, 0, (source or "0.0.0.0", 0), (address, self.port)
+            )
+            async with sock:
+                response = await dns.asyncquery.udp(
+                    query, address, timeout=timeout, port=self.port, ignore_unexpected=True, sock=sock
+                )
+            if response.flags & dns.flags.TC:
+                transport = "tcp"
+                response = await dns.asyncquery.tcp(
+                    query,
+                    address,
+                    timeout=max(MIN_TIMEOUT, left - (time.monotonic() - start)),
+                    port=self.port,
+                    source=source,
+                )
+        except dns.exception.Timeout:
+            infra.srtt = min(MAX_TIMEOUT, max(infra.srtt, timeout) * 2)
+            infra.backoff_until = time.monotonic() + BACKOFF
+            return None, transport, time.monotonic() - start, "timeout"
+        except (OSError, EOFError) as exc:
+            infra.backoff_until = time.monotonic() + BACKOFF
+            reason = (
+                "refused the connection (nothing listens there)"
+                if isinstance(exc, ConnectionRefusedError)
+                else str(exc)
+            )
+            return None, transport, time.monotonic() - start, reason or type(exc).__name__
+        except dns.exception.DNSException as exc:
+            infra.backoff_until = time.monotonic() + BACKOFF
+            return None, transport, time.monotonic() - start, f"malformed response ({exc})"
+        elapsed = time.monotonic() - start
+        infra.srtt = elapsed if infra.srtt == UNKNOWN_RTT else 0.7 * infra.srtt + 0.3 * elapsed
+        infra.backoff_until = 0.0
+        return response, transport, elapsed, None
+
+    def _classify(self, response: dns.message.Message, zone: dns.name.Name, name: dns.name.Name, qtype: int):
+        """(kind, data, detail, records) of one server's response for ``zone``, caching what
+        it may be believed for."""
+        rcode = response.rcode()
+        if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+            return LAME, None, f"answered {dns.rcode.to_text(rcode)}", []
+        aa = bool(response.flags & dns.flags.AA)
+
+        def inside(rrsets) -> list[dns.rrset.RRset]:
+            return [r for r in rrsets if r.rdclass == dns.rdataclass.IN and r.name.is_subdomain(zone)]
+
+        answer, authority, additional = inside(response.answer), inside(response.authority), inside(response.additional)
+        ignored = (len(response.answer) - len(answer)) + (len(response.authority) - len(authority))
+        dropped = [r for r in response.additional if r not in additional and r.rdtype != dns.rdatatype.OPT]
+        note = f"; ignored {ignored + len(dropped)} record set(s) outside {zone}" if ignored or dropped else ""
+
+        first = self._chain(answer, name, qtype, TRUST_ANSWER if aa else TRUST_AUTHORITY)
+        if first is not None:
+            kind = ANSWER if first.rdtype == qtype or qtype == dns.rdatatype.ANY else CNAME
+            if kind == CNAME and rcode == dns.rcode.NXDOMAIN:
+                # The chain ends in a name that does not exist: remember that for its target.
+                last = self._chain_end(answer, name)
+                self.cache.put_negative(last, qtype, rcode, _soa(authority, last))
+            detail = f"{'answer' if kind == ANSWER else 'alias'} from {zone}{note}"
+            return kind, first, detail, _texts(response.answer)
+        soa = _soa(authority, name)
+        if rcode == dns.rcode.NXDOMAIN:
+            self.cache.put_negative(name, qtype, rcode, soa)
+            return NXDOMAIN, soa, f"{name} does not exist{note}", _texts([soa] if soa else [])
+        referral = next(
+            (r for r in authority if r.rdtype == dns.rdatatype.NS and name.is_subdomain(r.name)),
+            None,
+        )
+        if referral is not None and not aa and soa is None:
+            if referral.name == zone or not referral.name.is_subdomain(zone):
+                return LAME, None, f"referral to {referral.name}, not below {zone}", _texts([referral])
+            self.cache.put(referral, TRUST_GLUE)
+            targets = {r.target for r in referral}
+            glue = [r for r in additional if r.name in targets and r.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)]
+            for rrset in glue:
+                self.cache.put(rrset, TRUST_GLUE)
+            detail = f"referral to {referral.name} ({len(referral)} nameservers, glue for {len(glue)}){note}"
+            return REFERRAL, (referral.name, self._servers_from(referral, glue)), detail, _texts([referral, *glue])
+        if aa or soa is not None:
+            self.cache.put_negative(name, qtype, rcode, soa)
+            return (
+                NODATA,
+                soa,
+                f"{name} has no {dns.rdatatype.to_text(qtype)} records{note}",
+                _texts([soa] if soa else []),
+            )
+        return LAME, None, "an empty answer without authority", []
+
+    def _servers_from(self, referral: dns.rrset.RRset, glue: list[dns.rrset.RRset]) -> list[Server]:
+        """The referral's servers: with the glue just given, else any cached address."""
+        by_name = {r.name: r for r in glue if r.rdtype == dns.rdatatype.A}
+        servers: list[Server] = []
+        for rdata in referral:
+            addresses = by_name.get(rdata.target) or self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
+            if addresses is None:
+                servers.append(Server(rdata.target, ""))
+            else:
+                servers.extend(Server(rdata.target, a.address) for a in addresses)
+        return servers
+
+    def _chain(self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: int, trust: int):
+        """Cache the answer section's chain from ``name`` (CNAMEs, then the final RRset);
+        its first link, or None when nothing in the answer is about ``name``."""
+        first = None
+        current = name
+        for _ in range(MAX_CHAIN + 1):
+            found = None
+            for rrset in answer:
+                if rrset.name == current and (rrset.rdtype == qtype or qtype == dns.rdatatype.ANY):
+                    found = rrset
+                    break
+            else:
+                found = next((r for r in answer if r.name == current and r.rdtype == dns.rdatatype.CNAME), None)
+            if found is None:
+                break
+            if qtype != dns.rdatatype.ANY:
+                self.cache.put(found, trust)
+            first = first or found
+            if found.rdtype != dns.rdatatype.CNAME or qtype == dns.rdatatype.CNAME:
+                break
+            current = found[0].target
+        return first
+
+    @staticmethod
+    def _chain_end(answer: list[dns.rrset.RRset], name: dns.name.Name) -> dns.name.Name:
+        current = name
+        for _ in range(MAX_CHAIN + 1):
+            link = next((r for r in answer if r.name == current and r.rdtype == dns.rdatatype.CNAME), None)
+            if link is None:
+                break
+            current = link[0].target
+        return current
+
+
+def _as_cached(kind: str, data: dns.rrset.RRset | None) -> tuple[str, dns.rrset.RRset | None]:
+    """A fresh answer with the TTL the cache gives it: capped at MAX_TTL, and for a negative
+    answer the SOA's TTL is the negative TTL (RFC 2308 section 5), as later hits will say."""
+    if data is None:
+        return kind, None
+    if kind in (NXDOMAIN, NODATA) and data.rdtype == dns.rdatatype.SOA:
+        return kind, with_ttl(data, min(data.ttl, data[0].minimum, MAX_NEGATIVE_TTL))
+    return kind, with_ttl(data, min(data.ttl, MAX_TTL)) if data.ttl > MAX_TTL else data
+
+
+def _soa(authority: list[dns.rrset.RRset], name: dns.name.Name) -> dns.rrset.RRset | None:
+    """The SOA of a negative answer: owned by a zone that encloses ``name``."""
+    return next((r for r in authority if r.rdtype == dns.rdatatype.SOA and name.is_subdomain(r.name)), None)
+
+
+def _texts(rrsets) -> list[str]:
+    return [line for rrset in rrsets for line in rrset.to_text().splitlines()]
+
+
+def _cache_step(name: dns.name.Name, qtype: int, hit, depth: int) -> Step:
+    kind, data = hit
+    records = _texts([data]) if data is not None else []
+    what = {ANSWER: "the answer", CNAME: "an alias", NXDOMAIN: "NXDOMAIN", NODATA: "NODATA"}[kind]
+    return Step(
+        "",
+        name.to_text(),
+        dns.rdatatype.to_text(qtype),
+        "from-cache",
+        f"{what} for {name} is cached (TTL {data.ttl if data is not None else 0} s left)",
+        depth,
+        cached=True,
+        records=records,
+    )

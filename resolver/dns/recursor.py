@@ -1,0 +1,454 @@
+"""The recursive resolver's listeners (the emulator's 1.1.1.1): UDP and TCP on the plan's
+resolver address, and a control channel for the trace page and operators.
+
+A UDP thread answers repeated questions from rendered answers: the bytes of a query after
+its ID pick an answer rendered earlier in the same second (so TTLs still count down).
+Everything else goes to the event loop, where ``Resolver`` works and the answer is sent
+from. The control channel speaks one JSON object per line over TCP (loopback only):
+``{"command": "resolve", "name": ..., "type": ...}`` resolves with a trace,
+``{"command": "cache"}`` lists the cache, ``{"command": "flush", "name": ...}`` empties it
+(all of it without a name), ``{"command": "stats"}`` gives the counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import signal
+import socket
+import threading
+import time
+
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+
+from resolver.dns import mmsg
+from resolver.dns.engine import error_reply
+from resolver.dns.iterative import EDE_PROHIBITED, Answer, Resolver, Trace
+
+log = logging.getLogger(__name__)
+
+TCP_LIMIT = 65_535
+RENDERED_LIMIT = 100_000
+MAX_PENDING = 2_000  # client questions being resolved at once; more are dropped, as Unbound does
+REFUSED_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
+META_TYPES = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG, dns.rdatatype.OPT}
+CONTROL_LINE_LIMIT = 4096
+
+
+class Recursor:
+    """Turns client queries into answers: from rendered bytes when it can, else by resolving."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        payload: int = 1232,
+        allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128"),
+    ) -> None:
+        self.resolver = resolver
+        self.payload = payload
+        self.allow = [ipaddress.ip_network(n) for n in allow]
+        self.rendered: dict[bytes, tuple[int, bytes]] = {}
+        resolver.cache.on_change = self.rendered.clear
+        self.pending = 0
+        self.counters = {"queries": 0, "rendered hits": 0, "resolved": 0, "servfail": 0, "dropped": 0}
+
+    def fast(self, wire: bytes, second: int) -> bytes | None:
+        """The answer to a UDP query asked before in this second, or None."""
+        hit = self.rendered.get(wire[2:])
+        if hit is not None and hit[0] == second:
+            return wire[:2] + hit[1]
+        return None
+
+    async def handle(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+        """The answer to one query (None for junk and responses); never raises."""
+        self.counters["resolved"] += 1
+        try:
+            return await self._answer(wire, source, transport)
+        except Exception:  # a bug costs one answer, never the listener
+            log.exception("query from %s failed", source)
+            self.counters["servfail"] += 1
+            return _error(wire, dns.rcode.SERVFAIL)
+
+    async def _answer(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+        if len(wire) < 12 or wire[2] & 0x80:
+            return None
+        if (wire[2] >> 3) & 0x0F != dns.opcode.QUERY:
+            return _error(wire, dns.rcode.NOTIMP)
+        try:
+            query = dns.message.from_wire(wire)
+        except dns.message.UnknownTSIGKey:
+            return _error(wire, dns.rcode.NOTAUTH)
+        except (dns.exception.DNSException, ValueError):
+            return _error(wire, dns.rcode.FORMERR)
+        response = dns.message.make_response(query, our_payload=self.payload)
+        response.flags |= dns.flags.RA
+        if query.edns > 0:
+            response.set_rcode(dns.rcode.BADVERS)
+            return response.to_wire()
+        if len(query.question) != 1 or query.answer or query.authority:
+            response.set_rcode(dns.rcode.FORMERR)
+            return response.to_wire()
+        question = query.question[0]
+        if not self._allowed(source):
+            return self._refuse(response, query, f"{source[0]} may not use this resolver")
+        if question.rdclass != dns.rdataclass.IN or question.rdtype in REFUSED_TYPES:
+            return self._refuse(response, query, "only class IN questions, and no zone transfers")
+        if question.rdtype in META_TYPES:
+            response.set_rcode(dns.rcode.NOTIMP)
+            return response.to_wire()
+        qname = question.name.canonicalize()
+        if query.flags & dns.flags.RD:
+            answer = await self.resolver.resolve(qname, question.rdtype)
+        else:  # RFC 1034 section 4.3.1: no recursion asked for, so the cache alone answers
+            answer = self.resolver.from_cache(qname, question.rdtype)
+        if answer.rcode == dns.rcode.SERVFAIL:
+            self.counters["servfail"] += 1
+        reply = self.render(query, response, answer, transport)
+        # Kept for the rest of this second; not a cache-only answer (RD clear), which the
+        # next resolution may improve on.
+        recursive = query.flags & dns.flags.RD
+        if transport == "udp" and recursive and answer.rcode != dns.rcode.SERVFAIL and answer.ttl() >= 1:
+            if len(self.rendered) >= RENDERED_LIMIT:
+                self.rendered.clear()
+            self.rendered[wire[2:]] = (int(time.monotonic()), reply[2:])
+        return reply
+
+    def render(
+        self, query: dns.message.Message, response: dns.message.Message, answer: Answer, transport: str
+    ) -> bytes:
+        response.set_rcode(answer.rcode)
+        response.answer = list(answer.answer)
+        response.authority = list(answer.authority)
+        response.additional = list(answer.additional)
+        if answer.ede is not None and query.edns >= 0:
+            code, text = answer.ede
+            response.use_edns(0, 0, self.payload, options=[dns.edns.EDEOption(code, text[:400])])
+        if transport == "tcp":
+            limit = TCP_LIMIT
+        elif query.edns >= 0:
+            limit = min(self.payload, max(512, query.payload))
+        else:
+            limit = 512
+        return response.to_wire(max_size=limit, prefer_truncation=True)
+
+    def _refuse(self, response: dns.message.Message, query: dns.message.Message, why: str) -> bytes:
+        response.set_rcode(dns.rcode.REFUSED)
+        if query.edns >= 0:
+            response.use_edns(0, 0, self.payload, options=[dns.edns.EDEOption(EDE_PROHIBITED, why)])
+        return response.to_wire()
+
+    def _allowed(self, source: tuple) -> bool:
+        try:
+            address = ipaddress.ip_address(source[0])
+        except (ValueError, IndexError, TypeError):
+            return False
+        return any(address in network for network in self.allow)
+
+    # --- control channel ------------------------------------------------------------------------
+
+    async def control(self, request: dict) -> dict:
+        command = request.get("command")
+        if command == "resolve":
+            return await self._traced(request)
+        if command == "cache":
+            return {"entries": [item.__dict__ for item in self.resolver.cache.items()]}
+        if command == "flush":
+            name = request.get("name")
+            try:
+                target = dns.name.from_text(name) if name else None
+            except dns.exception.DNSException as exc:
+                return {"error": f"{name!r} is not a domain name: {exc}"}
+            return {"flushed": self.resolver.cache.flush(target)}
+        if command == "stats":
+            return {
+                **self.counters,
+                "upstream queries": self.resolver.sent,
+                "cache entries": len(self.resolver.cache),
+                "rendered answers": len(self.rendered),
+            }
+        return {"error": f"unknown command {command!r}: resolve, cache, flush or stats"}
+
+    async def _traced(self, request: dict) -> dict:
+        try:
+            qname = dns.name.from_text(str(request.get("name", ""))).canonicalize()
+            qtype = dns.rdatatype.from_text(str(request.get("type", "A")))
+        except (dns.exception.DNSException, ValueError) as exc:
+            return {"error": str(exc)}
+        trace = Trace()
+        start = time.monotonic()
+        answer = await self.resolver.resolve(qname, qtype, trace)
+        elapsed = time.monotonic() - start
+        query = dns.message.make_query(qname, qtype, use_edns=0)
+        reply = self.render(query, dns.message.make_response(query, our_payload=self.payload), answer, "tcp")
+        return {
+            "name": qname.to_text(),
+            "type": dns.rdatatype.to_text(qtype),
+            "elapsed_ms": round(elapsed * 1000, 3),
+            "rcode": dns.rcode.to_text(answer.rcode),
+            "ede": list(answer.ede) if answer.ede else None,
+            "zone": answer.authoritative_zone,
+            "answer": [line for r in answer.answer for line in r.to_text().splitlines()],
+            "wire": reply.hex(),
+            "steps": [step.as_dict() for step in trace.steps],
+        }
+
+
+def _error(wire: bytes, rcode: int) -> bytes | None:
+    """An error reply with RA set (the engine's bare header for a query too broken to parse)."""
+    replies = error_reply(wire, rcode)
+    if not replies:
+        return None
+    message = dns.message.from_wire(replies[0])
+    message.flags |= dns.flags.RA
+    return message.to_wire()
+
+
+class UdpThread:
+    """The UDP socket's reader: rendered answers in its own thread, the rest on the loop."""
+
+    def __init__(self, recursor: Recursor, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self.recursor = recursor
+        self.sock = sock
+        self.loop = loop
+        self.closing = False
+        self.thread = threading.Thread(target=self._serve, name="resolver udp", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _serve(self) -> None:
+        counters, fast = self.recursor.counters, self.recursor.fast
+        hand_off = self.loop.call_soon_threadsafe
+        if not mmsg.available():
+            while True:
+                try:
+                    data, source = self.sock.recvfrom(65_535)
+                except OSError:
+                    if self.closing:
+                        return
+                    continue
+                if self.closing:
+                    return
+                counters["queries"] += 1
+                reply = fast(data, int(time.monotonic()))
+                if reply is None:
+                    hand_off(self._resolve, data, source)
+                    continue
+                counters["rendered hits"] += 1
+                try:
+                    self.sock.sendto(reply, source)
+                except OSError:
+                    pass
+        batch = mmsg.Batch(self.sock)
+        while True:
+            try:
+                received = batch.receive()
+            except OSError:
+                log.exception("receiving on the resolver socket failed")
+                received = 0
+            if self.closing:
+                return
+            second = int(time.monotonic())
+            hits = 0
+            for i in range(received):
+                data = batch.datagram(i)
+                reply = fast(data, second)
+                if reply is not None:
+                    batch.answer(i, reply)
+                    hits += 1
+                elif not batch.truncated(i):
+                    hand_off(self._resolve, data, batch.source(i))
+            counters["queries"] += received
+            counters["rendered hits"] += hits
+            batch.reset_names(received)
+            batch.send()
+
+    def _resolve(self, data: bytes, source: tuple) -> None:
+        """On the loop: resolve one query and send its answer."""
+        recursor = self.recursor
+        if recursor.pending >= MAX_PENDING:
+            recursor.counters["dropped"] += 1
+            return
+        recursor.pending += 1
+
+        async def run() -> None:
+            try:
+                reply = await recursor.handle(data, source, "udp")
+            finally:
+                recursor.pending -= 1
+            if reply is not None:
+                try:
+                    self.sock.sendto(reply, source)
+                except OSError:
+                    pass
+
+        asyncio.ensure_future(run())
+
+    def close(self) -> None:
+        self.closing = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(2)
+        self.sock.close()
+
+
+class TcpConnection(asyncio.Protocol):
+    """RFC 7766: length-prefixed queries, answered as each resolves, closed when idle."""
+
+    def __init__(self, recursor: Recursor, idle_timeout: float) -> None:
+        self.recursor = recursor
+        self.idle_timeout = idle_timeout
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.peer = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.working = 0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.peer = transport.get_extra_info("peername")
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self._idle)
+
+    def _idle(self) -> None:
+        if self.working:
+            self._arm()
+        else:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= 2:
+            size = int.from_bytes(self.buffer[:2], "big")
+            if len(self.buffer) < 2 + size:
+                break
+            message = bytes(self.buffer[2 : 2 + size])
+            del self.buffer[: 2 + size]
+            self.recursor.counters["queries"] += 1
+            self.working += 1
+            asyncio.ensure_future(self._answer(message))
+        self._arm()
+
+    async def _answer(self, message: bytes) -> None:
+        try:
+            reply = await self.recursor.handle(message, self.peer, "tcp")
+        finally:
+            self.working -= 1
+        if reply is None:
+            self.transport.close()
+        elif not self.transport.is_closing():
+            self.transport.write(len(reply).to_bytes(2, "big") + reply)
+
+    def connection_lost(self, exc) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+class ResolverServer:
+    """The resolver's UDP and TCP listeners and its control channel, until stopped."""
+
+    def __init__(
+        self,
+        recursor: Recursor,
+        address: str,
+        port: int,
+        control_port: int | None,
+        *,
+        idle_timeout: float = 10.0,
+        reuse_port: bool = False,
+    ) -> None:
+        self.recursor = recursor
+        self.address = address
+        self.port = port
+        self.control_port = control_port
+        self.idle_timeout = idle_timeout
+        self.reuse_port = reuse_port
+        self.udp: UdpThread | None = None
+        self.servers: list[asyncio.base_events.Server] = []
+        self.stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind((self.address, self.port))
+        if self.port == 0:
+            self.port = sock.getsockname()[1]
+        self.udp = UdpThread(self.recursor, sock, loop)
+        self.servers.append(
+            await loop.create_server(
+                lambda: TcpConnection(self.recursor, self.idle_timeout),
+                self.address,
+                self.port,
+                reuse_address=True,
+                reuse_port=self.reuse_port or None,
+                backlog=256,
+            )
+        )
+        if self.control_port is not None:
+            control = await asyncio.start_server(self._control, self.address, self.control_port, reuse_address=True)
+            if self.control_port == 0:
+                self.control_port = control.sockets[0].getsockname()[1]
+            self.servers.append(control)
+        self.udp.start()
+
+    async def _control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), self.idle_timeout)
+                except (TimeoutError, ValueError, ConnectionError):
+                    break
+                if not line:
+                    break
+                if len(line) > CONTROL_LINE_LIMIT:
+                    reply = {"error": "request too long"}
+                else:
+                    try:
+                        request = json.loads(line)
+                        if not isinstance(request, dict):
+                            raise ValueError("a request is a JSON object")
+                    except ValueError as exc:
+                        reply = {"error": f"not a JSON object: {exc}"}
+                    else:
+                        reply = await self.recursor.control(request)
+                writer.write(json.dumps(reply).encode() + b"\n")
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def run(self, *, signals: bool = True) -> None:
+        loop = asyncio.get_running_loop()
+        if signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stopping.set)
+        await self.stopping.wait()
+        await self.close()
+
+    async def close(self) -> None:
+        if self.udp is not None:
+            self.udp.close()
+        for server in self.servers:
+            server.close()
+            await server.wait_closed()

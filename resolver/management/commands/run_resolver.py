@@ -1,0 +1,59 @@
+import asyncio
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from resolver.dns.iterative import Resolver
+from resolver.dns.recursor import Recursor, ResolverServer
+
+
+def make_recursor() -> Recursor:
+    """A resolver that starts from the plan's root servers and asks from its own address."""
+    plan = settings.NETWORK_PLAN
+    resolver = Resolver(
+        [(server.name, server.address) for server in plan.root_servers],
+        port=plan.dns_port,
+        source=plan.resolver.address,
+    )
+    return Recursor(resolver, payload=settings.DNS_UDP_PAYLOAD, allow=tuple(settings.RESOLVER_ALLOW))
+
+
+class Command(BaseCommand):
+    help = "Run the recursive resolver on the plan's resolver address (UDP and TCP), resolving from the emulated root."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, help="DNS port to listen on (default: the plan's)")
+        parser.add_argument("--control-port", type=int, help="control channel port (default: RESOLVER_CONTROL_PORT)")
+        parser.add_argument("--reuse-port", action="store_true", help="bind with SO_REUSEPORT")
+
+    def handle(self, *args, **options) -> None:
+        plan = settings.NETWORK_PLAN
+        server = ResolverServer(
+            make_recursor(),
+            plan.resolver.address,
+            options["port"] or plan.resolver.port,
+            options["control_port"] or settings.RESOLVER_CONTROL_PORT,
+            idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
+            reuse_port=options["reuse_port"],
+        )
+        try:
+            import uvloop
+        except ImportError:  # uvloop is a speed-up, not a requirement
+            runner = asyncio.run
+        else:
+            runner = uvloop.run
+        try:
+            runner(self._serve(server))
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {plan.resolver.address}: {exc}") from None
+
+    async def _serve(self, server: ResolverServer) -> None:
+        await server.start()
+        roots = ", ".join(s.address for s in settings.NETWORK_PLAN.root_servers)
+        self.stdout.write(
+            f"run_resolver: resolving on {server.address} port {server.port} (UDP and TCP) from the roots at "
+            f"{roots}; control channel on port {server.control_port}"
+        )
+        self.stdout.flush()
+        await server.run()
+        self.stdout.write("run_resolver: stopped")
