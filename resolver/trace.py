@@ -230,7 +230,9 @@ def _routing(response: dns.message.Message) -> tuple[str, list[Member]]:
         check = record_set.health_check
         health = "no health check"
         if check is not None:
-            health = check.status + (f" (override: {check.override})" if check.override else "")
+            health = check.get_status_display().lower()
+            if check.override:
+                health += f" (forced {check.override.lower()} by an override)"
         values = [str(v) for v in record_set.values] or [f"alias to {record_set.alias_target}"]
         members.append(
             Member(

@@ -229,6 +229,7 @@ def test_the_trace_page_shows_the_routing_the_health_and_the_page(world, client,
     origin = PLAN.origins[0]
     assert origin.address in page
     assert 'id="routing"' in page and "Failover" in page and "<strong>this one</strong>" in page
+    assert '<td class="ok">healthy</td>' in page
     assert 'id="page"' in page and origin.name in page, "the browser step shows the origin's page"
 
 
