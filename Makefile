@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-tools lint bench-orders bench-dns bench-zones clean
+.PHONY: run test test-tools lint bench-orders bench-dns bench-resolver bench-zones clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -60,6 +60,9 @@ bench-orders: $(VENV)/.run-deps
 
 bench-dns: $(VENV)/.run-deps test-tools
 	$(BIN)/python bench/dns.py
+
+bench-resolver: $(VENV)/.run-deps test-tools
+	$(BIN)/python bench/resolver.py
 
 bench-zones: $(VENV)/.run-deps test-tools
 	$(BIN)/python bench/zones.py

@@ -2,7 +2,8 @@
 resolver address, and a control channel for the trace page and operators.
 
 A UDP thread answers repeated questions from rendered answers: the bytes of a query after
-its ID pick an answer rendered earlier in the same second (so TTLs still count down).
+its ID pick an answer rendered earlier, given out until its lowest TTL runs out with every
+TTL lowered by the seconds since (patched in the bytes, once a second).
 Everything else goes to the event loop, where ``Resolver`` works and the answer is sent
 from. The control channel speaks one JSON object per line over TCP (loopback only):
 ``{"command": "resolve", "name": ..., "type": ...}`` resolves with a trace,
@@ -45,6 +46,61 @@ META_TYPES = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.
 CONTROL_LINE_LIMIT = 4096
 
 
+class Rendered:
+    """An answer's bytes (after the ID) and where its TTLs are, so that it can be given out
+    until its lowest TTL runs out, every TTL lowered by the seconds since it was rendered."""
+
+    __slots__ = ("base", "fields", "born", "until", "second", "body")
+
+    def __init__(self, body: bytes, second: int, lowest_ttl: int) -> None:
+        self.base = self.body = body
+        self.fields = ttl_fields(body)
+        self.born = self.second = second
+        self.until = second + lowest_ttl
+
+    def at(self, second: int) -> bytes | None:
+        """The bytes to send in ``second``; None once a TTL in them has run out. Only the UDP
+        thread calls this, so the patched copy needs no lock."""
+        if second != self.second:
+            if second >= self.until:
+                return None
+            age = second - self.born
+            body = bytearray(self.base)
+            for offset, ttl in self.fields:
+                body[offset : offset + 4] = max(ttl - age, 0).to_bytes(4, "big")
+            self.body, self.second = bytes(body), second
+        return self.body
+
+
+def ttl_fields(body: bytes) -> list[tuple[int, int]]:
+    """(offset, TTL) of every record in a message given without its 2-byte ID, OPT aside
+    (its TTL field holds EDNS flags). dnspython renders the message; this only finds fields
+    in what it rendered."""
+    counts = [int.from_bytes(body[i : i + 2], "big") for i in (2, 4, 6, 8)]
+    pos = 10
+
+    def skip_name(pos: int) -> int:
+        while True:
+            length = body[pos]
+            if length >= 0xC0:
+                return pos + 2
+            if length == 0:
+                return pos + 1
+            pos += length + 1
+
+    for _ in range(counts[0]):
+        pos = skip_name(pos) + 4
+    fields = []
+    for _ in range(sum(counts[1:])):
+        pos = skip_name(pos)
+        rdtype = int.from_bytes(body[pos : pos + 2], "big")
+        if rdtype != dns.rdatatype.OPT:
+            fields.append((pos + 4, int.from_bytes(body[pos + 4 : pos + 8], "big")))
+        pos += 8
+        pos += 2 + int.from_bytes(body[pos : pos + 2], "big")
+    return fields
+
+
 class Recursor:
     """Turns client queries into answers: from rendered bytes when it can, else by resolving."""
 
@@ -58,7 +114,7 @@ class Recursor:
         self.resolver = resolver
         self.payload = payload
         self.allow = [ipaddress.ip_network(n) for n in allow]
-        self.rendered: dict[bytes, tuple[int, bytes]] = {}
+        self.rendered: dict[bytes, Rendered] = {}
         resolver.cache.on_change = self.rendered.clear
         self.pending = 0
         self.counters = {"queries": 0, "rendered hits": 0, "resolved": 0, "servfail": 0, "dropped": 0}
@@ -66,8 +122,10 @@ class Recursor:
     def fast(self, wire: bytes, second: int) -> bytes | None:
         """The answer to a UDP query asked before in this second, or None."""
         hit = self.rendered.get(wire[2:])
-        if hit is not None and hit[0] == second:
-            return wire[:2] + hit[1]
+        if hit is not None:
+            body = hit.at(second)
+            if body is not None:
+                return wire[:2] + body
         return None
 
     async def handle(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
@@ -115,13 +173,13 @@ class Recursor:
         if answer.rcode == dns.rcode.SERVFAIL:
             self.counters["servfail"] += 1
         reply = self.render(query, response, answer, transport)
-        # Kept for the rest of this second; not a cache-only answer (RD clear), which the
-        # next resolution may improve on.
+        # Kept while its TTLs last; not a cache-only answer (RD clear), which the next
+        # resolution may improve on.
         recursive = query.flags & dns.flags.RD
         if transport == "udp" and recursive and answer.rcode != dns.rcode.SERVFAIL and answer.ttl() >= 1:
             if len(self.rendered) >= RENDERED_LIMIT:
                 self.rendered.clear()
-            self.rendered[wire[2:]] = (int(time.monotonic()), reply[2:])
+            self.rendered[wire[2:]] = Rendered(reply[2:], int(time.monotonic()), answer.ttl())
         return reply
 
     def render(
