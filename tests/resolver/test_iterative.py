@@ -329,3 +329,16 @@ def test_the_control_channel_speaks_json_lines_over_tcp(net):
     assert resolved["answer"] == ["www.example.com. 300 IN A 192.0.2.44"]
     assert "not a JSON object" in broken["error"]
     assert stats["upstream queries"] == 3
+
+
+def test_a_narrower_allow_list_is_checked_for_every_query(net):
+    from resolver.dns.recursor import Recursor
+
+    narrow = Recursor(net.recursor.resolver, allow=("127.0.0.2/32",))
+    assert not narrow.fast_for_everyone and net.recursor.fast_for_everyone
+    query = dns.message.make_query("www.example.com.", "A", use_edns=0)
+    refused = dns.message.from_wire(net.run(narrow.handle(query.to_wire(), ("127.0.0.9", 5353), "udp")))
+    assert refused.rcode() == dns.rcode.REFUSED and ede(refused)[0] == EDE_PROHIBITED
+    allowed = dns.message.from_wire(net.run(narrow.handle(query.to_wire(), ("127.0.0.2", 5353), "udp")))
+    assert rdata(allowed) == ["www.example.com. A 192.0.2.44"]
+    assert narrow.fast(query.to_wire(), int(time.monotonic())) is None, "no answer without asking who asks"
