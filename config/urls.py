@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("dns/", include(("resolver.urls", "dns"))),
+    path("", include(("registrar.urls", "shop"))),
     path("api/v1/", include(("registrar.api.urls", "registrar-api"))),
     path("api/v1/", include(("resolver.api.urls", "rental-api"))),
     path("api/auth/", include("rest_framework.urls")),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import idna
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,7 +38,8 @@ from registrar import payments
 from registrar.choices import FINAL_LINE_STATES, LineKind, LineState, OrderState, PaymentState
 from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, Refund
 from registry import services as registry
-from registry.errors import RegistryError
+from registry.errors import ParameterError, RegistryError
+from registry.models import Tld
 from resolver import rental
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,52 @@ def quote(names: list[str]) -> list[Quote]:
     return [
         Quote(check=c, price_per_year=(c.create_fee + margin) if c.registrable else None) for c in registry.check(names)
     ]
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the shop's search shows for what a visitor typed: the name itself when it names
+    a TLD, the same label under every TLD, and a few close variants."""
+
+    query: str
+    exact: Quote | None
+    across: list[Quote]
+    variants: list[Quote]
+
+
+VARIANT_FORMS = ("get{}", "my{}", "{}hq", "{}-online", "the{}")
+
+
+def search(query: str) -> Search:
+    """Availability and prices for ``query`` ("example", "example.com", "bücher.kr")."""
+    text = query.strip().rstrip(".")
+    if not text:
+        raise ParameterError("type a name to look for, such as example or example.com")
+    tlds = list(Tld.objects.order_by("name").values_list("name", flat=True))
+    label, _, tld = text.rpartition(".")
+    if not label or tld.lower() not in tlds and _ascii_tld(tld) not in tlds:
+        label, tld = text, ""  # no TLD we run: look for the whole text under each of them
+    tld = _ascii_tld(tld) if tld else ""
+    exact_name = f"{label}.{tld}" if tld else None
+    across = [f"{label}.{t}" for t in tlds if t != tld]
+    first_tld = tld or (tlds[0] if tlds else "")
+    variants = [f"{form.format(label)}.{first_tld}" for form in VARIANT_FORMS] if "." not in label else []
+    names = ([exact_name] if exact_name else []) + across + variants
+    quotes = quote(names[: registry.MAX_CHECK_NAMES])
+    exact = quotes.pop(0) if exact_name else None
+    return Search(
+        query=text,
+        exact=exact,
+        across=quotes[: len(across)],
+        variants=[q for q in quotes[len(across) :] if q.check.registrable],
+    )
+
+
+def _ascii_tld(tld: str) -> str:
+    try:
+        return idna.encode(tld, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return tld.lower()
 
 
 # --- checkout ---------------------------------------------------------------------------------
