@@ -319,7 +319,6 @@ class Resolver:
         self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future] = {}
         self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future] = {}
         self.sent = 0  # queries sent to authorities
-        self.by_zone: dict[str, int] = {}
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -439,10 +438,12 @@ class Resolver:
                 return dns.name.root, list(self.hints)
             candidate = candidate.parent()
 
-    def _servers_of(self, ns: dns.rrset.RRset) -> list[Server]:
+    def _servers_of(self, ns: dns.rrset.RRset, glue: Iterable[dns.rrset.RRset] = ()) -> list[Server]:
+        """The servers of an NS set: with the glue just given, else any cached address."""
+        by_name = {r.name: r for r in glue if r.rdtype == dns.rdatatype.A}
         servers = []
         for rdata in ns:
-            addresses = self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
+            addresses = by_name.get(rdata.target) or self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
             if addresses is None:
                 servers.append(Server(rdata.target, ""))  # no address known yet
             else:
@@ -664,7 +665,7 @@ class Resolver:
             for rrset in glue:
                 self.cache.put(rrset, TRUST_GLUE)
             detail = f"referral to {referral.name} ({len(referral)} nameservers, glue for {len(glue)}){note}"
-            return REFERRAL, (referral.name, self._servers_from(referral, glue)), detail, _texts([referral, *glue])
+            return REFERRAL, (referral.name, self._servers_of(referral, glue)), detail, _texts([referral, *glue])
         if aa or soa is not None:
             self.cache.put_negative(name, qtype, rcode, soa)
             return (
@@ -674,18 +675,6 @@ class Resolver:
                 _texts([soa] if soa else []),
             )
         return LAME, None, "an empty answer without authority", []
-
-    def _servers_from(self, referral: dns.rrset.RRset, glue: list[dns.rrset.RRset]) -> list[Server]:
-        """The referral's servers: with the glue just given, else any cached address."""
-        by_name = {r.name: r for r in glue if r.rdtype == dns.rdatatype.A}
-        servers: list[Server] = []
-        for rdata in referral:
-            addresses = by_name.get(rdata.target) or self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
-            if addresses is None:
-                servers.append(Server(rdata.target, ""))
-            else:
-                servers.extend(Server(rdata.target, a.address) for a in addresses)
-        return servers
 
     def _chain(self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: int, trust: int):
         """Cache the answer section's chain from ``name`` (CNAMEs, then the final RRset);
