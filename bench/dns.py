@@ -36,13 +36,12 @@ import sys
 
 # Run as a script, this file's folder comes first on sys.path and its name hides dnspython's `dns`.
 sys.path.remove(os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 import argparse
-import contextlib
 import ipaddress
 import json
 import random
-import re
 import shutil
 import signal
 import string
@@ -60,6 +59,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
+from bench.harness import CLIENT_CPU, SERVER_CPU, Process, Run, parse_dnsperf, pinned
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_NAME = "a.bench."
@@ -70,17 +71,6 @@ PAYLOAD = 1232
 SEED = 20240601
 TARGET = 0.8
 ROUTED_NAMES = 1000  # weighted and failover names in web.bench. (the routed run's half)
-
-
-# Each server under test runs on one CPU and dnsperf on another (when there are two and
-# taskset exists), so neither competes with the other for a core and runs compare alike.
-SERVER_CPU, CLIENT_CPU = 1, 0
-
-
-def pinned(cpu: int) -> list[str]:
-    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
-        return []
-    return ["taskset", "-c", str(cpu)]
 
 
 # --- the zones ---------------------------------------------------------------------------------
@@ -187,65 +177,6 @@ def routed_query_file(data: DataSet, count: int, plain: Path, path: Path) -> Non
 
 
 # --- the servers -------------------------------------------------------------------------------
-
-
-class Process:
-    """A server in its own session (Ctrl-C reaches us, not it), output to a log file."""
-
-    def __init__(self, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.log = log
-        with log.open("wb") as out:
-            self.popen = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def check(self) -> None:
-        code = self.popen.poll()
-        if code is not None:
-            raise RuntimeError(f"{self.name} exited with status {code}:\n{self.tail()}")
-
-    def tail(self, lines: int = 20) -> str:
-        try:
-            text = self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join("    " + line for line in text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGTERM)
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while _group_alive(self.popen.pid):  # helpers in its session (NSD's xfrd and server processes)
-            if time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                break
-            time.sleep(0.1)
-
-
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie is waiting for init to reap it
-            return True
-    return False
 
 
 def nsd_version() -> tuple[str, bool]:
@@ -453,37 +384,6 @@ def verify(data: DataSet, port: int) -> tuple[int, list[str]]:
 
 
 # --- dnsperf -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    sent: int
-    completed: int
-    lost: int
-    seconds: float
-    qps: float
-    latency_ms: float
-    rcodes: dict[str, int]
-
-
-def parse_dnsperf(text: str) -> Run:
-    def number(label: str) -> float:
-        match = re.search(rf"^\s*{re.escape(label)}:\s+([\d.]+)", text, re.MULTILINE)
-        if match is None:
-            raise RuntimeError(f"dnsperf output has no {label!r}:\n{text}")
-        return float(match.group(1))
-
-    codes = re.search(r"^\s*Response codes:\s+(.*)$", text, re.MULTILINE)
-    rcodes = {code: int(n) for code, n in re.findall(r"([A-Z]+) (\d+)", codes.group(1))} if codes else {}
-    return Run(
-        sent=int(number("Queries sent")),
-        completed=int(number("Queries completed")),
-        lost=int(number("Queries lost")),
-        seconds=number("Run time (s)"),
-        qps=number("Queries per second"),
-        latency_ms=number("Average Latency (s)") * 1000,
-        rcodes=rcodes,
-    )
 
 
 def dnsperf(address: str, port: int, queries: Path, args, *, edns: bool, seconds: float, passes: int = 0) -> Run:

@@ -61,20 +61,20 @@ import sys
 # Run as a script, this file's folder comes first on sys.path: bench/dns.py would hide dnspython's
 # `dns`, and this file the project's `resolver` package (which the children import).
 sys.path.remove(os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 import argparse
 import contextlib
 import ipaddress
 import json
 import random
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,6 +83,17 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+
+from bench.harness import (
+    CLIENT_CPU,
+    SERVER_CPU,
+    Process,
+    Run,
+    busy_ticks,
+    parse_dnsperf,
+    percentile,
+    pinned,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -113,22 +124,6 @@ WARM_LIMIT = 60.0  # seconds one warming pass may take
 WARM_OUTSTANDING = 20  # queries in flight in the first warming pass (see warm())
 SAMPLE = 200  # lines of the query file asked in the correctness check
 COLD_TIMEOUT = 5.0
-
-# Each resolver under test runs on one CPU and everything else (dnsperf, this process, the
-# authorities) on the other, when there are two and taskset exists, so that runs compare alike.
-SERVER_CPU, CLIENT_CPU = 1, 0
-
-
-def pinned(cpu: int) -> list[str]:
-    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
-        return []
-    return ["taskset", "-c", str(cpu)]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
 
 # --- the hierarchy -----------------------------------------------------------------------------
 
@@ -219,67 +214,6 @@ def read_hints(path: Path) -> list[tuple[str, str]]:
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-
-class Process:
-    """A server in its own session (Ctrl-C reaches us, not it), output to a log file."""
-
-    def __init__(self, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.log = log
-        with log.open("wb") as out:
-            self.popen = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def check(self) -> None:
-        code = self.popen.poll()
-        if code is not None:
-            raise RuntimeError(f"{self.name} exited with status {code}:\n{self.tail()}")
-
-    def text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def tail(self, lines: int = 20) -> str:
-        return "\n".join("    " + line for line in self.text().splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGTERM)
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while _group_alive(self.popen.pid):
-            if time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                break
-            time.sleep(0.1)
-
-
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie is waiting for init to reap it
-            return True
-    return False
 
 
 def last_json(process: Process, prefix: str) -> dict:
@@ -546,42 +480,6 @@ def verify(hierarchy: Hierarchy, names: list[str], port: int) -> int:
 # --- dnsperf -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    sent: int
-    completed: int
-    lost: int
-    seconds: float
-    qps: float
-    latency_ms: float
-    rcodes: dict[str, int]
-    cpu: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def clean(self) -> bool:
-        return self.lost == 0 and set(self.rcodes) <= {"NOERROR"}
-
-
-def parse_dnsperf(text: str) -> Run:
-    def number(label: str) -> float:
-        match = re.search(rf"^\s*{re.escape(label)}:\s+([\d.]+)", text, re.MULTILINE)
-        if match is None:
-            raise RuntimeError(f"dnsperf output has no {label!r}:\n{text}")
-        return float(match.group(1))
-
-    codes = re.search(r"^\s*Response codes:\s+(.*)$", text, re.MULTILINE)
-    rcodes = {code: int(n) for code, n in re.findall(r"([A-Z]+) (\d+)", codes.group(1))} if codes else {}
-    return Run(
-        sent=int(number("Queries sent")),
-        completed=int(number("Queries completed")),
-        lost=int(number("Queries lost")),
-        seconds=number("Run time (s)"),
-        qps=number("Queries per second"),
-        latency_ms=number("Average Latency (s)") * 1000,
-        rcodes=rcodes,
-    )
-
-
 def dnsperf(
     address: str, port: int, queries: Path, args, *, seconds: float, passes: int = 0, outstanding: int | None = None
 ) -> Run:
@@ -601,19 +499,13 @@ def _ticks(pid: int | str) -> int:
     return sum(int(f) for f in fields[11:15])
 
 
-def _busy_ticks() -> int:
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return user + nice + system + irq + softirq + steal
-
-
 def measured(process: Process, address: str, port: int, queries: Path, args) -> Run:
     """One measured dnsperf run, with the cores the resolver, the client side (this process
     and dnsperf) and everything else on the machine kept busy meanwhile: others running
     tests or benchmarks beside us disturb the figures, and this shows by how much."""
-    start = (time.monotonic(), _ticks(process.popen.pid), _ticks("self"), _busy_ticks())
+    start = (time.monotonic(), _ticks(process.popen.pid), _ticks("self"), busy_ticks())
     run = dnsperf(address, port, queries, args, seconds=args.seconds)
-    end = (time.monotonic(), _ticks(process.popen.pid), _ticks("self"), _busy_ticks())
+    end = (time.monotonic(), _ticks(process.popen.pid), _ticks("self"), busy_ticks())
     per_second = os.sysconf("SC_CLK_TCK") * (end[0] - start[0])
     server, client, machine = ((end[k] - start[k]) / per_second for k in (1, 2, 3))
     run.cpu = {

@@ -72,6 +72,8 @@ import dns.rdatatype
 import psycopg
 import redis
 
+from bench.harness import Process, busy_ticks, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DB_NAME = "namesmith_bench_zones"
@@ -84,88 +86,7 @@ WORKER += ["--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--wi
 BEAT = ["-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 # --- processes ---------------------------------------------------------------------------------
-
-
-class Process:
-    """A child in its own session (Ctrl-C reaches us, not it), output to a log file."""
-
-    def __init__(self, name: str, args: list[str], log: Path, env: dict[str, str], **popen) -> None:
-        self.name = name
-        self.log = log
-        with log.open("ab") as out:
-            popen.setdefault("stdin", subprocess.DEVNULL)
-            popen.setdefault("stdout", out)
-            self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stderr=out, start_new_session=True, **popen)
-
-    def check(self) -> None:
-        code = self.popen.poll()
-        if code is not None:
-            raise RuntimeError(f"{self.name} exited with status {code}:\n{self.tail()}")
-
-    def text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def tail(self, lines: int = 20) -> str:
-        return "\n".join("    " + line for line in self.text().splitlines()[-lines:])
-
-    def wait_for_output(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.text():
-            self.check()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not print {text!r} in {timeout:g} s:\n{self.tail()}")
-            time.sleep(0.05)
-
-    def stop(self, timeout: float = 20) -> None:
-        """SIGTERM to the process group (the worker's pool children leave it to the main
-        process's warm shutdown), SIGKILL if it is still there after ``timeout``."""
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGTERM)
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while _group_alive(self.popen.pid):  # helpers left in its session (NSD's, the pool's)
-            if time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                break
-            time.sleep(0.1)
-        for pipe in (self.popen.stdin, self.popen.stdout):
-            if pipe is not None:
-                with contextlib.suppress(OSError):
-                    pipe.close()
-
-
-def _group_alive(pgid: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie is waiting for init to reap it
-            return True
-    return False
-
-
-def _busy_ticks() -> int:
-    """CPU time the whole machine has spent busy, in clock ticks (/proc/stat)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return user + nice + system + irq + softirq + steal
 
 
 SERVICES = {"postgres": "PostgreSQL", "redis-server": "Redis"}  # by process name
@@ -198,7 +119,7 @@ class CpuMeter:
                 others[int(stat.parent.name)] = (command.split("(", 1)[-1], used)
         own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         ticks["this process (registering)"] = int(own[11]) + int(own[12])
-        return time.monotonic(), ticks, _busy_ticks(), others
+        return time.monotonic(), ticks, busy_ticks(), others
 
     def stop(self) -> dict:
         (t0, a, busy0, others0), (t1, b, busy1, others1) = self.start, self._snapshot()
