@@ -364,16 +364,9 @@ class Engine:
             rrset.add(dns.rdata.from_text(dns.rdataclass.CH, dns.rdatatype.TXT, f'"{address} udp={udp} tcp={tcp}"'))
         return response.to_wire(max_size=limit, prefer_truncation=True)
 
-    def _allowed(self, source: tuple) -> bool:
-        try:
-            address = ipaddress.ip_address(source[0])
-        except (ValueError, IndexError, TypeError):
-            return False
-        return any(address in network for network in self.transfer_allow)
-
     def _notify(self, query: dns.message.Message, question: dns.rrset.RRset, source: tuple) -> bytes:
         """Acknowledge a NOTIFY from an allowed source and have the zone re-read."""
-        if not self._allowed(source) or question.rdtype != dns.rdatatype.SOA:
+        if not allowed(source, self.transfer_allow) or question.rdtype != dns.rdatatype.SOA:
             return _reply(query, dns.rcode.REFUSED, self.payload)
         response = dns.message.make_response(query, our_payload=self.payload)
         response.flags |= dns.flags.AA
@@ -387,7 +380,7 @@ class Engine:
     ) -> list[bytes]:
         """AXFR (and IXFR answered as a full transfer, RFC 1995 section 4) over TCP to
         allowed clients; over UDP an IXFR gets the SOA alone, which says 'use TCP'."""
-        if qname != zone.origin or not self._allowed(source):
+        if qname != zone.origin or not allowed(source, self.transfer_allow):
             return [_reply(query, dns.rcode.REFUSED, self.payload)]
         if transport == UDP:
             if query.question[0].rdtype == dns.rdatatype.AXFR:
@@ -477,11 +470,21 @@ def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:
     return response.to_wire(max_size=512, prefer_truncation=True)
 
 
-def error_reply(wire: bytes, rcode: int) -> list[bytes]:
-    """A bare header answer (no question) for a query too broken to parse."""
+def allowed(source: tuple, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    """Whether a client's address (``source`` as a socket gives it) is in ``networks``."""
+    try:
+        address = ipaddress.ip_address(source[0])
+    except (ValueError, IndexError, TypeError):
+        return False
+    return any(address in network for network in networks)
+
+
+def error_reply(wire: bytes, rcode: int, flags: int = 0) -> list[bytes]:
+    """A bare header answer (no question) for a query too broken to parse, with ``flags``
+    set beside QR and the query's RD and opcode."""
     if len(wire) < 12 or wire[2] & 0x80:
         return []
     message = dns.message.Message(id=int.from_bytes(wire[:2], "big"))
-    message.flags = dns.flags.QR | (int.from_bytes(wire[2:4], "big") & (dns.flags.RD | 0x7800))
+    message.flags = dns.flags.QR | flags | (int.from_bytes(wire[2:4], "big") & (dns.flags.RD | 0x7800))
     message.set_rcode(rcode)
     return [message.to_wire()]

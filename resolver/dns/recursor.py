@@ -33,8 +33,9 @@ import dns.rdataclass
 import dns.rdatatype
 
 from resolver.dns import mmsg
-from resolver.dns.engine import error_reply
+from resolver.dns.engine import allowed, error_reply
 from resolver.dns.iterative import EDE_PROHIBITED, Answer, Resolver, Trace
+from resolver.dns.server import DnsStream
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class Recursor:
             response.set_rcode(dns.rcode.FORMERR)
             return response.to_wire()
         question = query.question[0]
-        if not self._allowed(source):
+        if not allowed(source, self.allow):
             return self._refuse(response, query, f"{source[0]} may not use this resolver")
         if question.rdclass != dns.rdataclass.IN or question.rdtype in REFUSED_TYPES:
             return self._refuse(response, query, "only class IN questions, and no zone transfers")
@@ -210,13 +211,6 @@ class Recursor:
         if query.edns >= 0:
             response.use_edns(0, 0, self.payload, options=[dns.edns.EDEOption(EDE_PROHIBITED, why)])
         return response.to_wire()
-
-    def _allowed(self, source: tuple) -> bool:
-        try:
-            address = ipaddress.ip_address(source[0])
-        except (ValueError, IndexError, TypeError):
-            return False
-        return any(address in network for network in self.allow)
 
     # --- control channel ------------------------------------------------------------------------
 
@@ -268,13 +262,9 @@ class Recursor:
 
 
 def _error(wire: bytes, rcode: int) -> bytes | None:
-    """An error reply with RA set (the engine's bare header for a query too broken to parse)."""
-    replies = error_reply(wire, rcode)
-    if not replies:
-        return None
-    message = dns.message.from_wire(replies[0])
-    message.flags |= dns.flags.RA
-    return message.to_wire()
+    """An error reply (RA set, as from every answer of ours) for a query too broken to parse."""
+    replies = error_reply(wire, rcode, dns.flags.RA)
+    return replies[0] if replies else None
 
 
 class UdpThread:
@@ -368,46 +358,22 @@ class UdpThread:
         self.sock.close()
 
 
-class TcpConnection(asyncio.Protocol):
-    """RFC 7766: length-prefixed queries, answered as each resolves, closed when idle."""
+class TcpConnection(DnsStream):
+    """A client's TCP connection: each query answered as it resolves, perhaps out of order
+    (RFC 7766 section 7), the connection kept while any is still being resolved."""
 
     def __init__(self, recursor: Recursor, idle_timeout: float) -> None:
+        super().__init__(idle_timeout)
         self.recursor = recursor
-        self.idle_timeout = idle_timeout
-        self.buffer = bytearray()
-        self.transport: asyncio.Transport | None = None
-        self.peer = None
-        self.timer: asyncio.TimerHandle | None = None
         self.working = 0
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.peer = transport.get_extra_info("peername")
-        self._arm()
+    def busy(self) -> bool:
+        return self.working > 0
 
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self._idle)
-
-    def _idle(self) -> None:
-        if self.working:
-            self._arm()
-        else:
-            self.transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while len(self.buffer) >= 2:
-            size = int.from_bytes(self.buffer[:2], "big")
-            if len(self.buffer) < 2 + size:
-                break
-            message = bytes(self.buffer[2 : 2 + size])
-            del self.buffer[: 2 + size]
-            self.recursor.counters["queries"] += 1
-            self.working += 1
-            asyncio.ensure_future(self._answer(message))
-        self._arm()
+    def message_received(self, message: bytes) -> None:
+        self.recursor.counters["queries"] += 1
+        self.working += 1
+        asyncio.ensure_future(self._answer(message))
 
     async def _answer(self, message: bytes) -> None:
         try:
@@ -416,12 +382,8 @@ class TcpConnection(asyncio.Protocol):
             self.working -= 1
         if reply is None:
             self.transport.close()
-        elif not self.transport.is_closing():
-            self.transport.write(len(reply).to_bytes(2, "big") + reply)
-
-    def connection_lost(self, exc) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
+        else:
+            self.send(reply)
 
 
 class ResolverServer:

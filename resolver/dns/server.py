@@ -14,7 +14,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 import dns.name
 
@@ -107,13 +107,11 @@ class UdpListener:
         self.sock.close()
 
 
-class TcpConnection(asyncio.Protocol):
-    """RFC 7766: length-prefixed messages, several per connection, closed when idle."""
+class DnsStream(asyncio.Protocol):
+    """RFC 7766 framing: length-prefixed messages, several per connection, closed when idle
+    (not while ``busy``). Subclasses answer each message in ``message_received``."""
 
-    def __init__(self, engine: Engine, address: str, idle_timeout: float, counts: dict[str, int]) -> None:
-        self.engine = engine
-        self.address = address
-        self.counts = counts
+    def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
@@ -128,7 +126,16 @@ class TcpConnection(asyncio.Protocol):
     def _arm(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self.transport.close)
+        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self._idle)
+
+    def _idle(self) -> None:
+        if self.busy():
+            self._arm()
+        else:
+            self.transport.close()
+
+    def busy(self) -> bool:
+        return False
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -138,18 +145,51 @@ class TcpConnection(asyncio.Protocol):
                 break
             message = bytes(self.buffer[2 : 2 + size])
             del self.buffer[: 2 + size]
-            self.counts[self.address] = self.counts.get(self.address, 0) + 1
-            replies = self.engine.handle(message, self.address, self.peer, TCP)
-            if not replies and size < 12:
-                self.transport.close()  # not DNS: nothing sensible to say
+            self.message_received(message)
+            if self.transport.is_closing():
                 return
-            for reply in replies:
-                self.transport.write(len(reply).to_bytes(2, "big") + reply)
         self._arm()
+
+    def message_received(self, message: bytes) -> None:
+        raise NotImplementedError
+
+    def send(self, reply: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(len(reply).to_bytes(2, "big") + reply)
 
     def connection_lost(self, exc) -> None:
         if self.timer is not None:
             self.timer.cancel()
+
+
+class TcpConnection(DnsStream):
+    """An authoritative listener's TCP connection: the engine answers at once."""
+
+    def __init__(self, engine: Engine, address: str, idle_timeout: float, counts: dict[str, int]) -> None:
+        super().__init__(idle_timeout)
+        self.engine = engine
+        self.address = address
+        self.counts = counts
+
+    def message_received(self, message: bytes) -> None:
+        self.counts[self.address] = self.counts.get(self.address, 0) + 1
+        replies = self.engine.handle(message, self.address, self.peer, TCP)
+        if not replies and len(message) < 12:
+            self.transport.close()  # not DNS: nothing sensible to say
+            return
+        for reply in replies:
+            self.send(reply)
+
+
+def run_loop(main: Coroutine) -> None:
+    """Run a server's main coroutine on uvloop when it is installed (a speed-up, not a
+    requirement), else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 class DnsServer:

@@ -1,12 +1,10 @@
-import asyncio
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from resolver.dns import store
 from resolver.dns.engine import Engine
 from resolver.dns.regions import Regions
-from resolver.dns.server import DnsServer
+from resolver.dns.server import DnsServer, run_loop
 
 
 class Command(BaseCommand):
@@ -38,13 +36,7 @@ class Command(BaseCommand):
             reuse_port=options["reuse_port"],
         )
         try:
-            import uvloop
-        except ImportError:  # uvloop is a speed-up, not a requirement
-            runner = asyncio.run
-        else:
-            runner = uvloop.run
-        try:
-            runner(self._serve(server, len(set(listeners.values())), port))
+            run_loop(self._serve(server, len(set(listeners.values())), port))
         except OSError as exc:
             raise CommandError(f"cannot listen on port {port}: {exc}") from None
 

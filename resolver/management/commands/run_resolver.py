@@ -1,10 +1,9 @@
-import asyncio
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from resolver.dns.iterative import Resolver
 from resolver.dns.recursor import Recursor, ResolverServer
+from resolver.dns.server import run_loop
 
 
 def make_recursor() -> Recursor:
@@ -37,13 +36,7 @@ class Command(BaseCommand):
             reuse_port=options["reuse_port"],
         )
         try:
-            import uvloop
-        except ImportError:  # uvloop is a speed-up, not a requirement
-            runner = asyncio.run
-        else:
-            runner = uvloop.run
-        try:
-            runner(self._serve(server))
+            run_loop(self._serve(server))
         except OSError as exc:
             raise CommandError(f"cannot listen on {plan.resolver.address}: {exc}") from None
 
