@@ -4,7 +4,9 @@ starts a worker and run_dns over the demo registry."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
 import time
 
@@ -17,6 +19,7 @@ from django.conf import settings
 from registry import services
 from resolver import platform
 from resolver.choices import ZoneKind
+from resolver.management.commands.roothints import root_hints
 from resolver.services import publish_zone
 
 PLAN = settings.NETWORK_PLAN
@@ -64,3 +67,45 @@ def create_fresh_domain(name: str, nameservers: list[str]) -> None:
     records = [[origin, 300, "A", FRESH_ADDRESS], [f"www.{origin}", 300, "CNAME", origin]]
     publish_zone(name, ZoneKind.HOSTED, platform.zone_records(name, nameservers, records), nameservers)
     services.create_domain(registrar, name, nameservers=nameservers)
+
+
+class Unbound:
+    """A stock Unbound that ``stock_unbound`` started: where it listens, what it printed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.output = ""
+
+
+@contextlib.contextmanager
+def stock_unbound(tmp_path):
+    """A stock Unbound on 127.0.0.1 (a free port) given the emulator's root hints. It asks
+    authorities on port 53 only, so the test is skipped when the DNS port is another."""
+    if PORT != 53:
+        pytest.skip(f"Unbound asks authorities on port 53 only; this run's DNS port is {PORT}")
+    program = shutil.which("unbound") or "/usr/sbin/unbound"
+    if not shutil.which(program):
+        pytest.fail("unbound is missing: make test installs it")
+    hints = tmp_path / "root.hints"
+    hints.write_text(root_hints())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        unbound = Unbound(probe.getsockname()[1])
+    config = tmp_path / "unbound.conf"
+    config.write_text(
+        "server:\n"
+        f"  interface: 127.0.0.1@{unbound.port}\n"
+        '  do-daemonize: no\n  username: ""\n  chroot: ""\n  pidfile: ""\n'
+        f'  directory: "{tmp_path}"\n  use-syslog: no\n  logfile: ""\n'
+        f'  root-hints: "{hints}"\n'
+        "  do-not-query-localhost: no\n"
+        # Its timeouts grow to 120 s per server by default; on loopback 0.4 s is plenty, and
+        # lets it give up on silent nameservers within a test's patience.
+        "  infra-cache-max-rtt: 400\n"
+    )
+    process = subprocess.Popen([program, "-d", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        yield unbound
+    finally:
+        process.terminate()
+        unbound.output = process.communicate(timeout=10)[0].decode(errors="replace")

@@ -25,7 +25,6 @@ from registry import services
 from resolver import demo as resolver_demo
 from resolver import platform
 from resolver.choices import ZoneKind
-from resolver.management.commands.roothints import root_hints
 from resolver.services import publish_zone
 from tests.e2e.dnsworld import (
     COM,
@@ -37,6 +36,7 @@ from tests.e2e.dnsworld import (
     create_fresh_domain,
     delegated,
     dig,
+    stock_unbound,
     udp,
     wait_until,
 )
@@ -189,36 +189,15 @@ def test_a_hostile_packet_flood_leaves_the_listener_answering(chain):
 
 
 def test_unbound_resolves_a_new_domain_through_the_emulated_chain(chain, tmp_path):
-    if PORT != 53:
-        pytest.skip("Unbound asks authorities on port 53 only; this run's DNS port is {PORT}")
-    unbound = shutil.which("unbound") or "/usr/sbin/unbound"
-    if not shutil.which(unbound):
-        pytest.fail("unbound is missing: make test installs it")
     _, nameservers = chain
     create_fresh_domain("unbound-sees.com", nameservers)
     wait_until(lambda: delegated("unbound-sees.com.", COM), what="unbound-sees.com delegated")
-
-    hints = tmp_path / "root.hints"
-    hints.write_text(root_hints())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        listen_port = probe.getsockname()[1]
-    config = tmp_path / "unbound.conf"
-    config.write_text(
-        "server:\n"
-        f"  interface: 127.0.0.1@{listen_port}\n"
-        '  do-daemonize: no\n  username: ""\n  chroot: ""\n  pidfile: ""\n'
-        f'  directory: "{tmp_path}"\n  use-syslog: no\n  logfile: ""\n'
-        f'  root-hints: "{hints}"\n'
-        "  do-not-query-localhost: no\n"
-    )
-    process = subprocess.Popen([unbound, "-d", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
+    with stock_unbound(tmp_path) as unbound:
 
         def resolved():
             query = dns.message.make_query("www.unbound-sees.com.", "A")
             try:
-                return dns.query.udp(query, "127.0.0.1", port=listen_port, timeout=3)
+                return dns.query.udp(query, "127.0.0.1", port=unbound.port, timeout=3)
             except (OSError, dns.exception.Timeout):
                 return None
 
@@ -228,12 +207,9 @@ def test_unbound_resolves_a_new_domain_through_the_emulated_chain(chain, tmp_pat
             "www.unbound-sees.com. 300 IN CNAME unbound-sees.com.",
             f"unbound-sees.com. 300 IN A {FRESH_ADDRESS}",
         ]
-        nx = dns.query.udp(dns.message.make_query("nope.unbound-sees.com.", "A"), "127.0.0.1", port=listen_port)
+        nx = dns.query.udp(dns.message.make_query("nope.unbound-sees.com.", "A"), "127.0.0.1", port=unbound.port)
         assert nx.rcode() == dns.rcode.NXDOMAIN
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0].decode(errors="replace")
-    assert "error" not in output.lower(), output
+    assert "error" not in unbound.output.lower(), unbound.output
 
 
 def test_a_change_batch_is_insync_only_once_every_nameserver_serves_it(chain, django_user_model):

@@ -4,9 +4,7 @@ listener counters; the trace page through Django's test client."""
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 import time
 
 import dns.edns
@@ -22,10 +20,9 @@ from django.conf import settings
 from registry import services
 from resolver import platform
 from resolver.choices import ZoneKind
-from resolver.management.commands.roothints import root_hints
 from resolver.services import publish_zone
 from resolver.trace import control
-from tests.e2e.dnsworld import COM, PLAN, PORT, create_fresh_domain, delegated, wait_until
+from tests.e2e.dnsworld import COM, PLAN, PORT, create_fresh_domain, delegated, stock_unbound, wait_until
 from tests.e2e.processes import wait_until_idle
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.django_db(transaction=True)]
@@ -120,43 +117,17 @@ CORPUS = [
 
 
 def test_the_resolver_answers_as_unbound_does(world, tmp_path):
-    if PORT != 53:
-        pytest.skip(f"Unbound asks authorities on port 53 only; this run's DNS port is {PORT}")
-    unbound = shutil.which("unbound") or "/usr/sbin/unbound"
-    if not shutil.which(unbound):
-        pytest.fail("unbound is missing: make test installs it")
-    hints = tmp_path / "root.hints"
-    hints.write_text(root_hints())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        unbound_port = probe.getsockname()[1]
-    config = tmp_path / "unbound.conf"
-    config.write_text(
-        "server:\n"
-        f"  interface: 127.0.0.1@{unbound_port}\n"
-        '  do-daemonize: no\n  username: ""\n  chroot: ""\n  pidfile: ""\n'
-        f'  directory: "{tmp_path}"\n  use-syslog: no\n  logfile: ""\n'
-        f'  root-hints: "{hints}"\n'
-        "  do-not-query-localhost: no\n"
-        # Its timeouts grow to 120 s per server by default; on loopback 0.4 s is plenty, and
-        # lets it give up on the silent nameservers within the test's patience.
-        "  infra-cache-max-rtt: 400\n"
-    )
-    process = subprocess.Popen([unbound, "-d", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: _answers("127.0.0.1", unbound_port), timeout=30, what="unbound answering")
+    with stock_unbound(tmp_path) as unbound:
+        wait_until(lambda: _answers("127.0.0.1", unbound.port), timeout=30, what="unbound answering")
         differences = []
         for name, rdtype in CORPUS:
             ours = ask(RESOLVER, name, rdtype, timeout=15)
-            theirs = ask("127.0.0.1", name, rdtype, port=unbound_port, timeout=60)
+            theirs = ask("127.0.0.1", name, rdtype, port=unbound.port, timeout=60)
             if comparable(ours) != comparable(theirs):
                 differences.append((name, rdtype, comparable(ours), comparable(theirs)))
             for mine, other in zip(ours.answer, theirs.answer, strict=False):
                 assert abs(mine.ttl - other.ttl) <= 2, (name, mine, other)
         assert differences == []
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 def _answers(address: str, port: int) -> bool:
