@@ -157,7 +157,7 @@ def format_reply(
         if title == "QUESTION":
             parts.extend(_question_line(rrset) for rrset in rrsets)
         else:
-            parts.extend(_record_lines(rrset) for rrset in rrsets)
+            parts.extend(format_records(rrset) for rrset in rrsets)
         parts.append("\n")
     parts.append(
         f";; Query time: {int(elapsed_ms)} msec\n"
@@ -187,7 +187,7 @@ def format_trace_hop(
     name = server if server_name is None else server_name
     if len(name) > 1 and name.endswith(".") and not name.endswith("\\."):
         name = name[:-1]
-    lines = [_record_lines(rrset) for rrset in (*response.answer, *response.authority)]
+    lines = [format_records(rrset) for rrset in (*response.answer, *response.authority)]
     lines.append(f";; Received {size} bytes from {server}#{port}({name}) in {int(elapsed_ms)} ms\n\n")
     return "".join(lines)
 
@@ -368,7 +368,8 @@ def _question_line(rrset: dns.rrset.RRset) -> str:
     )
 
 
-def _record_lines(rrset: dns.rrset.RRset) -> str:
+def format_records(rrset: dns.rrset.RRset) -> str:
+    """An RRset's records, one line each, in dig's columns."""
     owner, ttl = rrset.name.to_text(), str(rrset.ttl)
     rdclass, rdtype = dns.rdataclass.to_text(rrset.rdclass), _type_text(rrset.rdtype)
     return "".join(

@@ -15,11 +15,13 @@ import dns.message
 import dns.name
 import dns.query
 import dns.rdatatype
+import dns.rrset
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from resolver.dns import digtext
 from resolver.dns.iterative import Resolver, Trace
+from resolver.management.commands.roothints import HINTS_TTL
 from resolver.trace import TraceError, ascii_name
 
 FLAGS = {"+trace", "+norec", "+norecurse", "+short", "+tcp"}
@@ -126,8 +128,10 @@ class Command(BaseCommand):
     def _trace(self, qname: dns.name.Name, rdtype: int, port: int, timeout: float) -> None:
         """Walk from the root as dig +trace does, with a resolver of our own that starts empty."""
         plan = settings.NETWORK_PLAN
-        for server in plan.root_servers:
-            self.stdout.write(f".\t\t\t3600000\tIN\tNS\t{server.name}")
+        hints = dns.rrset.from_text_list(
+            dns.name.root, HINTS_TTL, "IN", "NS", [server.name for server in plan.root_servers]
+        )
+        self.stdout.write(digtext.format_records(hints), ending="")
         self.stdout.write(";; (the emulated root's hints: manage.py roothints)\n")
         resolver = Resolver([(s.name, s.address) for s in plan.root_servers], port=port, budget=timeout)
         trace = Trace()
