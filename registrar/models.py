@@ -126,6 +126,9 @@ class OrderLine(models.Model):
         default=False, help_text="Registered with our rental nameservers: a hosted zone serves it."
     )
     hosted_zone = models.CharField(max_length=32, blank=True, help_text="That hosted zone, once it exists.")
+    first_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="Point the apex and www at this address once the hosted zone exists."
+    )
     registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
     price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
     state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)

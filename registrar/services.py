@@ -21,6 +21,7 @@ for their reply. Resending is safe because the registry acts once per ``cl_trid`
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -135,7 +136,8 @@ def place_order(
 ) -> tuple[Order, bool]:
     """Validate and save an order; returns (order, created).
 
-    ``lines`` are ``{"domain", "years", "nameservers"}``; ``card`` is ``{"number",
+    ``lines`` are ``{"domain", "years", "nameservers", "first_address"}`` (the last, with
+    our nameservers only, points the apex and www at an address); ``card`` is ``{"number",
     "exp_month", "exp_year", "cvc"}``. The card is charged in the same transaction
     that saves the order; the registry commands go out once it commits (a card that
     fails transiently leaves the order to the worker's retries). With an
@@ -181,6 +183,16 @@ def place_order(
             errors[f"{path}.nameservers"] = exc.message
             continue
         hosted_zone, ours = "", not nameservers
+        first_address = line.get("first_address") or None
+        if first_address is not None:
+            try:
+                first_address = str(ipaddress.ip_address(str(first_address).strip()))
+            except ValueError:
+                errors[f"{path}.first_address"] = f"{first_address!r} is not an IPv4 or IPv6 address"
+                continue
+            if not ours:
+                errors[f"{path}.first_address"] = "a first record needs our nameservers: yours hold your records"
+                continue
         if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
             try:
                 hosted_zone, nameservers = rental.registration_nameservers(customer.user, check.ascii)
@@ -195,6 +207,7 @@ def place_order(
                 "nameservers": nameservers,
                 "our_nameservers": ours,
                 "hosted_zone": hosted_zone,
+                "first_address": first_address,
                 "registry_fee": check.create_fee * years,
                 "price": q.price(years),
             }
@@ -387,6 +400,8 @@ def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
     )
     if line.our_nameservers and not line.hosted_zone:
         _make_hosted_zone(order, line)
+    if line.hosted_zone and line.first_address:
+        _point_at_first_address(order, line)
 
 
 def _make_hosted_zone(order: Order, line: OrderLine) -> None:
@@ -404,6 +419,19 @@ def _make_hosted_zone(order: Order, line: OrderLine) -> None:
         return
     line.hosted_zone = zone.pk
     OrderLine.objects.filter(pk=line.pk).update(hosted_zone=zone.pk)
+
+
+def _point_at_first_address(order: Order, line: OrderLine) -> None:
+    """The checkout's first record: the apex and www answer with the address given."""
+    rtype = "AAAA" if ipaddress.ip_address(line.first_address).version == 6 else "A"
+    changes = [
+        {"action": "UPSERT", "record_set": {"name": name, "type": rtype, "ttl": 300, "values": [line.first_address]}}
+        for name in (line.domain, f"www.{line.domain}")
+    ]
+    try:
+        rental.change_record_sets(order.customer.user, line.hosted_zone, changes, comment=f"order {order.pk}")
+    except rental.RentalError as exc:  # the zone went away since checkout; the domain is registered all the same
+        log.warning("order %s: first record for %s not set: %s", order.pk, line.domain, exc.message)
 
 
 def _fail_line(order: Order, line: OrderLine, code: str, reason: str, now: datetime) -> None:

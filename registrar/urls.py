@@ -1,7 +1,21 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from registrar import views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cart/", views.cart_page, name="cart"),
+    path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/remove/", views.cart_remove, name="cart-remove"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/<int:order_id>/", views.order_page, name="order"),
+    path("orders/<int:order_id>/progress/", views.order_progress, name="order-progress"),
+    path("domains/", views.domains, name="domains"),
+    path("domains/<str:name>/", views.domain_page, name="domain"),
+    path("domains/<str:name>/auto-renew/", views.auto_renew, name="auto-renew"),
+    path("account/", views.account, name="account"),
 ]

@@ -1,20 +1,261 @@
-"""The registrar's web pages: the home page with its search box, and search results."""
+"""The registrar's web pages: search, sign-up, the cart and checkout, the live order page,
+the customer's domains (with the record editor of zones we host) and the account."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
 
-from registrar import services
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from config import clock
+from registrar import cart, progress, services
+from registrar.forms import CheckoutForm, ContactForm, RecordSetForm, SignUpForm
+from registrar.models import Customer, CustomerDomain, Order, Payment
+from registry import services as registry
 from registry.errors import RegistryError
+from resolver import rental
+from resolver.models import Change, HealthCheck, HostedZone
 
 
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    context = {"q": query, "result": None, "error": ""}
+    context = {"q": query, "result": None, "error": "", "in_cart": set(cart.names(request.session))}
     if query:
         try:
             context["result"] = services.search(query)
         except RegistryError as exc:
             context["error"] = exc.message
     return render(request, "registrar/search.html", context, status=400 if context["error"] else 200)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request, reverse("shop:cart"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.customer.name}. Your account is ready.")
+        return redirect(next_url)
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return target if ok else default
+
+
+def _customer(request: HttpRequest) -> Customer:
+    customer = Customer.objects.filter(user=request.user).first()
+    if customer is None:  # a staff account without a customer profile
+        raise Http404("this account has no customer profile; sign up as a customer to buy domains")
+    return customer
+
+
+# --- cart and checkout --------------------------------------------------------------------------
+
+
+def cart_page(request: HttpRequest) -> HttpResponse:
+    quotes = cart.quotes(request.session)
+    return render(request, "registrar/cart.html", {"quotes": quotes, "total": _first_year_total(quotes)})
+
+
+def _first_year_total(quotes: list[services.Quote]) -> int:
+    return sum(q.price_per_year or 0 for q in quotes)
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    try:
+        quote = cart.add(request.session, request.POST.get("name", ""))
+        messages.success(request, f"{quote.check.unicode} is in your cart.")
+    except cart.CartError as exc:
+        messages.error(request, str(exc))
+    return redirect(_next_url(request, reverse("shop:cart")))
+
+
+@require_POST
+def cart_remove(request: HttpRequest) -> HttpResponse:
+    cart.remove(request.session, request.POST.get("name", ""))
+    return redirect("shop:cart")
+
+
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    quotes = cart.quotes(request.session)
+    if not quotes:
+        messages.error(request, "Your cart is empty: search for a name first.")
+        return redirect("shop:search")
+    unavailable = [q for q in quotes if not q.check.registrable]
+    today = clock.now().date()
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, quotes=quotes, today=today)
+        contact = ContactForm(request.POST, instance=customer, prefix="contact")
+        if not unavailable and form.is_valid() and contact.is_valid():
+            contact.save()
+            try:
+                order, _ = services.place_order(
+                    customer, form.order_lines(), form.card(), idempotency_key=form.cleaned_data["idempotency_key"]
+                )
+            except services.CheckoutError as exc:
+                _attach_errors(form, exc.errors)
+            else:
+                cart.clear(request.session)
+                return redirect("shop:order", order.pk)
+    else:
+        form = CheckoutForm(quotes=quotes, today=today, initial={"idempotency_key": uuid.uuid4().hex})
+        contact = ContactForm(instance=customer, prefix="contact")
+    context = {"form": form, "contact": contact, "quotes": quotes, "unavailable": unavailable}
+    return render(request, "registrar/checkout.html", context, status=400 if form.errors or contact.errors else 200)
+
+
+def _attach_errors(form: CheckoutForm, errors: dict[str, str]) -> None:
+    """The service's field paths (``lines[0].nameservers``, ``card``) on the form's fields."""
+    for path, message in errors.items():
+        leaf = path.rsplit(".", 1)[-1]
+        field = {"card": "card_number", "nameservers": "nameservers", "first_address": "first_address"}.get(leaf)
+        if leaf == "years" and path.startswith("lines["):
+            field = f"years_{path[6 : path.index(']')]}"
+        form.add_error(field if field in form.fields else None, message)
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+def _order(request: HttpRequest, order_id: int) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("payment", "card").prefetch_related("lines__refund"),
+        pk=order_id,
+        customer=_customer(request),
+    )
+
+
+@login_required
+def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _order(request, order_id)
+    return render(request, "registrar/order.html", _progress_context(order))
+
+
+@login_required
+def order_progress(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The live part of the order page, polled by the page until every step is settled."""
+    order = _order(request, order_id)
+    return render(request, "registrar/_order_progress.html", _progress_context(order))
+
+
+def _progress_context(order: Order) -> dict:
+    lines = progress.order_progress(order)
+    return {"order": order, "lines": lines, "finished": progress.finished(order, lines)}
+
+
+# --- my domains ---------------------------------------------------------------------------------
+
+
+@login_required
+def domains(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    held = list(customer.domains.filter(released_at=None))
+    rows = []
+    for domain in held:
+        try:
+            info = registry.info_domain(domain.name)
+        except RegistryError:
+            info = None
+        rows.append({"domain": domain, "info": info})
+    return render(request, "registrar/domains.html", {"rows": rows})
+
+
+def _held(request: HttpRequest, name: str) -> CustomerDomain:
+    return get_object_or_404(CustomerDomain, customer=_customer(request), name=name, released_at=None)
+
+
+@login_required
+def domain_page(request: HttpRequest, name: str) -> HttpResponse:
+    domain = _held(request, name)
+    zone = HostedZone.objects.filter(name=f"{domain.name}.", owner=request.user).first()
+    form = RecordSetForm(request.POST or None) if zone else None
+    if request.method == "POST" and zone is not None:
+        batch = None
+        if request.POST.get("action") == "delete":
+            record_set = zone.record_sets.filter(pk=request.POST.get("record_set")).first()
+            if record_set is None:
+                messages.error(request, "That record set is gone already.")
+            else:
+                batch = [{"action": "DELETE", "record_set": _as_change(record_set)}]
+        elif form.is_valid():
+            batch = [{"action": "UPSERT", "record_set": form.record_set(zone.name)}]
+        if batch is not None:
+            try:
+                change = rental.change_record_sets(request.user, zone.pk, batch, comment="record editor")
+            except rental.RentalError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
+                return redirect("shop:domain", domain.name)
+    try:
+        info = registry.info_domain(domain.name)
+    except RegistryError:
+        info = None
+    context = {"domain": domain, "info": info, "zone": zone, "form": form}
+    if zone is not None:
+        context["record_sets"] = list(zone.record_sets.select_related("health_check").order_by("name", "type"))
+        context["changes"] = list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10])
+        context["checks"] = _health_checks(request, zone)
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "registrar/domain.html", context, status=status)
+
+
+def _as_change(record_set) -> dict:
+    """A record set as a DELETE change names it: every field must match the stored one."""
+    data = {"name": record_set.name, "type": record_set.type}
+    if record_set.alias_target:
+        data["alias_target"] = record_set.alias_target
+    else:
+        data |= {"ttl": record_set.ttl, "values": record_set.values}
+    if record_set.set_identifier:
+        data["set_identifier"] = record_set.set_identifier
+    return data
+
+
+def _health_checks(request: HttpRequest, zone: HostedZone) -> list[HealthCheck]:
+    used = zone.record_sets.exclude(health_check=None).values_list("health_check", flat=True)
+    return list(HealthCheck.objects.filter(owner=request.user, pk__in=used).order_by("name", "pk"))
+
+
+@login_required
+@require_POST
+def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
+    domain = _held(request, name)
+    domain.auto_renew = request.POST.get("auto_renew") == "on"
+    domain.save(update_fields=["auto_renew"])
+    state = "on" if domain.auto_renew else "off"
+    messages.success(request, f"Auto-renew is {state} for {domain.unicode_name}.")
+    return redirect("shop:domain", domain.name)
+
+
+# --- account ------------------------------------------------------------------------------------
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    contact = ContactForm(request.POST or None, instance=customer, prefix="contact")
+    if request.method == "POST" and contact.is_valid():
+        contact.save()
+        messages.success(request, "Your contact details are saved; new registrations use them.")
+        return redirect("shop:account")
+    orders = customer.orders.select_related("payment", "card").prefetch_related(
+        Prefetch("lines"), "payment__refunds__line"
+    )
+    payments = Payment.objects.filter(order__customer=customer).select_related("order", "order__card")
+    context = {"contact": contact, "orders": orders, "payments": payments.order_by("-created_at")}
+    return render(request, "registrar/account.html", context, status=400 if contact.errors else 200)

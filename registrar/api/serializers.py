@@ -14,6 +14,9 @@ class LineRequestSerializer(serializers.Serializer):
     domain = serializers.CharField(max_length=300)
     years = serializers.IntegerField(default=1)
     nameservers = serializers.ListField(child=serializers.CharField(max_length=300), default=list, max_length=13)
+    first_address = serializers.CharField(
+        max_length=45, required=False, help_text="With our nameservers: the apex and www get this A or AAAA record."
+    )
 
 
 class OrderRequestSerializer(serializers.Serializer):
@@ -31,6 +34,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "unicode_domain",
             "years",
             "nameservers",
+            "first_address",
             "price",
             "state",
             "failure_code",

@@ -1,0 +1,256 @@
+"""The shop's pages through Django's test client: sign-up, cart, checkout, the order page,
+my domains with the record editor, and the account. The browser tests (tests/browser)
+walk the same pages in Chromium against the running emulator."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from config import clock
+from registrar import services
+from registrar.choices import OrderState
+from registrar.models import Customer, CustomerDomain, Order
+from resolver.models import Change, HostedZone, RecordSet
+from tests.registrar.test_checkout import registry_reply
+
+pytestmark = pytest.mark.django_db
+
+
+def card_fields(number="4242 4242 4242 4242") -> dict:
+    return {"card_number": number, "exp_month": 12, "exp_year": clock.now().year + 1, "cvc": "123"}
+
+
+def contact_fields(customer) -> dict:
+    fields = ["name", "organization", "email", "phone", "street", "city", "state", "postal_code", "country_code"]
+    return {f"contact-{f}": getattr(customer, f) for f in fields}
+
+
+def checkout_form(client) -> dict:
+    page = client.get("/checkout/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    return {"idempotency_key": key, "nameserver_choice": "ours", "years_0": 1}
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_sign_up_creates_the_customer_logs_in_and_returns_to_the_cart(client, inhouse):
+    response = client.post(
+        "/signup/",
+        {
+            "username": "carol",
+            "email": "carol@example.net",
+            "name": "Carol Example",
+            "city": "Busan",
+            "country_code": "kr",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+            "next": "/checkout/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/checkout/"
+    customer = Customer.objects.get(user__username="carol")
+    assert (customer.name, customer.country_code, customer.email) == ("Carol Example", "KR", "carol@example.net")
+    assert "Log out carol" in text(client.get("/cart/"))
+
+
+def test_sign_up_with_bad_input_names_the_field_and_creates_nothing(client, inhouse):
+    response = client.post(
+        "/signup/",
+        {
+            "username": "dave",
+            "email": "dave@example.net",
+            "name": "Dave",
+            "city": "Oslo",
+            "country_code": "N0",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+            "next": "https://elsewhere.example/",
+        },
+    )
+    assert response.status_code == 200 and "two letters, like US or KR" in text(response)
+    assert not get_user_model().objects.filter(username="dave").exists()
+
+
+def test_sign_up_never_redirects_off_site(client, inhouse):
+    data = {
+        "username": "erin",
+        "email": "erin@example.net",
+        "name": "Erin",
+        "city": "Oslo",
+        "country_code": "NO",
+        "password1": "a-long-enough-passphrase",
+        "password2": "a-long-enough-passphrase",
+        "next": "https://elsewhere.example/",
+    }
+    assert client.post("/signup/", data)["Location"] == "/cart/"
+
+
+def test_the_cart_takes_registrable_names_and_explains_the_rest(client, alpha):
+    from registry import services as registry
+
+    registry.create_domain(alpha, "taken.com")
+    client.post("/cart/add/", {"name": "Bücher.com"})
+    client.post("/cart/add/", {"name": "bücher.com"})  # once only
+    refused = client.post("/cart/add/", {"name": "taken.com"}, follow=True)
+    assert "taken.com cannot be registered: unavailable" in text(refused)
+    page = text(client.get("/cart/"))
+    assert page.count('data-name="xn--bcher-kva.com"') == 1 and "bücher.com" in page
+    client.post("/cart/remove/", {"name": "xn--bcher-kva.com"})
+    assert "Your cart is empty" in text(client.get("/cart/"))
+
+
+def test_search_results_offer_add_to_cart_for_registrable_names_only(client, alpha):
+    page = text(client.get("/search/", {"q": "nic.com"}))
+    assert 'aria-label="Add nic.net to the cart"' in page and 'aria-label="Add nic.com to the cart"' not in page
+
+
+def test_checkout_asks_to_log_in_first(client, inhouse):
+    client.post("/cart/add/", {"name": "fresh.com"})
+    response = client.get("/checkout/")
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/checkout/"
+
+
+def test_checkout_places_the_order_saves_the_contact_and_empties_the_cart(client, customer, rental_pool):
+    client.force_login(customer.user)
+    client.post("/cart/add/", {"name": "fresh.com"})
+    page = text(client.get("/checkout/"))
+    assert "4000 0000 0000 0002" in page and f'value="{customer.street}"' not in page  # a textarea
+    assert f'value="{customer.city}"' in page  # the contact comes pre-filled
+    form = checkout_form(client) | contact_fields(customer) | card_fields()
+    form |= {"contact-city": "Daejeon", "years_0": 2, "first_address": "127.53.5.1"}
+    response = client.post("/checkout/", form)
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
+    line = order.lines.get()
+    assert (line.domain, line.years, line.our_nameservers, line.first_address) == ("fresh.com", 2, True, "127.53.5.1")
+    customer.refresh_from_db()
+    assert customer.city == "Daejeon"
+    assert "Your cart is empty" in text(client.get("/cart/"))
+    client.post("/cart/add/", {"name": "fresh.com"})
+    client.post("/checkout/", form)  # the same form sent again: the same order, no second charge
+    assert Order.objects.count() == 1
+
+
+def test_checkout_errors_are_shown_on_their_fields_and_nothing_is_charged(client, customer, rental_pool):
+    client.force_login(customer.user)
+    client.post("/cart/add/", {"name": "fresh.com"})
+    base = checkout_form(client) | contact_fields(customer) | card_fields()
+    own_without_servers = client.post("/checkout/", base | {"nameserver_choice": "own"})
+    assert own_without_servers.status_code == 400 and "give your nameservers, or choose ours" in text(
+        own_without_servers
+    )
+    own_with_record = base | {"nameserver_choice": "own", "nameservers": "ns1.example.org\nns2.example.org"}
+    assert "a first record needs our nameservers" in text(
+        client.post("/checkout/", own_with_record | {"first_address": "192.0.2.1"})
+    )
+    bad_servers = client.post("/checkout/", base | {"nameserver_choice": "own", "nameservers": "ns1.example.org"})
+    assert bad_servers.status_code == 400 and "2 to 13" in text(bad_servers)
+    bad_card = client.post("/checkout/", base | {"card_number": "4242 4242 4242 4241"})
+    assert bad_card.status_code == 400 and "card" in text(bad_card).lower()
+    assert not Order.objects.exists()
+
+
+def test_a_declined_card_shows_the_failed_order_with_its_reason(client, customer, rental_pool):
+    client.force_login(customer.user)
+    client.post("/cart/add/", {"name": "fresh.com"})
+    form = checkout_form(client) | contact_fields(customer) | card_fields("4000 0000 0000 0002")
+    page = text(client.post("/checkout/", form, follow=True))
+    order = Order.objects.get()
+    assert order.state == OrderState.FAILED
+    assert 'data-finished="true"' in page and "declined" in page and 'class="failed"' in page
+
+
+def place(customer, domain="fresh.com", **line) -> Order:
+    order, _ = services.place_order(
+        customer,
+        [{"domain": domain, **line}],
+        {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "123"},
+    )
+    return order
+
+
+def test_the_order_page_follows_the_steps_and_is_private(client, customer, second_customer, rental_pool):
+    order = place(customer)
+    client.force_login(customer.user)
+    fragment = text(client.get(f"/orders/{order.pk}/progress/"))
+    assert 'data-finished="false"' in fragment
+    assert re.search(r'class="done".*Paid.*class="waiting".*Registered at the registry', fragment)
+    line = order.lines.get()
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
+    fragment = text(client.get(f"/orders/{order.pk}/progress/"))
+    assert re.search(r'class="done"[^>]*> <strong>Registered at the registry', fragment)
+    assert "Delegation published in the TLD zone" in fragment  # asked of the TLD servers (none run here)
+    client.force_login(second_customer.user)
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+
+
+def test_the_first_record_points_the_apex_and_www_at_the_address(customer, rental_pool):
+    order = place(customer, first_address="127.53.5.2")
+    line = order.lines.get()
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
+    zone = HostedZone.objects.get(name="fresh.com.")
+    records = {(r.name, r.type, tuple(r.values)) for r in zone.record_sets.all()}
+    assert records == {("fresh.com.", "A", ("127.53.5.2",)), ("www.fresh.com.", "A", ("127.53.5.2",))}
+
+
+@pytest.fixture
+def held(customer, rental_pool):
+    order = place(customer)
+    line = order.lines.get()
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
+    return CustomerDomain.objects.get(name="fresh.com")
+
+
+def test_my_domains_lists_the_registry_status_and_nameservers(client, customer, held):
+    client.force_login(customer.user)
+    page = text(client.get("/domains/"))
+    assert 'data-name="fresh.com"' in page and "ok" in page
+    line = held.order_line
+    assert all(ns in page for ns in line.nameservers)
+
+
+def test_the_record_editor_saves_one_change_batch_per_save(client, customer, second_customer, held):
+    client.force_login(customer.user)
+    before = Change.objects.count()  # the zone's creation is a change of its own
+    response = client.post(
+        "/domains/fresh.com/", {"name": "www", "type": "A", "ttl": 60, "values": "127.53.5.1\n127.53.5.2"}
+    )
+    assert response.status_code == 302
+    record = RecordSet.objects.get(name="www.fresh.com.", type="A")
+    assert (record.ttl, record.values) == (60, ["127.53.5.1", "127.53.5.2"])
+    change = Change.objects.order_by("version").last()
+    assert Change.objects.count() == before + 1
+    page = text(client.get("/domains/fresh.com/"))
+    assert f'data-change="{change.pk}"' in page and "PENDING" in page
+    bad = client.post("/domains/fresh.com/", {"name": "www", "type": "A", "ttl": 60, "values": "not-an-address"})
+    assert bad.status_code == 400 and "is not a valid A value" in text(bad)
+    client.post("/domains/fresh.com/", {"action": "delete", "record_set": record.pk})
+    assert not RecordSet.objects.filter(name="www.fresh.com.").exists() and Change.objects.count() == before + 2
+    client.force_login(second_customer.user)
+    assert client.get("/domains/fresh.com/").status_code == 404
+
+
+def test_auto_renew_is_toggled_per_domain(client, customer, held):
+    client.force_login(customer.user)
+    client.post("/domains/fresh.com/auto-renew/", {})
+    held.refresh_from_db()
+    assert held.auto_renew is False
+    client.post("/domains/fresh.com/auto-renew/", {"auto_renew": "on"})
+    held.refresh_from_db()
+    assert held.auto_renew is True
+
+
+def test_the_account_lists_orders_payments_and_refunds(client, customer, alpha, rental_pool):
+    order = place(customer, "gone.com")
+    line = order.lines.get()
+    from registry import services as registry
+
+    registry.create_domain(alpha, "gone.com")  # taken before the registry got the order
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
+    client.force_login(customer.user)
+    page = text(client.get("/account/"))
+    refund = order.payment.refunds.get()
+    assert f'href="/orders/{order.pk}/"' in page and refund.reference in page and "Failed" in page
