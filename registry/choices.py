@@ -31,6 +31,9 @@ DERIVED_STATUSES = frozenset({EppStatus.OK, EppStatus.INACTIVE})
 # Statuses a client (registrar) may set or clear itself.
 CLIENT_STATUSES = frozenset(s for s in EppStatus if s.value.startswith("client"))
 
+# Statuses only registry staff may set or clear (RFC 5731: server* statuses).
+SERVER_STATUSES = frozenset(s for s in EppStatus if s.value.startswith("server"))
+
 # Which statuses forbid which transform (RFC 5731: the command fails with 2304).
 PROHIBITING = {
     "delete": frozenset(
@@ -61,7 +64,15 @@ class OperationKind(models.TextChoices):
     HOST_CREATE = "host.create"
     CONTACT_CREATE = "contact.create"
     CONTACT_UPDATE = "contact.update"
+    DOMAIN_SERVER_STATUS = "domain.serverStatus", "Domain server status (registry staff)"
     BILLING_TOPUP = "billing.topup"
+
+
+class NameList(models.TextChoices):
+    """The per-TLD label lists an operator can import from CSV."""
+
+    RESERVED = "reserved", "Reserved names (label, optional reason)"
+    PREMIUM = "premium", "Premium names (label, annual fee in minor units)"
 
 
 class CheckStatus(models.TextChoices):

@@ -460,7 +460,9 @@ class DomainStatus(models.Model):
 
 class DomainHistory(models.Model):
     """What one transform did to a domain: who, when, under which transaction ids, and
-    the fields it changed (``changes`` maps a field to ``[before, after]``)."""
+    the fields it changed (``changes`` maps a field to ``[before, after]``). ``registrar``
+    is the sponsor the operation ran under; when registry staff acted (a serverHold, say)
+    ``actor`` names the staff user."""
 
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="history")
     operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="domain_history")
@@ -468,6 +470,9 @@ class DomainHistory(models.Model):
     registrar = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="+")
     period_years = models.PositiveSmallIntegerField(null=True, blank=True)
     changes = models.JSONField(default=dict)
+    actor = models.CharField(
+        max_length=150, blank=True, help_text="The registry staff user who made the change; blank for the registrar."
+    )
     at = models.DateTimeField()
 
     class Meta:

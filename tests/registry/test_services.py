@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from registry import services
-from registry.choices import CheckStatus, EppStatus, LedgerKind, OperationKind
+from registry.choices import CheckStatus, EppStatus, LedgerKind, NameList, OperationKind
 from registry.errors import (
     AssociationProhibits,
     DomainReserved,
@@ -399,3 +399,112 @@ def test_add_years_moves_29_february_to_28_february():
     assert services.add_years(datetime(2027, 3, 1, tzinfo=UTC), 1) - datetime(2027, 3, 1, tzinfo=UTC) == timedelta(
         days=366
     )
+
+
+# --- registry staff: server statuses ----------------------------------------------------------
+
+
+def test_server_hold_adds_the_status_and_records_the_staff_user(alpha):
+    services.create_domain(alpha, "held.com", nameservers=["a.example.org", "b.example.org"])
+    result = services.set_server_status("held.com", EppStatus.SERVER_HOLD, on=True, actor="staff", reason="abuse")
+    domain = Domain.objects.get()
+    assert domain.stored_statuses() == {EppStatus.SERVER_HOLD}
+    assert domain.statuses.get().reason == "abuse"
+    assert result.data == {"name": "held.com", "statuses": ["serverHold"]}
+    history = DomainHistory.objects.get(kind=OperationKind.DOMAIN_SERVER_STATUS)
+    assert (history.actor, history.registrar) == ("staff", alpha)
+    assert history.changes == {"statuses": [[], ["serverHold"]], "reason": "abuse"}
+    assert history.operation.registrar == alpha and not history.operation.ledger_entries.exists()
+
+    services.set_server_status("held.com", EppStatus.SERVER_HOLD, on=False, actor="staff")
+    assert not domain.statuses.exists()
+    last = DomainHistory.objects.filter(kind=OperationKind.DOMAIN_SERVER_STATUS).order_by("id").last()
+    assert (last.actor, last.changes) == ("staff", {"statuses": [["serverHold"], []]})
+    assert balance(alpha) == 100_000 - 1000  # staff actions are free
+
+
+def test_server_hold_blocks_no_command(alpha):
+    services.create_domain(alpha, "held.com")
+    services.set_server_status("held.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
+    expiry = Domain.objects.get().expires_at.date()
+    services.renew_domain(alpha, "held.com", current_expiry=expiry)
+    services.update_nameservers(alpha, "held.com", ["a.example.org", "b.example.org"])
+    services.delete_domain(alpha, "held.com")
+    assert Domain.objects.get().deleted_at is not None
+
+
+@pytest.mark.parametrize(
+    "status, on, actor, message",
+    [
+        (EppStatus.CLIENT_HOLD, True, "staff", "is not a server status"),
+        (EppStatus.SERVER_HOLD, True, "", "names the staff user"),
+        (EppStatus.SERVER_HOLD, False, "staff", "does not have status serverHold"),
+    ],
+)
+def test_server_status_refuses_bad_requests_and_writes_nothing(alpha, status, on, actor, message):
+    services.create_domain(alpha, "held.com")
+    with pytest.raises(ParameterError, match=message):
+        services.set_server_status("held.com", status, on=on, actor=actor)
+    assert not DomainStatus.objects.exists()
+    assert not Operation.objects.filter(kind=OperationKind.DOMAIN_SERVER_STATUS).exists()
+
+
+def test_a_second_server_hold_is_refused_and_keeps_one_status(alpha):
+    services.create_domain(alpha, "held.com")
+    services.set_server_status("held.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
+    with pytest.raises(ParameterError, match="already has status serverHold"):
+        services.set_server_status("held.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
+    assert DomainStatus.objects.count() == 1
+    assert Operation.objects.filter(kind=OperationKind.DOMAIN_SERVER_STATUS).count() == 1
+
+
+def test_server_status_of_an_unknown_domain_is_object_not_found(tlds):
+    with pytest.raises(ObjectNotFound):
+        services.set_server_status("nowhere.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
+
+
+# --- registry staff: reserved and premium lists -----------------------------------------------
+
+
+def test_import_adds_and_updates_reserved_names(tlds):
+    result = services.import_name_list(
+        "com", NameList.RESERVED, [["label", "reason"], ["NIC", "ours"], [], ["example"], ["bücher", "idn"]]
+    )
+    assert (result.created, result.updated) == (2, 1)
+    assert dict(tlds["com"].reserved_names.values_list("label", "reason")) == {
+        "nic": "ours",
+        "example": "",
+        "xn--bcher-kva": "idn",
+    }
+
+
+def test_import_adds_premium_names_with_their_fee(tlds):
+    result = services.import_name_list("com", NameList.PREMIUM, [["shop", "70000"], ["gold", "99900"]])
+    assert (result.created, result.updated) == (1, 1)
+    assert dict(tlds["com"].premium_names.values_list("label", "annual_fee")) == {"shop": 70000, "gold": 99900}
+    assert services.check(["gold.com"])[0].create_fee == 99900
+
+
+@pytest.mark.parametrize(
+    "kind, rows, message",
+    [
+        (NameList.RESERVED, [["ok"], ["bad label"]], "row 2: 'bad label' is not a label under .com"),
+        (NameList.RESERVED, [["ok"], ["a.b"]], "row 2: 'a.b' is not a label"),
+        (NameList.RESERVED, [["ok"], ["x", "why", "extra"]], "row 2: .* got 3 columns"),
+        (NameList.RESERVED, [["ok"], ["OK"]], "row 2: ok is listed already in row 1"),
+        (NameList.PREMIUM, [["gold", "100"], ["silver"]], "row 2: .* got 1 columns"),
+        (NameList.PREMIUM, [["gold", "100"], ["silver", "12.50"]], "row 2: the fee '12.50' is not a positive"),
+        (NameList.PREMIUM, [["gold", "0"]], "row 1: the fee '0'"),
+        (NameList.PREMIUM, [["label", "fee"]], "no rows to import"),
+    ],
+)
+def test_import_with_a_bad_row_names_it_and_writes_nothing(tlds, kind, rows, message):
+    with pytest.raises(ParameterError, match=message):
+        services.import_name_list("com", kind, rows)
+    assert list(tlds["com"].reserved_names.values_list("label", flat=True)) == ["nic"]
+    assert list(tlds["com"].premium_names.values_list("label", flat=True)) == ["shop"]
+
+
+def test_import_into_an_unknown_tld_is_refused(tlds):
+    with pytest.raises(UnknownTld):
+        services.import_name_list("example", NameList.RESERVED, [["nic"]])

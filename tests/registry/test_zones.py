@@ -181,3 +181,32 @@ def test_a_broker_outage_leaves_the_request_for_the_stale_sweep(db, monkeypatch)
     assert zones.request_publication("com.") is False
     assert ZonePublication.objects.get(zone="com.").requested_at is not None
     assert zones.stale_requests(older_than=0) == ["com."]
+
+
+@pytest.mark.parametrize("status", [EppStatus.CLIENT_HOLD, EppStatus.SERVER_HOLD])
+def test_a_domain_on_either_hold_is_not_delegated(delegated, status):
+    plain = Domain.objects.get(name="plain.com")
+    DomainStatus.objects.create(domain=plain, status=status, created_at=plain.created_at)
+    records, _ = zones.build_tld("com")
+    assert rows(records, owner="plain.com.") == []
+    assert [r[3] for r in rows(records, "NS", "glue.com.")] == ["ns1.glue.com.", "ns2.glue.com."]
+
+
+def test_server_hold_takes_the_domain_out_of_its_zone_and_unhold_brings_it_back(
+    delegated, django_capture_on_commit_callbacks, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(zones, "request_publication", asked.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_server_status("glue.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
+    assert asked == ["com."]
+    records, _ = zones.build_tld("com")
+    assert rows(records, owner="glue.com.") == rows(records, owner="ns1.glue.com.") == []
+    assert [r[3] for r in rows(records, "NS", "plain.com.")] == ["ns.example.org.", "ns1.glue.com."]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_server_status("glue.com", EppStatus.SERVER_HOLD, on=False, actor="staff")
+    assert asked == ["com.", "com."]
+    records, _ = zones.build_tld("com")
+    assert [r[3] for r in rows(records, "NS", "glue.com.")] == ["ns1.glue.com.", "ns2.glue.com."]
+    assert [r[3] for r in rows(records, owner="ns1.glue.com.")] == ["192.0.2.1", "2001:db8::1"]
