@@ -62,7 +62,45 @@ def _years_choices(low: int, high: int) -> list[tuple[int, str]]:
     return [(n, f"{n} year{'s' if n > 1 else ''}") for n in range(low, high + 1)]
 
 
-class CheckoutForm(forms.Form):
+class CardForm(forms.Form):
+    """The emulated card, and the key that makes a resent form place one order only."""
+
+    card_number = forms.CharField(
+        label="Card number",
+        max_length=23,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
+    )
+    exp_month = forms.TypedChoiceField(
+        label="Expiry month", coerce=int, choices=[(m, f"{m:02d}") for m in range(1, 13)]
+    )
+    exp_year = forms.TypedChoiceField(label="Expiry year", coerce=int, choices=[])
+    cvc = forms.CharField(
+        label="CVC", max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc"})
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        year = (today or datetime.date.today()).year
+        self.fields["exp_year"].choices = [(y, str(y)) for y in range(year, year + 11)]
+
+    def card(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "number": data["card_number"],
+            "exp_month": data["exp_month"],
+            "exp_year": data["exp_year"],
+            "cvc": data["cvc"],
+        }
+
+
+class RenewForm(CardForm):
+    years = forms.TypedChoiceField(label="Renew for", coerce=int, choices=_years_choices(1, 10), initial=1)
+
+    field_order = ["years"]
+
+
+class CheckoutForm(CardForm):
     """Everything checkout asks besides the contact: years per name, nameservers, an
     optional first record, and the (emulated) card."""
 
@@ -84,24 +122,9 @@ class CheckoutForm(forms.Form):
         required=False,
         help_text="Optional, with our nameservers: an A (or AAAA) record for the name and www.",
     )
-    card_number = forms.CharField(
-        label="Card number",
-        max_length=23,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
-    )
-    exp_month = forms.TypedChoiceField(
-        label="Expiry month", coerce=int, choices=[(m, f"{m:02d}") for m in range(1, 13)]
-    )
-    exp_year = forms.TypedChoiceField(label="Expiry year", coerce=int, choices=[])
-    cvc = forms.CharField(
-        label="CVC", max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc"})
-    )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
-    def __init__(self, *args, quotes=(), today: datetime.date | None = None, **kwargs) -> None:
+    def __init__(self, *args, quotes=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        year = (today or datetime.date.today()).year
-        self.fields["exp_year"].choices = [(y, str(y)) for y in range(year, year + 11)]
         self.quotes = list(quotes)
         for i, quote in enumerate(self.quotes):
             check = quote.check
@@ -137,15 +160,6 @@ class CheckoutForm(forms.Form):
             }
             for i, quote in enumerate(self.quotes)
         ]
-
-    def card(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "number": data["card_number"],
-            "exp_month": data["exp_month"],
-            "exp_year": data["exp_year"],
-            "cvc": data["cvc"],
-        }
 
 
 class RecordSetForm(forms.Form):

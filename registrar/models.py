@@ -129,6 +129,9 @@ class OrderLine(models.Model):
     first_address = models.GenericIPAddressField(
         null=True, blank=True, help_text="Point the apex and www at this address once the hosted zone exists."
     )
+    current_expiry = models.DateField(
+        null=True, blank=True, help_text="Renewals: the expiry date the renewal extends (EPP's curExpDate)."
+    )
     registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
     price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
     state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)

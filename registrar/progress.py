@@ -16,7 +16,7 @@ import dns.rcode
 import dns.rdatatype
 from django.conf import settings
 
-from registrar.choices import FINAL_ORDER_STATES, LineState
+from registrar.choices import FINAL_ORDER_STATES, LineKind, LineState
 from registrar.models import Order, OrderLine
 from resolver import trace
 from resolver.dns import probe
@@ -56,6 +56,8 @@ def line_progress(order: Order, line: OrderLine) -> LineProgress:
     steps = [_paid(order)]
     if steps[-1].state == DONE:
         steps.append(_registered(line))
+    if line.kind != LineKind.REGISTER:
+        return LineProgress(line, steps)
     if steps[-1].state == DONE:
         steps.append(_delegated(line))
     if steps[-1].state == DONE:
@@ -76,17 +78,18 @@ def _paid(order: Order) -> Step:
 
 
 def _registered(line: OrderLine) -> Step:
+    title = "Renewed at the registry" if line.kind == LineKind.RENEW else "Registered at the registry"
     if line.state == LineState.SUCCESSFUL:
         return Step(
-            "Registered at the registry",
+            title,
             DONE,
             f"expires {line.expires_at:%Y-%m-%d}; registry transaction {line.registry_sv_trid}",
         )
     if line.state == LineState.FAILED:
         refund = getattr(line, "refund", None)
         refunded = f"; {refund.amount} refunded to the card ({refund.reference})" if refund else ""
-        return Step("Registered at the registry", FAILED, f"{line.failure_reason}{refunded}")
-    return Step("Registered at the registry", WAITING, "the registry is working on it")
+        return Step(title, FAILED, f"{line.failure_reason}{refunded}")
+    return Step(title, WAITING, "the registry is working on it")
 
 
 def _delegated(line: OrderLine) -> Step:

@@ -40,7 +40,7 @@ from registrar.choices import FINAL_LINE_STATES, LineKind, LineState, OrderState
 from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, Refund
 from registry import services as registry
 from registry.errors import ParameterError, RegistryError
-from registry.models import Tld
+from registry.models import MAX_PERIOD_YEARS, Tld
 from resolver import rental
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,7 @@ def place_order(
                 continue
         prepared.append(
             {
+                "kind": LineKind.REGISTER,
                 "domain": check.ascii,
                 "unicode_domain": check.unicode,
                 "years": years,
@@ -214,7 +215,49 @@ def place_order(
         )
     if errors:
         raise CheckoutError(errors)
+    return _charge_and_save(customer, prepared, card, idempotency_key)
 
+
+def renewal_price(name: str) -> int:
+    """The retail price of one more year of ``name``: the registry's renew fee plus the margin."""
+    return registry.annual_fee(name, "renew") + settings.REGISTRAR_MARGIN_PER_YEAR
+
+
+def place_renewal(
+    customer: Customer, name: str, years: object, card: dict, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """An order renewing a domain the customer holds by ``years``; charged like a checkout.
+    The registry is told the expiry date it extends, so a resent command cannot renew twice."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
+    if domain is None:
+        raise CheckoutError({"domain": f"you hold no domain {name}"})
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_PERIOD_YEARS:
+        raise CheckoutError({"years": f"renew for 1 to {MAX_PERIOD_YEARS} years"})
+    try:
+        fee = registry.annual_fee(domain.name, "renew")
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.RENEW,
+        "domain": domain.name,
+        "unicode_domain": domain.unicode_name,
+        "years": years,
+        "current_expiry": domain.expires_at.date(),
+        "registry_fee": fee * years,
+        "price": (fee + settings.REGISTRAR_MARGIN_PER_YEAR) * years,
+    }
+    return _charge_and_save(customer, [line], card, idempotency_key)
+
+
+def _charge_and_save(
+    customer: Customer, prepared: list[dict], card: dict, idempotency_key: str | None
+) -> tuple[Order, bool]:
+    """Save an order of checked lines, charging the card in the same transaction; the
+    registry commands go out after commit."""
     now = clock.now()
     try:
         with transaction.atomic():
@@ -239,7 +282,7 @@ def place_order(
                 created_at=now,
                 updated_at=now,
             )
-            order_lines = [OrderLine(order=order, kind=LineKind.REGISTER, **p) for p in prepared]
+            order_lines = [OrderLine(order=order, **p) for p in prepared]
             # The emulated card processor answers at once, so the first charge attempt
             # happens here; everything is decided before the rows are written.
             payment = Payment(order=order, amount=total, created_at=now)
@@ -345,6 +388,20 @@ def _send_commands(line_ids: list[int]) -> None:
 
 def registry_command(line: OrderLine) -> dict:
     """The registry-queue command that carries out ``line``."""
+    reply_to = {"task": RESULT_TASK, "queue": "registrar", "args": [line.order_id, line.pk]}
+    if line.kind == LineKind.RENEW:
+        return {
+            "op": "domain.renew",
+            "registrar": settings.REGISTRAR_CLIENT_ID,
+            "cl_trid": line.cl_trid,
+            "params": {
+                "name": line.domain,
+                "years": line.years,
+                "current_expiry": line.current_expiry.isoformat(),
+                "expected_fee": line.registry_fee,
+            },
+            "reply_to": reply_to,
+        }
     if line.kind != LineKind.REGISTER:
         raise NotImplementedError(f"{line.kind} lines are not supported yet")
     return {
@@ -358,7 +415,7 @@ def registry_command(line: OrderLine) -> dict:
             "expected_fee": line.registry_fee,
             "registrant": line.order.customer.registrant_contact(),
         },
-        "reply_to": {"task": RESULT_TASK, "queue": "registrar", "args": [line.order_id, line.pk]},
+        "reply_to": reply_to,
     }
 
 
@@ -379,7 +436,10 @@ def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
             line.registry_sv_trid = reply.get("sv_trid", "")
             line.completed_at = now
             line.save(update_fields=["state", "expires_at", "registry_sv_trid", "completed_at"])
-            _record_holding(order, line, now)
+            if line.kind == LineKind.RENEW:
+                CustomerDomain.objects.filter(name=line.domain, released_at=None).update(expires_at=line.expires_at)
+            else:
+                _record_holding(order, line, now)
         else:
             error = reply.get("error") or {}
             code, reason = error.get("code", "registry_error"), error.get("message", "the registry refused")

@@ -17,5 +17,6 @@ urlpatterns = [
     path("domains/", views.domains, name="domains"),
     path("domains/<str:name>/", views.domain_page, name="domain"),
     path("domains/<str:name>/auto-renew/", views.auto_renew, name="auto-renew"),
+    path("domains/<str:name>/renew/", views.renew, name="renew"),
     path("account/", views.account, name="account"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from config import clock
 from registrar import cart, progress, services
-from registrar.forms import CheckoutForm, ContactForm, RecordSetForm, SignUpForm
+from registrar.forms import CheckoutForm, ContactForm, RecordSetForm, RenewForm, SignUpForm
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registry import services as registry
 from registry.errors import RegistryError
@@ -206,6 +206,11 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     except RegistryError:
         info = None
     context = {"domain": domain, "info": info, "zone": zone, "form": form}
+    context["renew"] = RenewForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
+    try:
+        context["renewal_price"] = services.renewal_price(domain.name)
+    except RegistryError:
+        context["renewal_price"] = None
     if zone is not None:
         context["record_sets"] = list(zone.record_sets.select_related("health_check").order_by("name", "type"))
         context["changes"] = list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10])
@@ -240,6 +245,31 @@ def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
     state = "on" if domain.auto_renew else "off"
     messages.success(request, f"Auto-renew is {state} for {domain.unicode_name}.")
     return redirect("shop:domain", domain.name)
+
+
+@login_required
+@require_POST
+def renew(request: HttpRequest, name: str) -> HttpResponse:
+    domain = _held(request, name)
+    form = RenewForm(request.POST, today=clock.now().date())
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form[f].label if f in form.fields else 'form'}: {' '.join(e)}" for f, e in form.errors.items()
+        )
+        messages.error(request, f"Not renewed: {problems}")
+        return redirect("shop:domain", domain.name)
+    try:
+        order, _ = services.place_renewal(
+            _customer(request),
+            domain.name,
+            form.cleaned_data["years"],
+            form.card(),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except services.CheckoutError as exc:
+        messages.error(request, "Not renewed: " + "; ".join(exc.errors.values()))
+        return redirect("shop:domain", domain.name)
+    return redirect("shop:order", order.pk)
 
 
 # --- account ------------------------------------------------------------------------------------

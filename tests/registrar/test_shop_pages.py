@@ -12,6 +12,7 @@ from registrar import services
 from registrar.choices import OrderState
 from registrar.models import Customer, CustomerDomain, Order
 from resolver.models import Change, HostedZone, RecordSet
+from tests.conftest import GOOD_CARD
 from tests.registrar.test_checkout import registry_reply
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +255,39 @@ def test_the_account_lists_orders_payments_and_refunds(client, customer, alpha, 
     page = text(client.get("/account/"))
     refund = order.payment.refunds.get()
     assert f'href="/orders/{order.pk}/"' in page and refund.reference in page and "Failed" in page
+
+
+def test_renewing_from_the_domain_page_extends_the_holding_once(client, customer, held, settings):
+    from config.money import format_money
+    from registry.models import Domain, Tld
+
+    client.force_login(customer.user)
+    page = text(client.get("/domains/fresh.com/"))
+    key = re.search(r'id="renew-form".*?name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    per_year = Tld.objects.get(name="com").renew_fee + settings.REGISTRAR_MARGIN_PER_YEAR
+    assert f"{format_money(per_year)} a year" in page
+    before = held.expires_at
+    response = client.post("/domains/fresh.com/renew/", {"years": 2, "idempotency_key": key} | card_fields())
+    order = Order.objects.latest("pk")
+    assert response["Location"] == f"/orders/{order.pk}/"
+    line = order.lines.get()
+    assert (line.kind, line.years, line.current_expiry, line.price) == ("renew", 2, before.date(), 2 * per_year)
+    reply = registry_reply(line)
+    services.apply_registry_result(order.pk, line.pk, reply)
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))  # resent: replayed, not renewed again
+    held.refresh_from_db()
+    assert held.expires_at == Domain.objects.get(name="fresh.com").expires_at
+    assert held.expires_at.year == before.year + 2 and held.expires_at.date().replace(year=before.year) == before.date()
+    fragment = text(client.get(f"/orders/{order.pk}/progress/"))
+    assert re.search(r'class="done"[^>]*> <strong>Renewed at the registry', fragment)
+    assert "Delegation published" not in fragment and 'data-finished="true"' in fragment
+
+
+def test_a_renewal_the_registry_refuses_is_refunded(customer, held):
+    order, _ = services.place_renewal(customer, "fresh.com", 10, {**GOOD_CARD})  # past ten years from today
+    line = order.lines.get()
+    services.apply_registry_result(order.pk, line.pk, registry_reply(line))
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED and order.payment.refunds.get().amount == line.price
+    with pytest.raises(services.CheckoutError, match="you hold no domain"):
+        services.place_renewal(customer, "other.com", 1, {**GOOD_CARD})
