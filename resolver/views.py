@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from resolver import trace as tracing
+from resolver.models import HostedZone
 
 
 def trace(request: HttpRequest) -> HttpResponse:
@@ -22,13 +23,30 @@ def trace(request: HttpRequest) -> HttpResponse:
         "result": None,
         "error": "",
         "resolver_address": settings.NETWORK_PLAN.resolver.address,
+        "fresh": request.GET.get("fresh") == "1",
     }
     if name:
         try:
+            if context["fresh"]:
+                _forget(request, name)
             context["result"] = tracing.trace(name, qtype)
         except tracing.TraceError as exc:
             context["error"] = str(exc)
     return render(request, "resolver/trace.html", context, status=400 if name and context["error"] else 200)
+
+
+def _forget(request: HttpRequest, name: str) -> None:
+    """Flush ``name`` from the resolver's cache before a fresh lookup: for staff, or for
+    the owner of the hosted zone the name is in (after editing its records, say)."""
+    qname = tracing.ascii_name(name)
+    enclosing = {qname.split(".", depth)[-1] for depth in range(qname.count("."))}
+    owns = request.user.is_authenticated and HostedZone.objects.filter(owner=request.user, name__in=enclosing).exists()
+    if not (request.user.is_staff or owns):
+        raise tracing.TraceError(
+            f"only staff, or the owner of the hosted zone {name} is in, may make the resolver forget it; "
+            "others see the cached answer until its TTL runs out"
+        )
+    tracing.control({"command": "flush", "name": qname})
 
 
 @staff_member_required

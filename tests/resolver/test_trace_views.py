@@ -66,3 +66,23 @@ def test_only_staff_see_and_flush_the_resolver_cache(client, pointed, django_use
     assert "com.</td><td>NS</td>" in flushed
     everything = client.post("/dns/resolver-cache/", {}, follow=True).content.decode()
     assert "Flushed the whole cache" in everything and "Empty." in everything
+
+
+@pytest.mark.django_db
+def test_a_fresh_lookup_forgets_the_cached_answer_for_the_zone_owner_only(client, pointed, django_user_model):
+    from config import clock
+    from resolver.models import HostedZone
+
+    client.get("/dns/trace/", {"name": "www.example.com", "type": "A"})
+    owner = django_user_model.objects.create_user("owner", password="x")
+    HostedZone.objects.create(
+        id="ZOWNED", owner=owner, name="example.com.", caller_reference="t", created_at=clock.now()
+    )
+    client.force_login(django_user_model.objects.create_user("stranger", password="x"))
+    refused = client.get("/dns/trace/", {"name": "www.example.com", "type": "A", "fresh": "1"})
+    assert refused.status_code == 400 and "only staff, or the owner of the hosted zone" in refused.content.decode()
+    cached = client.get("/dns/trace/", {"name": "www.example.com", "type": "A"}).content.decode()
+    assert 'data-zone="example.com." data-cached="yes"' in cached
+    client.force_login(owner)
+    fresh = client.get("/dns/trace/", {"name": "www.example.com", "type": "A", "fresh": "1"}).content.decode()
+    assert 'data-zone="example.com." data-cached="no" data-outcome="answer"' in fresh
