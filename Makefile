@@ -38,8 +38,9 @@ test: lint test-tools
 		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m pipeline; \
 	fi
 
-# The real DNS clients and peers the tests and benchmarks use, from Debian's packages.
-DEBIAN_TOOLS := dig:bind9-dnsutils named-checkzone:bind9-utils unbound:unbound nsd:nsd dnsperf:dnsperf
+# The real DNS clients and peers the tests and benchmarks use, and the browser the
+# browser tests drive, from Debian's packages.
+DEBIAN_TOOLS := dig:bind9-dnsutils named-checkzone:bind9-utils unbound:unbound nsd:nsd dnsperf:dnsperf chromium:chromium
 test-tools:
 	@missing=""; for pair in $(DEBIAN_TOOLS); do \
 		command -v $${pair%%:*} >/dev/null || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair##*:}"; \

@@ -16,6 +16,7 @@ import dns.rcode
 import dns.rdatatype
 from django.conf import settings
 
+from config.money import format_money
 from registrar.choices import FINAL_ORDER_STATES, LineKind, LineState
 from registrar.models import Order, OrderLine
 from resolver import trace
@@ -70,7 +71,8 @@ def line_progress(order: Order, line: OrderLine) -> LineProgress:
 def _paid(order: Order) -> Step:
     payment = getattr(order, "payment", None)
     if order.paid_at:
-        return Step("Paid", DONE, f"card charged {payment.amount if payment else order.total} (minor units)")
+        reference = f" ({payment.reference})" if payment and payment.reference else ""
+        return Step("Paid", DONE, f"{order.card} charged {format_money(order.total)}{reference}")
     if order.state in FINAL_ORDER_STATES:
         return Step("Paid", FAILED, order.failure_reason or "the card was not charged")
     attempts = payment.attempts if payment else 0
