@@ -37,20 +37,21 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def sign_up(client, username: str, **fields):
+    data = {
+        "username": username,
+        "email": f"{username}@example.net",
+        "name": username.title(),
+        "city": "Oslo",
+        "country_code": "NO",
+        "password1": "a-long-enough-passphrase",
+        "password2": "a-long-enough-passphrase",
+    }
+    return client.post("/signup/", data | fields)
+
+
 def test_sign_up_creates_the_customer_logs_in_and_returns_to_the_cart(client, inhouse):
-    response = client.post(
-        "/signup/",
-        {
-            "username": "carol",
-            "email": "carol@example.net",
-            "name": "Carol Example",
-            "city": "Busan",
-            "country_code": "kr",
-            "password1": "a-long-enough-passphrase",
-            "password2": "a-long-enough-passphrase",
-            "next": "/checkout/",
-        },
-    )
+    response = sign_up(client, "carol", name="Carol Example", country_code="kr", next="/checkout/")
     assert response.status_code == 302 and response["Location"] == "/checkout/"
     customer = Customer.objects.get(user__username="carol")
     assert (customer.name, customer.country_code, customer.email) == ("Carol Example", "KR", "carol@example.net")
@@ -58,35 +59,13 @@ def test_sign_up_creates_the_customer_logs_in_and_returns_to_the_cart(client, in
 
 
 def test_sign_up_with_bad_input_names_the_field_and_creates_nothing(client, inhouse):
-    response = client.post(
-        "/signup/",
-        {
-            "username": "dave",
-            "email": "dave@example.net",
-            "name": "Dave",
-            "city": "Oslo",
-            "country_code": "N0",
-            "password1": "a-long-enough-passphrase",
-            "password2": "a-long-enough-passphrase",
-            "next": "https://elsewhere.example/",
-        },
-    )
+    response = sign_up(client, "dave", country_code="N0")
     assert response.status_code == 200 and "two letters, like US or KR" in text(response)
     assert not get_user_model().objects.filter(username="dave").exists()
 
 
 def test_sign_up_never_redirects_off_site(client, inhouse):
-    data = {
-        "username": "erin",
-        "email": "erin@example.net",
-        "name": "Erin",
-        "city": "Oslo",
-        "country_code": "NO",
-        "password1": "a-long-enough-passphrase",
-        "password2": "a-long-enough-passphrase",
-        "next": "https://elsewhere.example/",
-    }
-    assert client.post("/signup/", data)["Location"] == "/cart/"
+    assert sign_up(client, "erin", next="https://elsewhere.example/")["Location"] == "/cart/"
 
 
 def test_the_cart_takes_registrable_names_and_explains_the_rest(client, alpha):
