@@ -247,7 +247,9 @@ class Recursor:
         answer = await self.resolver.resolve(qname, qtype, trace)
         elapsed = time.monotonic() - start
         query = dns.message.make_query(qname, qtype, use_edns=0)
-        reply = self.render(query, dns.message.make_response(query, our_payload=self.payload), answer, "tcp")
+        response = dns.message.make_response(query, our_payload=self.payload)
+        response.flags |= dns.flags.RA  # as a client asking over the network would see it
+        reply = self.render(query, response, answer, "tcp")
         return {
             "name": qname.to_text(),
             "type": dns.rdatatype.to_text(qtype),

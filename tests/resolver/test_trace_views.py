@@ -21,6 +21,7 @@ def pointed(net, settings):
 def test_the_trace_page_shows_each_hop_and_why_the_browser_step_is_skipped(client, pointed):
     page = client.get("/dns/trace/", {"name": "chain.example.com", "type": "A"}).content.decode()
     assert "status: NOERROR" in page
+    assert ";; flags: qr rd ra;" in page and "recursion requested but not available" not in page
     assert "chain.example.com.\t300\tIN\tCNAME\talias.example.com." in page
     for zone, outcome in ((".", "referral"), ("com.", "referral"), ("example.com.", "cname"), ("net.", "referral")):
         assert f'data-zone="{zone}" data-cached="no" data-outcome="{outcome}"' in page
