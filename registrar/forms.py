@@ -183,3 +183,22 @@ class RecordSetForm(forms.Form):
         name = f"{relative}.{zone}" if relative and relative != "@" else zone
         values = [line.strip() for line in data["values"].splitlines() if line.strip()]
         return {"name": name, "type": data["type"], "ttl": data["ttl"], "values": values}
+
+
+class HealthCheckForm(forms.Form):
+    """An endpoint health check (Route 53's): probed from every checker location."""
+
+    name = forms.CharField(label="Check name", max_length=128, required=False)
+    kind = forms.ChoiceField(label="Protocol", choices=[("HTTP", "HTTP"), ("HTTPS", "HTTPS"), ("TCP", "TCP")])
+    ip_address = forms.GenericIPAddressField(label="Endpoint address", help_text="A loopback address, like 127.53.5.1.")
+    port = forms.IntegerField(
+        label="Port", min_value=1, max_value=65535, required=False, help_text="80 or 443 if empty."
+    )
+    path = forms.CharField(label="Path", max_length=255, required=False, help_text="HTTP(S) only; / if empty.")
+    search_string = forms.CharField(
+        label="Healthy only if the page contains", max_length=255, required=False, help_text="HTTP(S) only."
+    )
+
+    def settings(self) -> dict:
+        """The check's settings as ``resolver.health.create_health_check`` takes them."""
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}

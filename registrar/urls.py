@@ -18,5 +18,6 @@ urlpatterns = [
     path("domains/<str:name>/", views.domain_page, name="domain"),
     path("domains/<str:name>/auto-renew/", views.auto_renew, name="auto-renew"),
     path("domains/<str:name>/renew/", views.renew, name="renew"),
+    path("domains/<str:name>/health-checks/", views.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
 ]

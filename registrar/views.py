@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from config import clock
 from registrar import cart, progress, services
-from registrar.forms import CheckoutForm, ContactForm, RecordSetForm, RenewForm, SignUpForm
+from registrar.forms import CheckoutForm, ContactForm, HealthCheckForm, RecordSetForm, RenewForm, SignUpForm
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registry import services as registry
 from registry.errors import RegistryError
-from resolver import rental
+from resolver import health, rental
 from resolver.models import Change, HealthCheck, HostedZone
 
 
@@ -214,7 +214,8 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     if zone is not None:
         context["record_sets"] = list(zone.record_sets.select_related("health_check").order_by("name", "type"))
         context["changes"] = list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10])
-        context["checks"] = _health_checks(request, zone)
+        context["checks"] = list(HealthCheck.objects.filter(owner=request.user).order_by("name", "pk"))
+        context["check_form"] = HealthCheckForm()
     status = 400 if form is not None and form.errors else 200
     return render(request, "registrar/domain.html", context, status=status)
 
@@ -229,11 +230,6 @@ def _as_change(record_set) -> dict:
     if record_set.set_identifier:
         data["set_identifier"] = record_set.set_identifier
     return data
-
-
-def _health_checks(request: HttpRequest, zone: HostedZone) -> list[HealthCheck]:
-    used = zone.record_sets.exclude(health_check=None).values_list("health_check", flat=True)
-    return list(HealthCheck.objects.filter(owner=request.user, pk__in=used).order_by("name", "pk"))
 
 
 @login_required
@@ -270,6 +266,24 @@ def renew(request: HttpRequest, name: str) -> HttpResponse:
         messages.error(request, "Not renewed: " + "; ".join(exc.errors.values()))
         return redirect("shop:domain", domain.name)
     return redirect("shop:order", order.pk)
+
+
+@login_required
+@require_POST
+def add_health_check(request: HttpRequest, name: str) -> HttpResponse:
+    domain = _held(request, name)
+    form = HealthCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            check = health.create_health_check(request.user, form.settings())
+        except health.HealthCheckError as exc:
+            messages.error(request, f"No health check made: {exc.message}")
+        else:
+            messages.success(request, f"Health check {check.pk} made; the checkers probe it now.")
+    else:
+        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"No health check made: {problems}")
+    return redirect("shop:domain", domain.name)
 
 
 # --- account ------------------------------------------------------------------------------------

@@ -42,5 +42,8 @@ def test_search_from_the_home_page_then_trace_a_lookup_and_the_home_page_fits_a_
     phone.goto("/")
     expect(phone.get_by_role("search").get_by_role("textbox")).to_be_visible()
     shot(phone, "home-phone")
-    width, scroll_width = phone.evaluate("[innerWidth, document.documentElement.scrollWidth]")
-    assert scroll_width <= width, f"the home page is {scroll_width}px wide on a {width}px screen"
+    for path in ("/", "/search/?q=brightfuture", "/signup/", f"/dns/trace/?name=www.{resolver_demo.DEMO_DOMAIN}"):
+        phone.goto(path)
+        width, scroll_width = phone.evaluate("[innerWidth, document.documentElement.scrollWidth]")
+        assert scroll_width <= width, f"{path} is {scroll_width}px wide on a {width}px screen"
+    shot(phone, "trace-phone")

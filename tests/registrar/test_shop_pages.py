@@ -270,3 +270,22 @@ def test_a_renewal_the_registry_refuses_is_refunded(customer, held):
     assert order.state == OrderState.FAILED and order.payment.refunds.get().amount == line.price
     with pytest.raises(services.CheckoutError, match="you hold no domain"):
         services.place_renewal(customer, "other.com", 1, {**GOOD_CARD})
+
+
+def test_health_checks_are_made_and_listed_with_their_status_on_the_domain_page(client, customer, held):
+    from resolver.models import HealthCheck
+
+    client.force_login(customer.user)
+    made = client.post(
+        "/domains/fresh.com/health-checks/",
+        {"name": "web", "kind": "HTTP", "ip_address": "127.53.5.1", "path": "/", "search_string": "ok"},
+        follow=True,
+    )
+    check = HealthCheck.objects.get(owner=customer.user)
+    assert (check.kind, check.ip_address, check.port, check.search_string) == ("HTTP", "127.53.5.1", 80, "ok")
+    page = text(made)
+    assert f"Health check {check.pk} made" in page and f'data-check="{check.pk}"' in page and ">Healthy<" in page
+    refused = text(
+        client.post("/domains/fresh.com/health-checks/", {"kind": "TCP", "ip_address": "192.0.2.1"}, follow=True)
+    )
+    assert "No health check made:" in refused and "loopback" in refused and HealthCheck.objects.count() == 1
