@@ -8,7 +8,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -166,12 +165,16 @@ def domains(request: HttpRequest) -> HttpResponse:
     held = list(customer.domains.filter(released_at=None))
     rows = []
     for domain in held:
-        try:
-            info = registry.info_domain(domain.name)
-        except RegistryError:
-            info = None
-        rows.append({"domain": domain, "info": info})
+        rows.append({"domain": domain, "info": _registry_info(domain.name)})
     return render(request, "registrar/domains.html", {"rows": rows})
+
+
+def _registry_info(name: str) -> registry.DomainInfo | None:
+    """The registry's view of a held name, or None when it no longer has it live."""
+    try:
+        return registry.info_domain(name)
+    except RegistryError:
+        return None
 
 
 def _held(request: HttpRequest, name: str) -> CustomerDomain:
@@ -190,7 +193,7 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
             if record_set is None:
                 messages.error(request, "That record set is gone already.")
             else:
-                batch = [{"action": "DELETE", "record_set": _as_change(record_set)}]
+                batch = [{"action": "DELETE", "record_set": rental.Draft.of(record_set).as_dict()}]
         elif form.is_valid():
             batch = [{"action": "UPSERT", "record_set": form.record_set(zone.name)}]
         if batch is not None:
@@ -201,11 +204,7 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
                 return redirect("shop:domain", domain.name)
-    try:
-        info = registry.info_domain(domain.name)
-    except RegistryError:
-        info = None
-    context = {"domain": domain, "info": info, "zone": zone, "form": form}
+    context = {"domain": domain, "info": _registry_info(domain.name), "zone": zone, "form": form}
     context["renew"] = RenewForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
     try:
         context["renewal_price"] = services.renewal_price(domain.name)
@@ -220,18 +219,6 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "registrar/domain.html", context, status=status)
 
 
-def _as_change(record_set) -> dict:
-    """A record set as a DELETE change names it: every field must match the stored one."""
-    data = {"name": record_set.name, "type": record_set.type}
-    if record_set.alias_target:
-        data["alias_target"] = record_set.alias_target
-    else:
-        data |= {"ttl": record_set.ttl, "values": record_set.values}
-    if record_set.set_identifier:
-        data["set_identifier"] = record_set.set_identifier
-    return data
-
-
 @login_required
 @require_POST
 def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
@@ -243,16 +230,18 @@ def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("shop:domain", domain.name)
 
 
+def _form_problems(form) -> str:
+    """A form's errors in one line, for a message on the page the form redirects to."""
+    return "; ".join(f"{form[f].label if f in form.fields else 'form'}: {' '.join(e)}" for f, e in form.errors.items())
+
+
 @login_required
 @require_POST
 def renew(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
     form = RenewForm(request.POST, today=clock.now().date())
     if not form.is_valid():
-        problems = "; ".join(
-            f"{form[f].label if f in form.fields else 'form'}: {' '.join(e)}" for f, e in form.errors.items()
-        )
-        messages.error(request, f"Not renewed: {problems}")
+        messages.error(request, f"Not renewed: {_form_problems(form)}")
         return redirect("shop:domain", domain.name)
     try:
         order, _ = services.place_renewal(
@@ -281,8 +270,7 @@ def add_health_check(request: HttpRequest, name: str) -> HttpResponse:
         else:
             messages.success(request, f"Health check {check.pk} made; the checkers probe it now.")
     else:
-        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, f"No health check made: {problems}")
+        messages.error(request, f"No health check made: {_form_problems(form)}")
     return redirect("shop:domain", domain.name)
 
 
@@ -297,9 +285,9 @@ def account(request: HttpRequest) -> HttpResponse:
         contact.save()
         messages.success(request, "Your contact details are saved; new registrations use them.")
         return redirect("shop:account")
-    orders = customer.orders.select_related("payment", "card").prefetch_related(
-        Prefetch("lines"), "payment__refunds__line"
+    orders = customer.orders.prefetch_related("lines")
+    payments = (
+        Payment.objects.filter(order__customer=customer).select_related("order__card").prefetch_related("refunds")
     )
-    payments = Payment.objects.filter(order__customer=customer).select_related("order", "order__card")
     context = {"contact": contact, "orders": orders, "payments": payments.order_by("-created_at")}
     return render(request, "registrar/account.html", context, status=400 if contact.errors else 200)
