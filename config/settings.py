@@ -173,6 +173,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # Requests per token (registry API) or per client address (RDAP); over it the answer
+    # is 429 with Retry-After. "N/second", "N/minute", "N/hour" or "N/day".
+    "DEFAULT_THROTTLE_RATES": {
+        "registry-api": env_str("REGISTRY_API_RATE", "50/second"),
+        "rdap": env_str("RDAP_RATE", "20/second"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Namesmith API",
@@ -180,11 +186,28 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
 }
 
+# Shared by every web process: rate-limit counters live here.
+REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "") + "cache",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # --- Celery ---------------------------------------------------------------------------------
 
 # kombu's filesystem transport, writing each message atomically (see config.broker).
 TRANSPORT_ALIASES.setdefault("namesmith-filesystem", "config.broker:Transport")
-REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -34,17 +34,14 @@ CLIENT_STATUSES = frozenset(s for s in EppStatus if s.value.startswith("client")
 # Statuses only registry staff may set or clear (RFC 5731: server* statuses).
 SERVER_STATUSES = frozenset(s for s in EppStatus if s.value.startswith("server"))
 
-# Which statuses forbid which transform (RFC 5731: the command fails with 2304).
+# Which statuses forbid which transform (RFC 5731: the command fails with 2304). While a
+# transfer is pending no other transform may touch the domain (RFC 5731 section 2.3).
+_PENDING = {EppStatus.PENDING_DELETE, EppStatus.PENDING_TRANSFER}
 PROHIBITING = {
-    "delete": frozenset(
-        {EppStatus.CLIENT_DELETE_PROHIBITED, EppStatus.SERVER_DELETE_PROHIBITED, EppStatus.PENDING_DELETE}
-    ),
-    "renew": frozenset(
-        {EppStatus.CLIENT_RENEW_PROHIBITED, EppStatus.SERVER_RENEW_PROHIBITED, EppStatus.PENDING_DELETE}
-    ),
-    "update": frozenset(
-        {EppStatus.CLIENT_UPDATE_PROHIBITED, EppStatus.SERVER_UPDATE_PROHIBITED, EppStatus.PENDING_DELETE}
-    ),
+    "delete": frozenset({EppStatus.CLIENT_DELETE_PROHIBITED, EppStatus.SERVER_DELETE_PROHIBITED, *_PENDING}),
+    "renew": frozenset({EppStatus.CLIENT_RENEW_PROHIBITED, EppStatus.SERVER_RENEW_PROHIBITED, *_PENDING}),
+    "update": frozenset({EppStatus.CLIENT_UPDATE_PROHIBITED, EppStatus.SERVER_UPDATE_PROHIBITED, *_PENDING}),
+    "transfer": frozenset({EppStatus.CLIENT_TRANSFER_PROHIBITED, EppStatus.SERVER_TRANSFER_PROHIBITED, *_PENDING}),
 }
 
 
@@ -61,9 +58,17 @@ class OperationKind(models.TextChoices):
     DOMAIN_RENEW = "domain.renew"
     DOMAIN_UPDATE = "domain.update"
     DOMAIN_DELETE = "domain.delete"
+    DOMAIN_TRANSFER_REQUEST = "domain.transfer.request"
+    DOMAIN_TRANSFER_APPROVE = "domain.transfer.approve"
+    DOMAIN_TRANSFER_REJECT = "domain.transfer.reject"
+    DOMAIN_TRANSFER_CANCEL = "domain.transfer.cancel"
+    DOMAIN_RESTORE = "domain.restore"
     HOST_CREATE = "host.create"
+    HOST_UPDATE = "host.update"
+    HOST_DELETE = "host.delete"
     CONTACT_CREATE = "contact.create"
     CONTACT_UPDATE = "contact.update"
+    CONTACT_DELETE = "contact.delete"
     DOMAIN_SERVER_STATUS = "domain.serverStatus", "Domain server status (registry staff)"
     BILLING_TOPUP = "billing.topup"
 
@@ -81,3 +86,33 @@ class CheckStatus(models.TextChoices):
     RESERVED = "reserved"
     PREMIUM = "premium"
     INVALID = "invalid"
+
+
+class TransferStatus(models.TextChoices):
+    """trStatus values of RFC 5730 section 2.9.3.4."""
+
+    PENDING = "pending"
+    CLIENT_APPROVED = "clientApproved"
+    CLIENT_CANCELLED = "clientCancelled"
+    CLIENT_REJECTED = "clientRejected"
+    SERVER_APPROVED = "serverApproved"
+    SERVER_CANCELLED = "serverCancelled"
+
+
+class PollKind(models.TextChoices):
+    """What a poll message tells a registrar about."""
+
+    TRANSFER = "transfer", "Domain transfer"
+    AUTO_RENEW = "autoRenew", "Auto-renewal"
+    DELETED = "deleted", "Deletion"
+    SERVER_STATUS = "serverStatus", "Registry status change"
+
+
+class ApiOperationState(models.TextChoices):
+    """States of an asynchronous REST transform (as Route 53 Domains reports them)."""
+
+    SUBMITTED = "SUBMITTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"  # the registry refused it (a rule, funds, a taken name)
+    ERROR = "ERROR"  # it could not be carried out (an internal error)

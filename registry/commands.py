@@ -27,13 +27,13 @@ def _ensure_contact(registrar: Registrar, data: dict) -> str:
     """Create or refresh the registrant contact a command carries; unchanged, no write."""
     handle = data.get("handle")
     fields = {key: value for key, value in data.items() if key != "handle"}
-    contact = Contact.objects.filter(handle=handle).first()
+    contact = Contact.objects.filter(handle=handle, deleted_at=None).first()
     if contact is None:
         try:
             services.create_contact(registrar, handle, fields)
             return handle
         except ObjectExists:  # created meanwhile by a concurrent command
-            contact = Contact.objects.get(handle=handle)
+            contact = Contact.objects.get(handle=handle, deleted_at=None)
     if contact.registrar_id != registrar.pk or services.contact_differs(contact, fields):
         services.update_contact(registrar, handle, fields)
     return handle

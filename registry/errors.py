@@ -101,3 +101,20 @@ class TransactionIdReused(RegistryError):
 class UnknownRegistrar(RegistryError):
     code = "unknown_registrar"
     epp_code = 2200
+
+
+class InvalidAuthorization(RegistryError):
+    """The auth info given does not match the object's (EPP 2202)."""
+
+    code = "invalid_authorization"
+    epp_code = 2202
+
+
+class PendingTransfer(RegistryError):
+    code = "pending_transfer"
+    epp_code = 2300
+
+
+class NotEligibleForTransfer(RegistryError):
+    code = "not_eligible_for_transfer"
+    epp_code = 2106

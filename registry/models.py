@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
+import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
@@ -17,7 +18,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-from registry.choices import DERIVED_STATUSES, EppStatus, LedgerKind, OperationKind
+from registry.choices import (
+    DERIVED_STATUSES,
+    ApiOperationState,
+    EppStatus,
+    LedgerKind,
+    OperationKind,
+    PollKind,
+    TransferStatus,
+)
 from registry.errors import InvalidName
 from registry.names import parse_host_name, parse_name
 
@@ -303,10 +312,11 @@ class LedgerEntry(models.Model):
 class Contact(models.Model):
     """A contact object (RFC 5733): a person or organisation a domain names as registrant.
 
-    ``handle`` is the contact id clients use; the sponsoring registrar owns the object.
+    ``handle`` is the contact id clients use; the sponsoring registrar owns the object. A
+    deleted contact keeps its row (old domains may name it) and its handle becomes free.
     """
 
-    handle = models.CharField(max_length=16, unique=True, validators=[contact_handle_validator])
+    handle = models.CharField(max_length=16, validators=[contact_handle_validator])
     registrar = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="contacts")
     name = models.CharField(max_length=255)
     organization = models.CharField(max_length=255, blank=True)
@@ -321,10 +331,14 @@ class Contact(models.Model):
     auth_info = models.CharField(max_length=64, default=new_auth_info)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["handle"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["handle"], condition=Q(deleted_at__isnull=True), name="contact_handle_unique_live"
+            ),
             models.CheckConstraint(condition=Q(country_code__regex=r"^[A-Z]{2}$"), name="contact_country_code"),
         ]
 
@@ -481,6 +495,129 @@ class DomainHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.domain.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class DelegationSigner(models.Model):
+    """A DS record of a domain (RFC 5910 dsData): the digest of a key that signs the
+    domain's zone, published in the TLD zone beside its NS records so resolvers can
+    validate the chain of trust."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="ds_records")
+    key_tag = models.PositiveIntegerField(validators=[MaxValueValidator(65535)])
+    algorithm = models.PositiveSmallIntegerField(validators=[MaxValueValidator(255)])
+    digest_type = models.PositiveSmallIntegerField(validators=[MaxValueValidator(255)])
+    digest = models.CharField(max_length=128, help_text="Upper-case hexadecimal.")
+
+    class Meta:
+        verbose_name = "DS record"
+        ordering = ["domain", "key_tag", "algorithm", "digest_type", "digest"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "key_tag", "algorithm", "digest_type", "digest"], name="ds_record_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(key_tag__lte=65535) & Q(algorithm__lte=255) & Q(digest_type__lte=255), name="ds_ranges"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_tag} {self.algorithm} {self.digest_type} {self.digest}"
+
+    def as_dict(self) -> dict:
+        return {
+            "key_tag": self.key_tag,
+            "algorithm": self.algorithm,
+            "digest_type": self.digest_type,
+            "digest": self.digest,
+        }
+
+
+class Transfer(models.Model):
+    """One request to move a domain from its sponsoring (losing) registrar to another
+    (gaining) one (RFC 5731 section 3.2.4). It is pending until the losing registrar
+    approves or rejects it, the gaining one cancels it, or ``act_by`` passes and the
+    registry approves it. A domain has at most one pending transfer."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="transfers")
+    gaining = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="transfers_in")
+    losing = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="transfers_out")
+    status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    period_years = models.PositiveSmallIntegerField(default=1)
+    fee = models.PositiveBigIntegerField(help_text="Charged to the gaining registrar when the transfer is approved.")
+    requested_at = models.DateTimeField()
+    act_by = models.DateTimeField(help_text="When the registry approves it if the losing registrar has not acted.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    expires_at_after = models.DateTimeField(
+        null=True, blank=True, help_text="The expiry the domain gets if the transfer is approved."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(status=TransferStatus.PENDING), name="transfer_one_pending_per_domain"
+            ),
+            models.CheckConstraint(condition=~Q(gaining=models.F("losing")), name="transfer_between_two_registrars"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name}: {self.losing.client_id} -> {self.gaining.client_id} ({self.status})"
+
+
+class PollMessage(models.Model):
+    """A message the registry queued for a registrar (RFC 5730 poll): a transfer asked
+    for, approved or rejected, an auto-renewal, a change by registry staff. The registrar
+    reads the oldest unacknowledged one and acknowledges it to see the next."""
+
+    registrar = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="poll_messages")
+    kind = models.CharField(max_length=16, choices=PollKind.choices)
+    object_name = models.CharField(max_length=253, blank=True)
+    message = models.CharField(max_length=255)
+    data = models.JSONField(default=dict, help_text="What the message is about, by field (trStatus, dates...).")
+    created_at = models.DateTimeField()
+    acked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["registrar", "id"]
+        indexes = [models.Index(fields=["registrar", "acked_at", "id"], name="poll_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.registrar.client_id}: {self.message}"
+
+
+class ApiOperation(models.Model):
+    """A transform asked for through the REST API and carried out by a Celery task, as
+    Route 53 Domains does: the client gets the id at once and reads the state until it is
+    final. ``idempotency_key`` (the Idempotency-Key header) makes a resent request return
+    the first operation; the task runs the service with a client transaction id derived
+    from the id, so a task run twice changes nothing twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    registrar = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="api_operations")
+    kind = models.CharField(max_length=32, choices=OperationKind.choices)
+    object_name = models.CharField(max_length=253, blank=True)
+    params = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, help_text="Digest of kind and params, to spot a reused key.")
+    state = models.CharField(max_length=16, choices=ApiOperationState.choices, default=ApiOperationState.SUBMITTED)
+    result = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True, help_text="code, title and detail when FAILED or ERROR.")
+    submitted_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrar", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="api_operation_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_name} ({self.state})"
 
 
 class ZonePublication(models.Model):

@@ -16,8 +16,9 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Subquery, Value
 
@@ -25,7 +26,18 @@ from config import clock
 from config.faults import pause_point
 from config.money import format_money
 from registry import zones
-from registry.choices import PROHIBITING, SERVER_STATUSES, CheckStatus, EppStatus, LedgerKind, NameList, OperationKind
+from registry.choices import (
+    CLIENT_STATUSES,
+    PROHIBITING,
+    SERVER_STATUSES,
+    CheckStatus,
+    EppStatus,
+    LedgerKind,
+    NameList,
+    OperationKind,
+    PollKind,
+    TransferStatus,
+)
 from registry.errors import (
     AssociationProhibits,
     DomainReserved,
@@ -33,11 +45,14 @@ from registry.errors import (
     ExpiryMismatch,
     FeeMismatch,
     InsufficientFunds,
+    InvalidAuthorization,
     InvalidName,
+    NotEligibleForTransfer,
     NotSponsor,
     ObjectExists,
     ObjectNotFound,
     ParameterError,
+    PendingTransfer,
     StatusProhibits,
     TransactionIdReused,
     UnknownRegistrar,
@@ -46,6 +61,7 @@ from registry.errors import (
 from registry.models import (
     MAX_PERIOD_YEARS,
     Contact,
+    DelegationSigner,
     Domain,
     DomainHistory,
     DomainStatus,
@@ -53,10 +69,12 @@ from registry.models import (
     HostAddress,
     LedgerEntry,
     Operation,
+    PollMessage,
     PremiumName,
     Registrar,
     ReservedName,
     Tld,
+    Transfer,
     new_auth_info,
 )
 from registry.names import ParsedName, parse_domain_name, parse_host_name
@@ -122,7 +140,67 @@ class DomainInfo:
     created_at: datetime
     expires_at: datetime
     updated_at: datetime
-    auth_info: str | None  # only for the sponsoring registrar
+    auth_info: str | None  # only for the sponsoring registrar or one who knows it
+    ds: list[dict] = field(default_factory=list)  # secDNS dsData
+    hosts: list[str] = field(default_factory=list)  # subordinate hosts
+    transfer_status: str | None = None  # trStatus of the latest transfer
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """The answer to a host or contact check for one identifier."""
+
+    name: str
+    available: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    name: str
+    roid: str
+    registrar: str
+    addresses: list[str]
+    statuses: list[str]
+    superordinate: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    handle: str
+    roid: str
+    registrar: str
+    statuses: list[str]
+    data: dict
+    auth_info: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    name: str
+    status: str
+    gaining: str
+    losing: str
+    requested_at: datetime
+    act_by: datetime
+    expires_at: datetime | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PollItem:
+    id: int
+    kind: str
+    object_name: str
+    message: str
+    data: dict
+    created_at: datetime
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -303,8 +381,8 @@ def _require_sponsor(domain: Domain, registrar: Registrar) -> None:
         raise NotSponsor(f"domain {domain.unicode_name} is sponsored by another registrar")
 
 
-def _require_allowed(domain: Domain, command: str) -> None:
-    blocking = sorted(domain.stored_statuses() & PROHIBITING[command])
+def _require_allowed(domain: Domain, command: str, ignore: set[str] = frozenset()) -> None:
+    blocking = sorted((domain.stored_statuses() & PROHIBITING[command]) - ignore)
     if blocking:
         raise StatusProhibits(
             f"domain {domain.unicode_name} has status {', '.join(blocking)}; {command} is not allowed"
@@ -326,8 +404,42 @@ def _history(
     )
 
 
-def validate_nameservers(nameservers: Sequence[str]) -> list[str]:
-    """Canonical host names for a nameserver list, or an error naming the bad entry."""
+# Digest lengths (hex digits) of the DS digest types in use (RFC 4034, 4509, 5933, 6605).
+_DS_DIGEST_HEX = {1: 40, 2: 64, 3: 64, 4: 96}
+MAX_DS_RECORDS = 8
+
+
+def _ds_records(items: Sequence[dict]) -> list[dict]:
+    """Canonical DS rows (RFC 5910 dsData) or ParameterError naming the bad one."""
+    if isinstance(items, (str, dict)):
+        raise ParameterError("DS data must be a list of records")
+    rows: list[dict] = []
+    for i, item in enumerate(items, start=1):
+        try:
+            key_tag, algorithm, digest_type = (int(item[k]) for k in ("key_tag", "algorithm", "digest_type"))
+            digest = str(item["digest"]).strip().upper()
+        except (KeyError, TypeError, ValueError):
+            raise ParameterError(
+                f"DS record {i} needs whole-number key_tag, algorithm and digest_type, and a digest"
+            ) from None
+        if not 0 <= key_tag <= 65535 or not 1 <= algorithm <= 255 or not 1 <= digest_type <= 255:
+            raise ParameterError(f"DS record {i}: key tag 0-65535, algorithm and digest type 1-255")
+        if not re.fullmatch(r"(?:[0-9A-F]{2})+", digest) or len(digest) > 128:
+            raise ParameterError(f"DS record {i}: the digest is up to 64 octets in hexadecimal")
+        expected = _DS_DIGEST_HEX.get(digest_type)
+        if expected is not None and len(digest) != expected:
+            raise ParameterError(f"DS record {i}: a digest of type {digest_type} has {expected} hex digits")
+        row = {"key_tag": key_tag, "algorithm": algorithm, "digest_type": digest_type, "digest": digest}
+        if row in rows:
+            raise ParameterError(f"DS record {i} is listed twice")
+        rows.append(row)
+    if len(rows) > MAX_DS_RECORDS:
+        raise ParameterError(f"a domain has at most {MAX_DS_RECORDS} DS records; {len(rows)} given")
+    return rows
+
+
+def _nameserver_names(nameservers: Sequence[str]) -> list[str]:
+    """Canonical host names of a list of nameservers, each once, or an error naming the bad entry."""
     if isinstance(nameservers, str):
         raise ParameterError("nameservers must be a list of host names")
     names: list[str] = []
@@ -339,6 +451,12 @@ def validate_nameservers(nameservers: Sequence[str]) -> list[str]:
         if ascii_name in names:
             raise ParameterError(f"nameserver {ascii_name} is listed twice")
         names.append(ascii_name)
+    return names
+
+
+def validate_nameservers(nameservers: Sequence[str]) -> list[str]:
+    """Canonical host names for a domain's whole nameserver list (2 to 13, or none)."""
+    names = _nameserver_names(nameservers)
     if names and not MIN_NAMESERVERS <= len(names) <= MAX_NAMESERVERS:
         raise ParameterError(
             f"a domain has {MIN_NAMESERVERS} to {MAX_NAMESERVERS} nameservers, or none; {len(names)} given"
@@ -442,9 +560,17 @@ def check(names: Iterable[str]) -> list[NameCheck]:
     return [results[i] for i in range(len(names))]
 
 
-def info_domain(name: str, *, registrar: Registrar | None = None) -> DomainInfo:
-    """A domain's data; the auth info only for its sponsoring registrar."""
+def _knows_auth(registrar: Registrar | None, sponsor_id: int, secret: str, auth_info: str | None) -> bool:
+    """Whether the asker may see an object's auth info: its sponsor, or one who gave it."""
+    if registrar is not None and registrar.pk == sponsor_id:
+        return True
+    return auth_info is not None and secrets.compare_digest(auth_info.encode(), secret.encode())
+
+
+def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str | None = None) -> DomainInfo:
+    """A domain's data; the auth info only for its sponsor or one who gave the right one."""
     domain = _live_domain(name)
+    latest = domain.transfers.values_list("status", flat=True).first()
     return DomainInfo(
         name=domain.name,
         unicode_name=domain.unicode_name,
@@ -456,7 +582,12 @@ def info_domain(name: str, *, registrar: Registrar | None = None) -> DomainInfo:
         created_at=domain.created_at,
         expires_at=domain.expires_at,
         updated_at=domain.updated_at,
-        auth_info=domain.auth_info if registrar is not None and registrar.pk == domain.registrar_id else None,
+        auth_info=domain.auth_info
+        if _knows_auth(registrar, domain.registrar_id, domain.auth_info, auth_info)
+        else None,
+        ds=[ds.as_dict() for ds in domain.ds_records.all()],
+        hosts=sorted(domain.subordinate_hosts.filter(deleted_at=None).values_list("name", flat=True)),
+        transfer_status=latest,
     )
 
 
@@ -528,6 +659,21 @@ def contact_differs(contact: Contact, data: dict) -> bool:
     return any(getattr(contact, key) != value for key, value in fields.items())
 
 
+def _live_contact(handle: str, *, lock: bool = False) -> Contact:
+    rows = Contact.objects.filter(handle=handle, deleted_at=None)
+    contact = (rows.select_for_update() if lock else rows).select_related("registrar").first()
+    if contact is None:
+        raise ObjectNotFound(f"contact {handle} does not exist")
+    return contact
+
+
+def _own_contact(registrar: Registrar, handle: str) -> Contact:
+    contact = _live_contact(handle)
+    if contact.registrar_id != registrar.pk:
+        raise NotSponsor(f"contact {handle} is sponsored by another registrar")
+    return contact
+
+
 def _contact_handle(handle: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,15}", handle or ""):
         raise ParameterError(f"contact id {handle!r} must be 3-16 letters, digits, '.', '_' or '-'")
@@ -555,9 +701,7 @@ def update_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: st
     handle, fields = _contact_handle(handle), _contact_fields(data)
 
     def body(operation: Operation, now: datetime) -> dict:
-        contact = Contact.objects.select_for_update().filter(handle=handle).first()
-        if contact is None:
-            raise ObjectNotFound(f"contact {handle} does not exist")
+        contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")
         changed = [key for key, value in fields.items() if getattr(contact, key) != value]
@@ -570,11 +714,67 @@ def update_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: st
     return _run_transform(registrar, OperationKind.CONTACT_UPDATE, cl_trid, {"name": handle, **fields}, body)
 
 
-def create_host(
-    registrar: Registrar, name: str, addresses: Sequence[str] = (), *, cl_trid: str | None = None
-) -> OperationResult:
-    """Create a nameserver host; internal hosts need their domain and glue addresses."""
-    parsed = parse_host_name(name)
+def check_contacts(handles: Iterable[str]) -> list[ObjectCheck]:
+    """Whether each contact id could be created (at most 50 per call)."""
+    handles = [str(h) for h in handles]
+    if len(handles) > MAX_CHECK_NAMES:
+        raise ParameterError(f"at most {MAX_CHECK_NAMES} ids per check; {len(handles)} given")
+    taken = set(Contact.objects.filter(handle__in=handles, deleted_at=None).values_list("handle", flat=True))
+    results = []
+    for handle in handles:
+        try:
+            _contact_handle(handle)
+        except ParameterError as exc:
+            results.append(ObjectCheck(handle, False, exc.message))
+            continue
+        results.append(ObjectCheck(handle, handle not in taken, "in use" if handle in taken else ""))
+    return results
+
+
+def info_contact(handle: str, *, registrar: Registrar | None = None, auth_info: str | None = None) -> ContactInfo:
+    """A contact's details, for its sponsor or one who gives its auth info; contacts are
+    personal data, so anyone else is refused (NotSponsor)."""
+    contact = _live_contact(_contact_handle(handle))
+    if not _knows_auth(registrar, contact.registrar_id, contact.auth_info, auth_info):
+        if auth_info is not None:
+            raise InvalidAuthorization(f"the auth info given for contact {contact.handle} is wrong")
+        raise NotSponsor(f"contact {contact.handle} is sponsored by another registrar")
+    linked = contact.domains.filter(deleted_at=None).exists()
+    return ContactInfo(
+        handle=contact.handle,
+        roid=f"C{contact.pk}-NSM",
+        registrar=contact.registrar.client_id,
+        statuses=["linked"] if linked else ["ok"],
+        data={key: getattr(contact, key) for key in _CONTACT_FIELDS},
+        auth_info=contact.auth_info,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+    )
+
+
+def delete_contact(registrar: Registrar, handle: str, *, cl_trid: str | None = None) -> OperationResult:
+    """Delete a contact no live domain names; only its sponsor may. The row stays for the
+    history of the domains that named it, and the handle becomes free."""
+    handle = _contact_handle(handle)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        contact = _live_contact(handle, lock=True)
+        if contact.registrar_id != registrar.pk:
+            raise NotSponsor(f"contact {handle} is sponsored by another registrar")
+        users = list(contact.domains.filter(deleted_at=None).values_list("name", flat=True)[:5])
+        if users:
+            raise AssociationProhibits(f"contact {handle} is the registrant of {', '.join(users)}")
+        contact.deleted_at = contact.updated_at = now
+        contact.save(update_fields=["deleted_at", "updated_at"])
+        return {"handle": handle, "deleted_at": now.isoformat()}
+
+    return _run_transform(registrar, OperationKind.CONTACT_DELETE, cl_trid, {"name": handle}, body)
+
+
+def _glue_addresses(addresses: Sequence[str]) -> list[str]:
+    """Canonical glue addresses, or ParameterError naming the bad one."""
+    if isinstance(addresses, str):
+        raise ParameterError("addresses must be a list of IP addresses")
     glue: list[str] = []
     for raw in addresses:
         try:
@@ -586,24 +786,100 @@ def create_host(
         if str(address) in glue:
             raise ParameterError(f"address {address} is listed twice")
         glue.append(str(address))
+    return glue
+
+
+def _superordinate(registrar: Registrar, parsed: ParsedName) -> Domain | None:
+    """The domain an internal host lives under (it must be the registrar's), or None for a
+    host outside the TLDs this registry runs."""
+    if not Tld.objects.filter(name=parsed.tld).exists():
+        return None
+    parent = ".".join(parsed.labels[-2:])
+    if parent == parsed.ascii:
+        raise ParameterError(f"{parsed.ascii} is a domain name, not a host under one")
+    superordinate = Domain.objects.filter(name=parent, deleted_at=None).first()
+    if superordinate is None:
+        raise ObjectNotFound(f"host {parsed.ascii} needs its domain {parent}, which does not exist")
+    if superordinate.registrar_id != registrar.pk:
+        raise NotSponsor(f"domain {parent} is sponsored by another registrar")
+    return superordinate
+
+
+def _check_glue(name: str, tld: str, internal: bool, glue: Sequence[str]) -> None:
+    if internal and not glue:
+        raise ParameterError(f"host {name} is inside .{tld} and needs a glue address")
+    if not internal and glue:
+        raise ParameterError(f"host {name} is outside the TLDs this registry runs; it takes no glue addresses")
+
+
+def _live_host(name: str, *, lock: bool = False) -> Host:
+    parsed = parse_host_name(name)
+    rows = Host.objects.filter(name=parsed.ascii, deleted_at=None)
+    host = (rows.select_for_update(of=("self",)) if lock else rows).select_related("registrar").first()
+    if host is None:
+        raise ObjectNotFound(f"host {parsed.ascii} does not exist")
+    return host
+
+
+def _own_host(registrar: Registrar, name: str) -> Host:
+    host = _live_host(name, lock=True)
+    if host.registrar_id != registrar.pk:
+        raise NotSponsor(f"host {host.name} is sponsored by another registrar")
+    return host
+
+
+def _republish_host_zone(host_name: str, internal: bool) -> None:
+    if internal:
+        zones.request_after_commit(zones.zone_of_tld(host_name.rsplit(".", 1)[-1]))
+
+
+def check_hosts(names: Iterable[str]) -> list[ObjectCheck]:
+    """Whether each host name could be created (at most 50 per call)."""
+    names = [str(n) for n in names]
+    if len(names) > MAX_CHECK_NAMES:
+        raise ParameterError(f"at most {MAX_CHECK_NAMES} names per check; {len(names)} given")
+    parsed: dict[str, str] = {}
+    results: list[ObjectCheck | None] = []
+    for raw in names:
+        try:
+            parsed[raw] = parse_host_name(raw).ascii
+            results.append(None)
+        except InvalidName as exc:
+            results.append(ObjectCheck(raw, False, exc.message))
+    taken = set(Host.objects.filter(name__in=parsed.values(), deleted_at=None).values_list("name", flat=True))
+    return [
+        result or ObjectCheck(raw, parsed[raw] not in taken, "in use" if parsed[raw] in taken else "")
+        for raw, result in zip(names, results, strict=True)
+    ]
+
+
+def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
+    """A host's data. Hosts carry no secrets, so ``registrar`` (kept for the same call
+    shape as the other info functions) changes nothing: every registrar may read them."""
+    host = _live_host(name)
+    linked = host.domains.filter(deleted_at=None).exists()
+    return HostInfo(
+        name=host.name,
+        roid=f"H{host.pk}-NSM",
+        registrar=host.registrar.client_id,
+        addresses=sorted(host.addresses.values_list("address", flat=True), key=ipaddress.ip_address),
+        statuses=["linked"] if linked else ["ok"],
+        superordinate=host.superordinate.name if host.superordinate_id else None,
+        created_at=host.created_at,
+        updated_at=host.updated_at,
+    )
+
+
+def create_host(
+    registrar: Registrar, name: str, addresses: Sequence[str] = (), *, cl_trid: str | None = None
+) -> OperationResult:
+    """Create a nameserver host; internal hosts need their domain and glue addresses."""
+    parsed = parse_host_name(name)
+    glue = _glue_addresses(addresses)
 
     def body(operation: Operation, now: datetime) -> dict:
-        superordinate = None
-        if Tld.objects.filter(name=parsed.tld).exists():
-            parent = ".".join(parsed.labels[-2:])
-            if parent == parsed.ascii:
-                raise ParameterError(f"{parsed.ascii} is a domain name, not a host under one")
-            superordinate = Domain.objects.filter(name=parent, deleted_at=None).first()
-            if superordinate is None:
-                raise ObjectNotFound(f"host {parsed.ascii} needs its domain {parent}, which does not exist")
-            if superordinate.registrar_id != registrar.pk:
-                raise NotSponsor(f"domain {parent} is sponsored by another registrar")
-            if not glue:
-                raise ParameterError(f"host {parsed.ascii} is inside .{parsed.tld} and needs a glue address")
-        elif glue:
-            raise ParameterError(
-                f"host {parsed.ascii} is outside the TLDs this registry runs; it takes no glue addresses"
-            )
+        superordinate = _superordinate(registrar, parsed)
+        _check_glue(parsed.ascii, parsed.tld, superordinate is not None, glue)
         host = Host(name=parsed.ascii, registrar=registrar, superordinate=superordinate, created_at=now, updated_at=now)
         try:
             with transaction.atomic():
@@ -611,13 +887,80 @@ def create_host(
         except IntegrityError:
             raise ObjectExists(f"host {parsed.ascii} already exists") from None
         HostAddress.objects.bulk_create(HostAddress(host=host, address=a) for a in glue)
-        if superordinate is not None:
-            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+        _republish_host_zone(host.name, superordinate is not None)
         return {"name": parsed.ascii, "addresses": glue}
 
     return _run_transform(
         registrar, OperationKind.HOST_CREATE, cl_trid, {"name": parsed.ascii, "addresses": glue}, body
     )
+
+
+def update_host(
+    registrar: Registrar,
+    name: str,
+    *,
+    add_addresses: Sequence[str] = (),
+    remove_addresses: Sequence[str] = (),
+    new_name: str | None = None,
+    cl_trid: str | None = None,
+) -> OperationResult:
+    """Change a host's glue addresses or rename it; only its sponsor may."""
+    parsed = parse_host_name(name)
+    add, remove = _glue_addresses(add_addresses), _glue_addresses(remove_addresses)
+    renamed = parse_host_name(new_name) if new_name is not None else None
+    if not (add or remove or renamed):
+        raise ParameterError(f"the update of host {parsed.ascii} changes nothing")
+    params = {"name": parsed.ascii, "add": add, "remove": remove, "new_name": renamed.ascii if renamed else None}
+
+    def body(operation: Operation, now: datetime) -> dict:
+        host = _own_host(registrar, parsed.ascii)
+        was_internal = host.is_internal
+        current = set(host.addresses.values_list("address", flat=True))
+        for address in remove:
+            if address not in current:
+                raise ParameterError(f"host {host.name} has no address {address}")
+        for address in add:
+            if address in current:
+                raise ParameterError(f"host {host.name} has address {address} already")
+        after = (current - set(remove)) | set(add)
+        target = renamed or parsed
+        superordinate = _superordinate(registrar, target) if renamed else host.superordinate
+        _check_glue(target.ascii, target.tld, superordinate is not None, sorted(after))
+        if renamed and renamed.ascii != host.name:
+            host.name, host.superordinate = renamed.ascii, superordinate
+        host.updated_at = now
+        try:
+            with transaction.atomic():
+                host.save(update_fields=["name", "superordinate", "updated_at"])
+        except IntegrityError:
+            raise ObjectExists(f"host {target.ascii} already exists") from None
+        host.addresses.filter(address__in=remove).delete()
+        HostAddress.objects.bulk_create(HostAddress(host=host, address=a) for a in add)
+        _republish_host_zone(parsed.ascii, was_internal)
+        _republish_host_zone(host.name, host.is_internal)
+        if renamed:  # domains delegated to it now name it differently in their TLD zones
+            for tld in set(host.domains.filter(deleted_at=None).values_list("tld__name", flat=True)):
+                zones.request_after_commit(zones.zone_of_tld(tld))
+        return {"name": host.name, "addresses": sorted(after, key=ipaddress.ip_address)}
+
+    return _run_transform(registrar, OperationKind.HOST_UPDATE, cl_trid, params, body)
+
+
+def delete_host(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
+    """Delete a host no live domain uses; only its sponsor may."""
+    parsed = parse_host_name(name)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        host = _own_host(registrar, parsed.ascii)
+        users = list(host.domains.filter(deleted_at=None).values_list("name", flat=True)[:5])
+        if users:
+            raise AssociationProhibits(f"host {host.name} is a nameserver of {', '.join(users)}")
+        host.deleted_at = host.updated_at = now
+        host.save(update_fields=["deleted_at", "updated_at"])
+        _republish_host_zone(host.name, host.is_internal)
+        return {"name": host.name, "deleted_at": now.isoformat()}
+
+    return _run_transform(registrar, OperationKind.HOST_DELETE, cl_trid, {"name": parsed.ascii}, body)
 
 
 def create_domain(
@@ -628,12 +971,14 @@ def create_domain(
     nameservers: Sequence[str] = (),
     registrant: str | None = None,
     auth_info: str | None = None,
+    ds: Sequence[dict] = (),
     cl_trid: str | None = None,
     expected_fee: int | None = None,
 ) -> OperationResult:
     """Register ``name`` for ``years``, debiting the registrar the fee for that name."""
     parsed = parse_domain_name(name)
     ns_names = validate_nameservers(nameservers)
+    ds_rows = _ds_records(ds)
     if auth_info is not None and not (6 <= len(auth_info) <= 64):
         raise ParameterError("auth info is 6 to 64 characters long")
     params = {
@@ -644,6 +989,8 @@ def create_domain(
         "auth_info": auth_info,
         "expected_fee": expected_fee,
     }
+    if ds_rows:
+        params["ds"] = ds_rows
 
     def body(operation: Operation, now: datetime) -> dict:
         tld = _tld_for(parsed)
@@ -656,11 +1003,7 @@ def create_domain(
         _check_fee(expected_fee, fee, f"registering {parsed.unicode} for {years} year(s)")
         contact = None
         if registrant is not None:
-            contact = Contact.objects.filter(handle=registrant).first()
-            if contact is None:
-                raise ObjectNotFound(f"contact {registrant} does not exist")
-            if contact.registrar_id != registrar.pk:
-                raise NotSponsor(f"contact {registrant} is sponsored by another registrar")
+            contact = _own_contact(registrar, registrant)
         domain = Domain(
             name=parsed.ascii,
             unicode_name=parsed.unicode,
@@ -680,6 +1023,7 @@ def create_domain(
         if ns_names:
             domain.nameservers.add(*_resolve_hosts(registrar, ns_names, now))
             zones.request_after_commit(zones.zone_of_tld(tld.name))
+        DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in ds_rows)
         _debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
         _history(
             domain,
@@ -764,6 +1108,423 @@ def update_nameservers(
     return _run_transform(
         registrar, OperationKind.DOMAIN_UPDATE, cl_trid, {"name": parsed.ascii, "nameservers": ns_names}, body
     )
+
+
+def _status_changes(current: set[str], add: Sequence[str], remove: Sequence[str], name: str) -> set[str]:
+    """The statuses after a client's add/remove, or ParameterError."""
+    for status in (*add, *remove):
+        if status not in CLIENT_STATUSES:
+            raise ParameterError(f"{str(status)!r} is not a status a registrar may set or clear")
+    for status in add:
+        if status in current:
+            raise ParameterError(f"domain {name} already has status {status}")
+    for status in remove:
+        if status not in current:
+            raise ParameterError(f"domain {name} does not have status {status}")
+    return (current - set(remove)) | set(add)
+
+
+def update_domain(
+    registrar: Registrar,
+    name: str,
+    *,
+    add_nameservers: Sequence[str] = (),
+    remove_nameservers: Sequence[str] = (),
+    add_statuses: Sequence[str] = (),
+    remove_statuses: Sequence[str] = (),
+    registrant: str | None = None,
+    auth_info: str | None = None,
+    add_ds: Sequence[dict] = (),
+    remove_ds: Sequence[dict] = (),
+    remove_all_ds: bool = False,
+    cl_trid: str | None = None,
+) -> OperationResult:
+    """Change a domain as EPP's domain update does: add or remove nameservers, client
+    statuses and DS records, change the registrant or the auth info. Only the sponsor
+    may, and an update that only lifts clientUpdateProhibited is allowed while it is set."""
+    parsed = parse_domain_name(name)
+    ns_add, ns_remove = _nameserver_names(add_nameservers), _nameserver_names(remove_nameservers)
+    ds_add, ds_remove = _ds_records(add_ds), _ds_records(remove_ds)
+    add_statuses, remove_statuses = sorted(set(add_statuses)), sorted(set(remove_statuses))
+    if auth_info is not None and not (6 <= len(auth_info) <= 64):
+        raise ParameterError("auth info is 6 to 64 characters long")
+    params = {
+        "name": parsed.ascii,
+        "ns": [ns_add, ns_remove],
+        "statuses": [add_statuses, remove_statuses],
+        "registrant": registrant,
+        "auth_info": auth_info,
+        "ds": [ds_add, ds_remove, remove_all_ds],
+    }
+    if not (ns_add or ns_remove or add_statuses or remove_statuses or registrant or auth_info) and not (
+        ds_add or ds_remove or remove_all_ds
+    ):
+        raise ParameterError(f"the update of {parsed.unicode} changes nothing")
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        _require_sponsor(domain, registrar)
+        current = domain.stored_statuses()
+        lifts_lock = EppStatus.CLIENT_UPDATE_PROHIBITED in remove_statuses
+        _require_allowed(domain, "update", ignore={EppStatus.CLIENT_UPDATE_PROHIBITED} if lifts_lock else set())
+        changes: dict = {}
+        republish = False
+
+        statuses = _status_changes(current, add_statuses, remove_statuses, domain.unicode_name)
+        if statuses != current:
+            domain.statuses.filter(status__in=remove_statuses).delete()
+            DomainStatus.objects.bulk_create(
+                DomainStatus(domain=domain, status=status, created_at=now) for status in add_statuses
+            )
+            changes["statuses"] = [sorted(current), sorted(statuses)]
+            republish |= bool(set(add_statuses + remove_statuses) & set(zones.HOLD_STATUSES))
+
+        if ns_add or ns_remove:
+            before = sorted(domain.nameservers.values_list("name", flat=True))
+            for host in ns_remove:
+                if host not in before:
+                    raise ParameterError(f"{host} is not a nameserver of {domain.unicode_name}")
+            for host in ns_add:
+                if host in before:
+                    raise ParameterError(f"{host} is a nameserver of {domain.unicode_name} already")
+            after = validate_nameservers([h for h in before if h not in ns_remove] + ns_add)
+            domain.nameservers.set(_resolve_hosts(registrar, after, now))
+            changes["nameservers"] = [before, sorted(after)]
+            republish = True
+
+        if ds_add or ds_remove or remove_all_ds:
+            before_ds = [ds.as_dict() for ds in domain.ds_records.all()]
+            kept = [] if remove_all_ds else list(before_ds)
+            for row in ds_remove:
+                if row not in kept:
+                    raise ParameterError(f"{domain.unicode_name} has no DS record {_ds_text(row)}")
+                kept.remove(row)
+            for row in ds_add:
+                if row in kept:
+                    raise ParameterError(f"{domain.unicode_name} has DS record {_ds_text(row)} already")
+            after_ds = _ds_records(kept + ds_add)
+            domain.ds_records.all().delete()
+            DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in after_ds)
+            changes["ds"] = [[_ds_text(r) for r in before_ds], [_ds_text(r) for r in after_ds]]
+            republish = True
+
+        fields = ["updated_at"]
+        if registrant is not None:
+            contact = _own_contact(registrar, registrant)
+            changes["registrant"] = [domain.registrant.handle if domain.registrant else None, contact.handle]
+            domain.registrant = contact
+            fields.append("registrant")
+        if auth_info is not None:
+            domain.auth_info = auth_info
+            changes["auth_info"] = ["(hidden)", "(changed)"]
+            fields.append("auth_info")
+        domain.updated_at = now
+        domain.save(update_fields=fields)
+        if republish:
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+        _history(domain, operation, now, changes=changes)
+        return {"name": domain.name, "changed": sorted(changes)}
+
+    return _run_transform(registrar, OperationKind.DOMAIN_UPDATE, cl_trid, params, body)
+
+
+def _ds_text(row: dict) -> str:
+    return f"{row['key_tag']} {row['algorithm']} {row['digest_type']} {row['digest']}"
+
+
+# --- transfers (RFC 5731 section 3.2.4) -------------------------------------------------------
+
+TRANSFER_PENDING_DAYS = 5
+
+
+def _poll(registrar: Registrar, kind: PollKind, object_name: str, message: str, data: dict, now: datetime) -> None:
+    PollMessage.objects.create(
+        registrar=registrar, kind=kind, object_name=object_name, message=message, data=data, created_at=now
+    )
+
+
+def _transfer_data(transfer: Transfer) -> dict:
+    return {
+        "name": transfer.domain.name,
+        "status": transfer.status,
+        "gaining": transfer.gaining.client_id,
+        "losing": transfer.losing.client_id,
+        "requested_at": transfer.requested_at.isoformat(),
+        "act_by": transfer.act_by.isoformat(),
+        "expires_at": transfer.expires_at_after.isoformat() if transfer.expires_at_after else None,
+        "fee": transfer.fee,
+    }
+
+
+def _tell_both(transfer: Transfer, message: str, now: datetime) -> None:
+    """A poll message about the transfer to each of its two registrars."""
+    data = _transfer_data(transfer)
+    for party in (transfer.losing, transfer.gaining):
+        _poll(party, PollKind.TRANSFER, transfer.domain.name, message, data, now)
+
+
+def request_transfer(
+    registrar: Registrar,
+    name: str,
+    *,
+    auth_info: str,
+    years: int = 1,
+    cl_trid: str | None = None,
+    expected_fee: int | None = None,
+) -> OperationResult:
+    """Ask for a domain to move to ``registrar``, proving the right with its auth info.
+
+    The transfer fee is charged now and refunded if the transfer is rejected or cancelled;
+    the losing registrar has TRANSFER_PENDING_DAYS to act before the registry approves it.
+    """
+    parsed = parse_domain_name(name)
+    params = {
+        "name": parsed.ascii,
+        "years": years,
+        "expected_fee": expected_fee,
+        "auth": _fingerprint("auth", {"a": auth_info}),
+    }
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        if domain.registrar_id == registrar.pk:
+            raise NotEligibleForTransfer(f"{domain.unicode_name} is sponsored by {registrar.client_id} already")
+        if not auth_info or not secrets.compare_digest(str(auth_info).encode(), domain.auth_info.encode()):
+            raise InvalidAuthorization(f"the auth info given for {domain.unicode_name} is wrong")
+        if EppStatus.PENDING_TRANSFER in domain.stored_statuses():
+            raise PendingTransfer(f"a transfer of {domain.unicode_name} is pending already")
+        _require_allowed(domain, "transfer")
+        _check_period(domain.tld, years)
+        fee = _annual_fee(_tld_for(parsed), "transfer") * years
+        _check_fee(expected_fee, fee, f"transferring {domain.unicode_name} for {years} year(s)")
+        expires = add_years(domain.expires_at, years)
+        if expires > add_years(now, MAX_PERIOD_YEARS):
+            raise ParameterError(f"a transfer of {domain.unicode_name} would take it past {MAX_PERIOD_YEARS} years")
+        transfer = Transfer.objects.create(
+            domain=domain,
+            gaining=registrar,
+            losing=domain.registrar,
+            period_years=years,
+            fee=fee,
+            requested_at=now,
+            act_by=now + timedelta(days=TRANSFER_PENDING_DAYS),
+            expires_at_after=expires,
+        )
+        DomainStatus.objects.create(domain=domain, status=EppStatus.PENDING_TRANSFER, created_at=now)
+        _debit(registrar, fee, operation, f"Transfer of {domain.unicode_name} (refunded unless approved)", now)
+        _history(domain, operation, now, period=years, changes={"transfer": [None, TransferStatus.PENDING]})
+        _tell_both(transfer, f"Transfer of {domain.unicode_name} to {registrar.client_id} requested.", now)
+        return _transfer_data(transfer)
+
+    return _run_transform(registrar, OperationKind.DOMAIN_TRANSFER_REQUEST, cl_trid, params, body)
+
+
+def _pending_transfer(parsed: ParsedName) -> Transfer:
+    domain = _live_domain(parsed.ascii, lock=True)
+    transfer = (
+        Transfer.objects.select_related("gaining", "losing")
+        .filter(domain=domain, status=TransferStatus.PENDING)
+        .first()
+    )
+    if transfer is None:
+        raise NotEligibleForTransfer(f"no transfer of {domain.unicode_name} is pending")
+    transfer.domain = domain
+    return transfer
+
+
+def _close_transfer(transfer: Transfer, status: TransferStatus, operation: Operation, now: datetime) -> dict:
+    """Settle a pending transfer: move the domain if approved, refund if not."""
+    domain = transfer.domain
+    domain.statuses.filter(status=EppStatus.PENDING_TRANSFER).delete()
+    transfer.status, transfer.resolved_at = status, now
+    transfer.save(update_fields=["status", "resolved_at"])
+    changes: dict = {"transfer": [TransferStatus.PENDING, status]}
+    if status in (TransferStatus.CLIENT_APPROVED, TransferStatus.SERVER_APPROVED):
+        changes |= {
+            "registrar": [transfer.losing.client_id, transfer.gaining.client_id],
+            "expires_at": [domain.expires_at.isoformat(), transfer.expires_at_after.isoformat()],
+        }
+        domain.registrar, domain.expires_at = transfer.gaining, transfer.expires_at_after
+        domain.auth_info, domain.updated_at = new_auth_info(), now
+        domain.save(update_fields=["registrar", "expires_at", "auth_info", "updated_at"])
+        # Hosts under the domain go with it: only the domain's sponsor can manage them.
+        domain.subordinate_hosts.filter(deleted_at=None).update(registrar=transfer.gaining, updated_at=now)
+        message = f"Transfer of {domain.unicode_name} to {transfer.gaining.client_id} approved."
+    else:
+        if transfer.fee:
+            _ledger(
+                transfer.gaining,
+                LedgerKind.REFUND,
+                transfer.fee,
+                operation,
+                f"Refund: transfer of {domain.unicode_name} {status}",
+                now,
+            )
+        word = "rejected" if status == TransferStatus.CLIENT_REJECTED else "cancelled"
+        message = f"Transfer of {domain.unicode_name} to {transfer.gaining.client_id} {word}."
+    _history(domain, operation, now, changes=changes)
+    _tell_both(transfer, message, now)
+    return _transfer_data(transfer)
+
+
+def _act_on_transfer(
+    registrar: Registrar, name: str, kind: OperationKind, status: TransferStatus, cl_trid: str | None
+) -> OperationResult:
+    parsed = parse_domain_name(name)
+
+    def body(operation: Operation, now: datetime) -> dict:
+        transfer = _pending_transfer(parsed)
+        party = transfer.gaining if status == TransferStatus.CLIENT_CANCELLED else transfer.losing
+        if party.pk != registrar.pk:
+            role = "the gaining registrar cancels" if party == transfer.gaining else "the sponsoring registrar decides"
+            raise NotSponsor(f"only {role} a transfer of {transfer.domain.unicode_name}")
+        return _close_transfer(transfer, status, operation, now)
+
+    return _run_transform(registrar, kind, cl_trid, {"name": parsed.ascii}, body)
+
+
+def approve_transfer(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
+    """The sponsoring (losing) registrar lets the domain go."""
+    return _act_on_transfer(
+        registrar, name, OperationKind.DOMAIN_TRANSFER_APPROVE, TransferStatus.CLIENT_APPROVED, cl_trid
+    )
+
+
+def reject_transfer(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
+    """The sponsoring (losing) registrar keeps the domain; the gaining one is refunded."""
+    return _act_on_transfer(
+        registrar, name, OperationKind.DOMAIN_TRANSFER_REJECT, TransferStatus.CLIENT_REJECTED, cl_trid
+    )
+
+
+def cancel_transfer(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
+    """The gaining registrar withdraws its request and is refunded."""
+    return _act_on_transfer(
+        registrar, name, OperationKind.DOMAIN_TRANSFER_CANCEL, TransferStatus.CLIENT_CANCELLED, cl_trid
+    )
+
+
+def approve_due_transfers() -> int:
+    """The registry approves every pending transfer whose act-by time has passed (the
+    losing registrar did not act); returns how many. Safe to run twice: each approval
+    runs under a transaction id derived from the transfer."""
+    due = Transfer.objects.filter(status=TransferStatus.PENDING, act_by__lte=clock.now())
+    approved = 0
+    for transfer_id, name, losing_id in due.values_list("id", "domain__name", "losing_id"):
+        losing = Registrar.objects.get(pk=losing_id)
+
+        def body(operation: Operation, now: datetime, name=name) -> dict:
+            transfer = _pending_transfer(parse_domain_name(name))
+            return _close_transfer(transfer, TransferStatus.SERVER_APPROVED, operation, now)
+
+        try:
+            _run_transform(
+                losing,
+                OperationKind.DOMAIN_TRANSFER_APPROVE,
+                f"auto-approve-{transfer_id}",
+                {"name": name, "transfer": transfer_id},
+                body,
+            )
+            approved += 1
+        except NotEligibleForTransfer:  # settled by a registrar meanwhile
+            continue
+    return approved
+
+
+def transfer_query(name: str, *, registrar: Registrar, auth_info: str | None = None) -> TransferInfo:
+    """The latest transfer of a domain, for either party or one who gives the auth info."""
+    domain = _live_domain(name)
+    transfer = domain.transfers.select_related("gaining", "losing").first()
+    if transfer is None:
+        raise ObjectNotFound(f"{domain.unicode_name} has never been transferred")
+    party = registrar.pk in (transfer.gaining_id, transfer.losing_id)
+    if not party and not _knows_auth(None, domain.registrar_id, domain.auth_info, auth_info):
+        if auth_info is not None:
+            raise InvalidAuthorization(f"the auth info given for {domain.unicode_name} is wrong")
+        raise NotSponsor(f"the transfers of {domain.unicode_name} concern other registrars")
+    return TransferInfo(
+        name=domain.name,
+        status=transfer.status,
+        gaining=transfer.gaining.client_id,
+        losing=transfer.losing.client_id,
+        requested_at=transfer.requested_at,
+        act_by=transfer.act_by,
+        expires_at=transfer.expires_at_after,
+    )
+
+
+def restore_domain(
+    registrar: Registrar,
+    name: str,
+    *,
+    report: dict | None = None,
+    cl_trid: str | None = None,
+    expected_fee: int | None = None,
+) -> OperationResult:
+    """RGP restore (RFC 3915) of a domain in its redemption period.
+
+    Deleting a domain removes it at once for now (the redemption period comes with the
+    lifecycle work), so there is never a domain to restore: the request is refused with
+    2304 after the same sponsor checks a real restore makes.
+    """
+    parsed = parse_domain_name(name)
+    domain = Domain.objects.filter(name=parsed.ascii).order_by("-id").select_related("registrar").first()
+    if domain is None:
+        raise ObjectNotFound(f"domain {parsed.unicode} does not exist")
+    if domain.deleted_at is None:
+        _require_sponsor(domain, registrar)
+    raise StatusProhibits(
+        f"domain {parsed.unicode} is not in its redemption period; only such a domain can be restored"
+    )
+
+
+# --- poll messages (RFC 5730 section 2.9.2.3) -------------------------------------------------
+
+
+def poll_request(registrar: Registrar) -> tuple[int, PollItem | None]:
+    """How many messages wait for the registrar, and the oldest of them."""
+    queue = PollMessage.objects.filter(registrar=registrar, acked_at=None)
+    oldest = queue.order_by("id").first()
+    if oldest is None:
+        return 0, None
+    item = PollItem(
+        id=oldest.pk,
+        kind=oldest.kind,
+        object_name=oldest.object_name,
+        message=oldest.message,
+        data=oldest.data,
+        created_at=oldest.created_at,
+    )
+    return queue.count(), item
+
+
+def poll_ack(registrar: Registrar, message_id: int) -> int:
+    """Acknowledge (dequeue) one message; the number still waiting."""
+    acked = PollMessage.objects.filter(registrar=registrar, pk=message_id, acked_at=None).update(acked_at=clock.now())
+    if not acked:
+        raise ObjectNotFound(f"no message {message_id} waits in the queue of {registrar.client_id}")
+    return PollMessage.objects.filter(registrar=registrar, acked_at=None).count()
+
+
+# --- registrar credentials --------------------------------------------------------------------
+
+
+def authenticate_epp(client_id: str, password: str) -> Registrar | None:
+    """The active registrar with these EPP credentials, or None."""
+    registrar = Registrar.objects.filter(client_id=client_id, is_active=True).first()
+    if registrar is None:
+        # Spend the same hashing time, so a wrong client id and a wrong password look alike.
+        make_password(password)
+        return None
+    return registrar if registrar.check_epp_password(password) else None
+
+
+def change_epp_password(registrar: Registrar, new_password: str) -> None:
+    """Set a registrar's EPP password (RFC 5730 pwType: 6 to 16 characters)."""
+    if not isinstance(new_password, str) or not 6 <= len(new_password) <= 16:
+        raise ParameterError("an EPP password is 6 to 16 characters long")
+    registrar.set_epp_password(new_password)
+    registrar.save(update_fields=["epp_password"])
 
 
 def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:

@@ -1,8 +1,8 @@
 """The root zone and the TLD zones, built from the registry's data and the network plan.
 
 The root zone delegates every TLD the registry runs to its planned servers, with glue.
-A TLD zone holds its SOA and NS, one NS delegation per live domain that has nameservers
-and is not on hold, glue for hosts inside delegated domains, and address records for the
+A TLD zone holds its SOA and NS, one NS delegation (with its DS records) per live domain
+that has nameservers and is not on hold, glue for hosts inside delegated domains, and address records for the
 plan's own servers that live in the TLD (``a.gtld-servers.net`` in net).
 
 Records are ``[owner, ttl, type, rdata]`` lists, the zone store's form; the store sets
@@ -22,7 +22,7 @@ from kombu.exceptions import KombuError
 
 from config import clock
 from registry.choices import EppStatus
-from registry.models import Domain, HostAddress, Tld, ZonePublication
+from registry.models import DelegationSigner, Domain, HostAddress, Tld, ZonePublication
 
 ROOT = "."
 ROOT_NS_TTL = 518400
@@ -92,6 +92,16 @@ def build_tld(tld: str) -> tuple[list, list[str]]:
             delegations.setdefault(domain_id, (f"{name}.", []))[1].append(f"{host}.")
     for owner, hosts in delegations.values():
         records += [[owner, DELEGATION_TTL, "NS", host] for host in hosts]
+    # DS beside the NS of a delegated domain (RFC 4034 section 5): the parent's half of
+    # the chain of trust. A domain without delegation gets none; DS alone means nothing.
+    for domain_id, key_tag, algorithm, digest_type, digest in (
+        DelegationSigner.objects.filter(domain__in=live)
+        .order_by("domain__name", "key_tag", "algorithm", "digest_type", "digest")
+        .values_list("domain_id", "key_tag", "algorithm", "digest_type", "digest")
+    ):
+        if domain_id in delegations:
+            owner = delegations[domain_id][0]
+            records.append([owner, DELEGATION_TTL, "DS", f"{key_tag} {algorithm} {digest_type} {digest}"])
     # Glue: addresses of hosts inside a domain this zone delegates (RFC 9471).
     for host, superordinate_id, address in (
         HostAddress.objects.filter(host__deleted_at=None, host__superordinate__in=live)
