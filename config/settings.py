@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "registry",
     "registrar",
     "resolver",
@@ -184,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Namesmith API",
     "DESCRIPTION": "Registrar (customer) API of the Namesmith registry and registrar emulator.",
     "VERSION": "1",
+    # The interactive docs pages load Swagger UI from this install, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Shared by every web process: rate-limit counters live here.
@@ -268,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrar.tasks.recover_stuck_work",
         "schedule": PIPELINE_SWEEP_EVERY,
     },
+    "resend-stuck-api-operations": {
+        "task": "registry.tasks.resend_stuck_api_operations",
+        "schedule": PIPELINE_SWEEP_EVERY,
+    },
     "publish-stale-zones": {
         "task": "registry.tasks.publish_stale_zones",
         "schedule": ZONE_REQUEST_STALE_AFTER,
@@ -321,3 +330,16 @@ DNS_POLL_EVERY = env_float("DNS_POLL_EVERY", 30.0, minimum=0.5)
 # on the same address.
 RESOLVER_ALLOW = env_list("RESOLVER_ALLOW", ["127.0.0.0/8", "::1/128"])
 RESOLVER_CONTROL_PORT = env_int("RESOLVER_CONTROL_PORT", 8953, minimum=1, maximum=65535)
+
+# --- WHOIS ---
+
+# run_whois (RFC 3912) on the plan's WHOIS address. WHOIS_RATE is the queries one client
+# address may make, as "N/second", "N/minute", "N/hour" or "N/day": a burst of N, refilled
+# evenly over the period. WHOIS_IDLE_TIMEOUT is how long it waits for the query line (seconds).
+WHOIS_RATE = env_str("WHOIS_RATE", "10/second")
+_whois_count, _, _whois_period = WHOIS_RATE.partition("/")
+if not _whois_count.isdigit() or int(_whois_count) < 1 or _whois_period not in {"second", "minute", "hour", "day"}:
+    raise ImproperlyConfigured(
+        f"WHOIS_RATE={WHOIS_RATE!r} is not like '10/second', '60/minute', '500/hour' or '5000/day'"
+    )
+WHOIS_IDLE_TIMEOUT = env_float("WHOIS_IDLE_TIMEOUT", 10.0, minimum=0.1)

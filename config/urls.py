@@ -12,6 +12,10 @@ urlpatterns = [
     path("", include(("registrar.urls", "shop"))),
     path("api/v1/", include(("registrar.api.urls", "registrar-api"))),
     path("api/v1/", include(("resolver.api.urls", "rental-api"))),
+    path("api/registry/v1/", include(("registry.api.urls", "registry-api"))),
+    path("rdap/", include(("registry.rdap.urls", "rdap"))),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
+
+handler404 = "config.views.not_found"

@@ -219,14 +219,20 @@ class RegistrarToken(models.Model):
         return row, token
 
     @classmethod
-    def authenticate(cls, token: str) -> Registrar | None:
+    def find(cls, token: str) -> RegistrarToken | None:
+        """The live token row of an active registrar that ``token`` proves, or None."""
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "nsm":
             return None
         row = cls.objects.select_related("registrar").filter(prefix=parts[1], revoked_at=None).first()
         if row is None or not secrets.compare_digest(row.digest, _token_digest(token)):
             return None
-        return row.registrar if row.registrar.is_active else None
+        return row if row.registrar.is_active else None
+
+    @classmethod
+    def authenticate(cls, token: str) -> Registrar | None:
+        row = cls.find(token)
+        return row.registrar if row else None
 
 
 class Operation(models.Model):

@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from config.faults import pause_point
 from registry import commands, zones
+from registry.api import operations
 
 # Errors worth retrying: the database went away, a deadlock or serialization failure.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -47,3 +48,22 @@ def publish_stale_zones() -> None:
     """Re-send builds that were asked for but never started (their message was lost)."""
     for zone in zones.stale_requests(settings.ZONE_REQUEST_STALE_AFTER):
         publish_zone.delay(zone)
+
+
+@shared_task(
+    name="registry.tasks.run_api_operation",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=10,
+)
+def run_api_operation(operation_id: str) -> None:
+    """Carry out a transform a partner registrar asked for through the REST API."""
+    operations.execute(operation_id)
+
+
+@shared_task(name="registry.tasks.resend_stuck_api_operations")
+def resend_stuck_api_operations() -> None:
+    """Send again the API operations whose task message was lost."""
+    operations.resend_stuck(settings.PIPELINE_STUCK_AFTER)
