@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from config import clock
 from config.money import format_money
 from registry import models, services, soa_probe, zones
 from registry.choices import EppStatus, NameList
@@ -249,6 +250,42 @@ class RegistrarAdmin(admin.ModelAdmin):
             form,
             f"Current balance: {format_money(registrar.balance)}. The top-up is one ledger entry.",
         )
+
+
+@admin.register(models.RegistrarToken)
+class RegistrarTokenAdmin(admin.ModelAdmin):
+    """API tokens of registrars. Adding one shows its text once; only a digest is kept.
+    Tokens are revoked, never edited or deleted, so their use stays traceable."""
+
+    list_display = ["__str__", "registrar", "label", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["registrar"]
+    list_select_related = ["registrar"]
+    raw_id_fields = ["registrar"]
+    fields = ["registrar", "label", "prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["prefix", "created_at", "last_used_at", "revoked_at"]
+        return ["registrar", "label", *fixed] if obj else fixed
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: models.RegistrarToken, form, change: bool) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        token = obj.set_token()
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"The new API token of {obj.registrar.client_id} is {token} . Copy it now: it is not shown again.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        count = queryset.filter(revoked_at=None).update(revoked_at=clock.now())
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -207,15 +207,23 @@ class RegistrarToken(models.Model):
     def __str__(self) -> str:
         return f"nsm_{self.prefix}_… ({self.label})"
 
-    @classmethod
-    def issue(cls, registrar: Registrar, label: str, token: str | None = None) -> tuple[RegistrarToken, str]:
-        """Create a token (random unless given) and return it with its plain text."""
+    def set_token(self, token: str | None = None) -> str:
+        """Give the row a token (random unless given) and return its plain text, which
+        is not kept: only the prefix and the digest are."""
         if token is None:
             token = f"nsm_{secrets.token_hex(6)}_{secrets.token_urlsafe(24)}"
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "nsm" or not parts[1] or not parts[2]:
             raise ValueError("a registrar token looks like nsm_<prefix>_<secret>")
-        row = cls.objects.create(registrar=registrar, label=label, prefix=parts[1], digest=_token_digest(token))
+        self.prefix, self.digest = parts[1], _token_digest(token)
+        return token
+
+    @classmethod
+    def issue(cls, registrar: Registrar, label: str, token: str | None = None) -> tuple[RegistrarToken, str]:
+        """Create a token (random unless given) and return it with its plain text."""
+        row = cls(registrar=registrar, label=label)
+        token = row.set_token(token)
+        row.save()
         return row, token
 
     @classmethod

@@ -16,10 +16,20 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from registry import services, soa_probe, zones
 from registry.choices import EppStatus, LedgerKind, OperationKind
-from registry.models import Domain, DomainHistory, LedgerEntry, PremiumName, Registrar, ReservedName, ZonePublication
+from registry.models import (
+    Domain,
+    DomainHistory,
+    LedgerEntry,
+    PremiumName,
+    Registrar,
+    RegistrarToken,
+    ReservedName,
+    ZonePublication,
+)
 from resolver.services import publish_zone
 
 
@@ -308,3 +318,23 @@ def test_the_probe_reports_silent_servers_within_its_deadline():
         silent.close()
     assert [(a.target, a.serial, a.problem) for a in answers] == [(t, None, "not answering") for t in targets]
     assert 0.2 <= elapsed < 1
+
+
+# --- Registrar API tokens ---------------------------------------------------------------------
+
+
+def test_an_operator_issues_a_token_shown_once_and_revokes_it(operator, alpha):
+    response = operator.post(
+        reverse("admin:registry_registrartoken_add"), {"registrar": alpha.pk, "label": "billing system"}, follow=True
+    )
+    (message,) = [m for m in messages_of(response) if "new API token" in m]
+    token = message.split(" is ")[1].split(" ")[0]
+    row = RegistrarToken.objects.get(label="billing system")
+    assert token.startswith(f"nsm_{row.prefix}_") and token not in row.digest
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/registry/v1/balance/").json()["registrar"] == "alpha-reg"
+    operator.post(
+        reverse("admin:registry_registrartoken_changelist"), {"action": "revoke", "_selected_action": [row.pk]}
+    )
+    assert api.get("/api/registry/v1/balance/").status_code == 401
