@@ -359,6 +359,11 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.handle
 
+    @property
+    def roid(self) -> str:
+        """Repository object id (RFC 5730 section 2.8)."""
+        return f"C{self.pk}-NSM"
+
     def clean(self) -> None:
         if self.street.count("\n") > 2:
             raise ValidationError({"street": "At most three street lines."})
@@ -393,6 +398,11 @@ class Host(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.superordinate_id is not None
+
+    @property
+    def roid(self) -> str:
+        """Repository object id (RFC 5730 section 2.8)."""
+        return f"H{self.pk}-NSM"
 
 
 class HostAddress(models.Model):

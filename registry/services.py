@@ -742,7 +742,7 @@ def info_contact(handle: str, *, registrar: Registrar | None = None, auth_info: 
     linked = contact.domains.filter(deleted_at=None).exists()
     return ContactInfo(
         handle=contact.handle,
-        roid=f"C{contact.pk}-NSM",
+        roid=contact.roid,
         registrar=contact.registrar.client_id,
         statuses=["linked"] if linked else ["ok"],
         data={key: getattr(contact, key) for key in _CONTACT_FIELDS},
@@ -860,7 +860,7 @@ def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
     linked = host.domains.filter(deleted_at=None).exists()
     return HostInfo(
         name=host.name,
-        roid=f"H{host.pk}-NSM",
+        roid=host.roid,
         registrar=host.registrar.client_id,
         addresses=sorted(host.addresses.values_list("address", flat=True), key=ipaddress.ip_address),
         statuses=["linked"] if linked else ["ok"],

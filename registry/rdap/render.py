@@ -204,7 +204,7 @@ def nameserver(host: Host, base: str, *, full: bool = False) -> dict:
     """A nameserver host; ``full`` adds its sponsor, status and dates (the lookup response)."""
     item: dict = {
         "objectClassName": "nameserver",
-        "handle": f"H{host.pk}-NSM",
+        "handle": host.roid,
         "ldhName": host.name,
         "unicodeName": _unicode(host.name),
     }
