@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-tools lint bench-orders bench-dns bench-resolver bench-zones clean
+.PHONY: run test test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -67,6 +67,9 @@ bench-resolver: $(VENV)/.run-deps test-tools
 
 bench-zones: $(VENV)/.run-deps test-tools
 	$(BIN)/python bench/zones.py
+
+bench-epp: $(VENV)/.run-deps
+	$(BIN)/python bench/epp.py
 
 clean:
 	rm -rf $(VENV) var

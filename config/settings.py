@@ -343,3 +343,27 @@ if not _whois_count.isdigit() or int(_whois_count) < 1 or _whois_period not in {
         f"WHOIS_RATE={WHOIS_RATE!r} is not like '10/second', '60/minute', '500/hour' or '5000/day'"
     )
 WHOIS_IDLE_TIMEOUT = env_float("WHOIS_IDLE_TIMEOUT", 10.0, minimum=0.1)
+
+# --- EPP ---
+
+# run_epp (the registry's EPP server, RFC 5730-5734 over TLS) on the plan's EPP address.
+# With EPP_TLS_CERT unset, a self-signed certificate and key are made under VAR_DIR on
+# first run; a configured certificate (and EPP_TLS_KEY) must exist.
+EPP_TLS_SELF_SIGNED = env_str("EPP_TLS_CERT") is None
+EPP_TLS_CERT = env_path("EPP_TLS_CERT", VAR_DIR / "epp-cert.pem")
+EPP_TLS_KEY = env_path("EPP_TLS_KEY", VAR_DIR / "epp-key.pem")
+# A session that sends nothing for this long is closed (seconds).
+EPP_IDLE_TIMEOUT = env_float("EPP_IDLE_TIMEOUT", 600.0, minimum=1.0)
+# Sessions one registrar may have open at once; a login beyond it gets 2502.
+EPP_SESSIONS_PER_REGISTRAR = env_int("EPP_SESSIONS_PER_REGISTRAR", 10, minimum=1)
+# Largest frame accepted (bytes of XML); a larger one is read past and answered with 2001.
+EPP_MAX_FRAME = env_int("EPP_MAX_FRAME", 65_536, minimum=4096, maximum=16 * 1024 * 1024)
+# After EPP_LOGIN_FAILURES failed logins from one client address within EPP_LOGIN_WINDOW
+# seconds, logins from it are refused (2502) until the window has passed.
+EPP_LOGIN_FAILURES = env_int("EPP_LOGIN_FAILURES", 5, minimum=1)
+EPP_LOGIN_WINDOW = env_float("EPP_LOGIN_WINDOW", 300.0, minimum=1.0)
+# Threads that run EPP commands against the database (each holds a connection). One
+# process runs Python one thread at a time and SQLite takes one writer at a time, so on
+# the 2-core machine more threads only queue (bench/epp.py: p90 at 10 sessions rises from
+# about 50 ms with 2 to 70 ms with 4); raise it for PostgreSQL on a bigger machine.
+EPP_WORKERS = env_int("EPP_WORKERS", 2, minimum=1, maximum=64)

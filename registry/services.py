@@ -812,6 +812,12 @@ def _check_glue(name: str, tld: str, internal: bool, glue: Sequence[str]) -> Non
         raise ParameterError(f"host {name} is outside the TLDs this registry runs; it takes no glue addresses")
 
 
+def _address_order(address: str) -> tuple[int, ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """IPv4 first, then IPv6, each in numeric order (the two cannot be compared)."""
+    ip = ipaddress.ip_address(address)
+    return ip.version, ip
+
+
 def _live_host(name: str, *, lock: bool = False) -> Host:
     parsed = parse_host_name(name)
     rows = Host.objects.filter(name=parsed.ascii, deleted_at=None)
@@ -862,7 +868,7 @@ def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
         name=host.name,
         roid=host.roid,
         registrar=host.registrar.client_id,
-        addresses=sorted(host.addresses.values_list("address", flat=True), key=ipaddress.ip_address),
+        addresses=sorted(host.addresses.values_list("address", flat=True), key=_address_order),
         statuses=["linked"] if linked else ["ok"],
         superordinate=host.superordinate.name if host.superordinate_id else None,
         created_at=host.created_at,
@@ -941,7 +947,7 @@ def update_host(
         if renamed:  # domains delegated to it now name it differently in their TLD zones
             for tld in set(host.domains.filter(deleted_at=None).values_list("tld__name", flat=True)):
                 zones.request_after_commit(zones.zone_of_tld(tld))
-        return {"name": host.name, "addresses": sorted(after, key=ipaddress.ip_address)}
+        return {"name": host.name, "addresses": sorted(after, key=_address_order)}
 
     return _run_transform(registrar, OperationKind.HOST_UPDATE, cl_trid, params, body)
 

@@ -256,8 +256,8 @@ def test_host_check_info_update_and_delete(alpha, beta):
         services.update_host(alpha, "ns1.mine.com", remove_addresses=["2001:db8::1"])
     with pytest.raises(NotSponsor):
         services.update_host(beta, "ns1.mine.com", add_addresses=["192.0.2.9"])
-    services.update_host(alpha, "ns1.mine.com", new_name="dns.mine.com")
-    assert services.info_host("dns.mine.com").addresses == ["2001:db8::1"]
+    services.update_host(alpha, "ns1.mine.com", new_name="dns.mine.com", add_addresses=["192.0.2.7"])
+    assert services.info_host("dns.mine.com").addresses == ["192.0.2.7", "2001:db8::1"]
     services.delete_host(alpha, "dns.mine.com")
     with pytest.raises(ObjectNotFound):
         services.info_host("dns.mine.com")

@@ -31,6 +31,9 @@ def test_endpoints_json_has_the_documented_shape():
     assert set(data["tld_servers"]) >= {"com", "net", "org", "kr"}
     assert len(data["rental_nameservers"]) == 8
     assert data["resolver"] == {"address": plan.resolver.address, "port": plan.dns_port}
+    assert data["epp"] == {"address": plan.epp.address, "port": plan.epp.port}
+    assert data["whois"] == {"address": plan.whois.address, "port": plan.whois.port}
+    assert data["registry_api"] == f"{data['web']}api/registry/v1/" and data["rdap"] == f"{data['web']}rdap/"
     addresses = [s["address"] for s in data["root_servers"] + data["rental_nameservers"]]
     assert all(a.startswith("127.") and a not in ("127.0.0.1", "127.0.0.53") for a in addresses)
 
@@ -40,6 +43,7 @@ def test_endpoints_without_json_is_a_table_of_the_same():
     table = run("endpoints")
     assert "root_servers" in table and settings.NETWORK_PLAN.root_servers[0].address in table
     assert "tld_servers com" in table and "a.gtld-servers.net." in table
+    assert f"{settings.NETWORK_PLAN.epp.address} port {settings.NETWORK_PLAN.epp.port} (TLS)" in table
 
 
 def test_roothints_is_a_zone_file_of_the_root_servers():

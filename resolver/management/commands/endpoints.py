@@ -13,13 +13,15 @@ def endpoints() -> dict:
         "admin": f"{web}admin/",
         "api": f"{web}api/v1/",
         "openapi": f"{web}api/schema/",
+        "registry_api": f"{web}api/registry/v1/",
+        "registry_api_docs": f"{web}api/registry/v1/docs/",
+        "rdap": f"{web}rdap/",
         "database": connection.vendor,
         "broker": settings.CELERY_BROKER_URL.split("@")[-1]
         if settings.REDIS_URL
         else f"filesystem:{settings.BROKER_DIR}",
         "queues": sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}),
-        # EPP and WHOIS are planned but join once their servers exist.
-        **{key: value for key, value in plan.as_dict().items() if key not in ("epp", "whois")},
+        **plan.as_dict(),
         "trace": f"{web}dns/trace/",
     }
 
@@ -50,6 +52,10 @@ class Command(BaseCommand):
             elif key == "resolver":
                 control = settings.RESOLVER_CONTROL_PORT
                 rows.append((key, f"{value['address']} port {value['port']} (control channel on port {control})"))
+            elif key == "epp":
+                rows.append((key, f"{value['address']} port {value['port']} (TLS)"))
+            elif key == "whois":
+                rows.append((key, f"{value['address']} port {value['port']}"))
             elif isinstance(value, list):
                 rows.append((key, ", ".join(value)))
             else:

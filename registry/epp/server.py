@@ -1,0 +1,214 @@
+"""The EPP listener: TLS, RFC 5734 framing and session state, and nothing else.
+
+Each frame is a 4-byte big-endian length (counting itself) and the XML. A connection gets
+the greeting, then its frames are answered in order by the handler on a worker thread, so
+the event loop never waits on the database. The handler never raises (an error is a
+result code), and a connection that misbehaves is closed without touching the others.
+
+A frame over ``max_frame`` bytes is read past without being kept and answered with 2001;
+a length below 4 cannot be skipped, so that connection is closed. A connection idle for
+``idle_timeout`` seconds is closed. SIGTERM (or SIGINT) stops accepting, lets every
+command in progress finish and answer, closes the sessions and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import signal
+import ssl
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from registry.epp.session import Session, SessionGate
+
+log = logging.getLogger(__name__)
+
+HEADER = 4
+DISCARD_CHUNK = 64 * 1024
+
+
+class Reply(Protocol):
+    data: bytes
+    close: bool
+
+
+class Handler(Protocol):
+    """What the server needs from the EPP layer (``registry.epp.runner.EppHandler``)."""
+
+    def greeting(self) -> bytes: ...
+
+    def serve(self, frame: bytes, session: Session) -> Reply: ...
+
+    def oversized(self, size: int) -> bytes: ...
+
+    def release(self) -> None: ...
+
+
+def framed(data: bytes) -> bytes:
+    return (len(data) + HEADER).to_bytes(HEADER, "big") + data
+
+
+@dataclass(eq=False)
+class Connection:
+    """A client connection: ``busy`` while a frame is being read or answered, so a drain
+    can close idle connections at once and let busy ones finish their command."""
+
+    writer: asyncio.StreamWriter
+    session: Session
+    task: asyncio.Task | None = None
+    busy: bool = False
+
+
+class EppServer:
+    """The listener on one address and port (0 picks a free one; see ``port`` after start)."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        address: str,
+        port: int,
+        ssl_context: ssl.SSLContext,
+        *,
+        gate: SessionGate,
+        idle_timeout: float,
+        max_frame: int,
+        workers: int = 8,
+        handshake_timeout: float = 10.0,
+        drain_timeout: float = 10.0,
+    ) -> None:
+        self.handler = handler
+        self.address = address
+        self.port = port
+        self.ssl_context = ssl_context
+        self.gate = gate
+        self.idle_timeout = idle_timeout
+        self.max_frame = max_frame
+        self.workers = workers
+        self.handshake_timeout = handshake_timeout
+        self.drain_timeout = drain_timeout
+        self.executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="epp")
+        self.connections: set[Connection] = set()
+        self.stopping = asyncio.Event()
+        self.server: asyncio.base_events.Server | None = None
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(
+            self._serve,
+            self.address,
+            self.port,
+            ssl=self.ssl_context,
+            ssl_handshake_timeout=self.handshake_timeout,
+            reuse_address=True,
+            backlog=128,
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def run(self, *, signals: bool = True) -> None:
+        """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then drain."""
+        if signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stopping.set)
+        await self.stopping.wait()
+        await self.close()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        self.stopping.set()
+        # An idle session is waiting for its next frame: end it now. A busy one finishes its
+        # command, sends the answer and then sees ``stopping``.
+        for connection in list(self.connections):
+            if not connection.busy and connection.task is not None:
+                connection.task.cancel()
+        tasks = [c.task for c in self.connections if c.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=self.drain_timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=2)
+        await asyncio.get_running_loop().run_in_executor(None, self._release_workers)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _release_workers(self) -> None:
+        """Let every worker thread close its database connections: one task per thread,
+        held at a barrier so that no thread takes two."""
+        barrier = threading.Barrier(self.workers)
+
+        def release() -> None:
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            self.handler.release()
+
+        futures = [self.executor.submit(release) for _ in range(self.workers)]
+        concurrent.futures.wait(futures, timeout=10)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername") or ("unknown", 0)
+        connection = Connection(writer, Session(peer=str(peer[0]), gate=self.gate), asyncio.current_task())
+        self.connections.add(connection)
+        try:
+            writer.write(framed(self.handler.greeting()))
+            await writer.drain()
+            await self._converse(reader, connection)
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError, TimeoutError):
+            pass  # the client went away, or broke the framing: nothing more to say to it
+        except asyncio.CancelledError:
+            if connection.busy:
+                log.warning("EPP session of %s at %s cut short by shutdown", connection.session.client_id, peer[0])
+        except Exception:
+            log.exception("EPP connection from %s failed", peer[0])
+        finally:
+            connection.session.end()
+            await self._hang_up(writer)
+            self.connections.discard(connection)
+
+    @staticmethod
+    async def _hang_up(writer: asyncio.StreamWriter) -> None:
+        """Close with a TLS close_notify, but wait for the client's only briefly: many never
+        send one, and a session must not linger for them."""
+        writer.close()
+        try:
+            await asyncio.wait_for(writer.wait_closed(), 1)
+        except (ConnectionError, ssl.SSLError, TimeoutError, asyncio.CancelledError):
+            writer.transport.abort()
+
+    async def _converse(self, reader: asyncio.StreamReader, connection: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        writer, session = connection.writer, connection.session
+        while not self.stopping.is_set():
+            connection.busy = False
+            try:
+                header = await asyncio.wait_for(reader.readexactly(HEADER), self.idle_timeout)
+            except TimeoutError:
+                log.info("EPP session of %s at %s idle; closing", session.client_id, session.peer)
+                return
+            connection.busy = True
+            size = int.from_bytes(header, "big") - HEADER
+            if size < 0:
+                return  # no length to skip by: the stream cannot be read any further
+            if size > self.max_frame:
+                await self._discard(reader, size)
+                data, close = self.handler.oversized(size), False
+            else:
+                frame = await asyncio.wait_for(reader.readexactly(size), self.idle_timeout)
+                reply = await loop.run_in_executor(self.executor, self.handler.serve, frame, session)
+                data, close = reply.data, reply.close
+            writer.write(framed(data))
+            await writer.drain()
+            if close:
+                return
+
+    async def _discard(self, reader: asyncio.StreamReader, size: int) -> None:
+        left = size
+        while left:
+            chunk = await asyncio.wait_for(reader.read(min(left, DISCARD_CHUNK)), self.idle_timeout)
+            if not chunk:
+                raise asyncio.IncompleteReadError(b"", left)
+            left -= len(chunk)
