@@ -99,6 +99,8 @@ class NameCheck:
     # Per-year fees for this name when it can be registered (premium or standard).
     create_fee: int | None = None
     renew_fee: int | None = None
+    transfer_fee: int | None = None
+    restore_fee: int | None = None  # once per restore, not per year
     min_years: int | None = None
     max_years: int | None = None
 
@@ -552,10 +554,18 @@ def check(names: Iterable[str]) -> list[NameCheck]:
                     reason="premium name",
                     create_fee=premium[key],
                     renew_fee=premium[key],
+                    transfer_fee=premium[key],
+                    restore_fee=tld.restore_fee,
                 )
             else:
                 results[i] = NameCheck(
-                    **base, **period, status=CheckStatus.AVAILABLE, create_fee=tld.create_fee, renew_fee=tld.renew_fee
+                    **base,
+                    **period,
+                    status=CheckStatus.AVAILABLE,
+                    create_fee=tld.create_fee,
+                    renew_fee=tld.renew_fee,
+                    transfer_fee=tld.transfer_fee,
+                    restore_fee=tld.restore_fee,
                 )
     return [results[i] for i in range(len(names))]
 
@@ -696,14 +706,27 @@ def create_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: st
     return _run_transform(registrar, OperationKind.CONTACT_CREATE, cl_trid, {"name": handle, **fields}, body)
 
 
-def update_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: str | None = None) -> OperationResult:
-    """Replace the details of contact ``handle``; only its sponsor may."""
-    handle, fields = _contact_handle(handle), _contact_fields(data)
+def update_contact(
+    registrar: Registrar, handle: str, data: dict, *, partial: bool = False, cl_trid: str | None = None
+) -> OperationResult:
+    """Replace the details of contact ``handle``, or with ``partial`` only the fields
+    ``data`` names (as EPP's contact update does), merged under the row lock so a
+    concurrent update is not lost. Only its sponsor may."""
+    handle = _contact_handle(handle)
+    if partial:
+        unknown = set(data) - set(_CONTACT_FIELDS)
+        if unknown:
+            raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
+        params = {"name": handle, "partial": dict(data)}
+    else:
+        params = {"name": handle, **_contact_fields(data)}
 
     def body(operation: Operation, now: datetime) -> dict:
         contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")
+        current = {key: getattr(contact, key) for key in _CONTACT_FIELDS}
+        fields = _contact_fields(current | data) if partial else _contact_fields(data)
         changed = [key for key, value in fields.items() if getattr(contact, key) != value]
         for key in changed:
             setattr(contact, key, fields[key])
@@ -711,7 +734,7 @@ def update_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: st
         contact.save(update_fields=[*changed, "updated_at"])
         return {"handle": handle, "changed": changed}
 
-    return _run_transform(registrar, OperationKind.CONTACT_UPDATE, cl_trid, {"name": handle, **fields}, body)
+    return _run_transform(registrar, OperationKind.CONTACT_UPDATE, cl_trid, params, body)
 
 
 def check_contacts(handles: Iterable[str]) -> list[ObjectCheck]:

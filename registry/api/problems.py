@@ -9,6 +9,7 @@ alike; a failed asynchronous operation carries the same object in its ``error``.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -82,18 +83,18 @@ def handle(exc: Exception, context: dict) -> Response | None:
         return problem_response(of_registry_error(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)  # sets WWW-Authenticate, Retry-After...
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         body = problem("validation_error", "Some fields are not valid; see errors.", errors=exc.detail)
-    elif isinstance(exc, exceptions.APIException):
+    else:  # every other error DRF answers is an APIException by now
         code = exc.default_code if exc.default_code in CATALOG else "validation_error"
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         body = problem(code, str(detail), status_code=response.status_code)
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             body["retry_after"] = int(exc.wait + 0.999)
-    else:  # pragma: no cover - DRF only answers for APIException and Http404
-        return response
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return problem_response(body, headers)

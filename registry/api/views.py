@@ -145,8 +145,8 @@ def _registrable_fees(check: services.NameCheck) -> dict | None:
     return {
         "create": check.create_fee,
         "renew": check.renew_fee,
-        "transfer": services.annual_fee(check.ascii, "transfer"),
-        "restore": services.annual_fee(check.ascii, "restore"),
+        "transfer": check.transfer_fee,
+        "restore": check.restore_fee,
     }
 
 

@@ -331,3 +331,18 @@ def test_epp_credentials(alpha):
         services.change_epp_password(alpha, "short")
     services.change_epp_password(alpha, "new-pass-2026")
     assert services.authenticate_epp("alpha-reg", "new-pass-2026") == alpha
+
+
+def test_a_partial_contact_update_changes_only_the_fields_it_names(alpha):
+    services.create_contact(alpha, "alpha-c1", CONTACT | {"voice": "+1.5555550100"})
+    services.update_contact(alpha, "alpha-c1", {"city": "Shelbyville"}, partial=True)
+    data = services.info_contact("alpha-c1", registrar=alpha).data
+    assert (data["city"], data["voice"], data["email"]) == ("Shelbyville", "+1.5555550100", "alice@example.org")
+    with pytest.raises(ParameterError, match="unknown contact fields: nickname"):
+        services.update_contact(alpha, "alpha-c1", {"nickname": "Al"}, partial=True)
+
+
+def test_check_prices_every_command_of_a_registrable_name(tlds):
+    standard, premium = services.check(["free.com", "shop.com"])
+    assert (standard.transfer_fee, standard.restore_fee) == (1200, 4000)
+    assert (premium.transfer_fee, premium.restore_fee) == (50_000, 4000)

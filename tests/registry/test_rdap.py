@@ -4,7 +4,6 @@ no answer shows auth info or a registrant's personal details."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -12,13 +11,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from config import clock
 from registry import services
 from registry.choices import EppStatus
-from registry.models import DelegationSigner, Domain, DomainStatus, Registrar, RegistrarToken
+from registry.models import DelegationSigner, Domain, DomainStatus, RegistrarToken
 from registry.rdap import render
+from tests.registry.conftest import NOW
 
-NOW = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 BASE = "http://testserver/rdap/"
 RDAP = "application/rdap+json"
 REGISTRANT = {
@@ -43,21 +41,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    return NOW
-
-
-@pytest.fixture
-def sponsor(alpha) -> Registrar:
-    alpha.iana_id = 9991
-    alpha.url = "https://alpha.example"
-    alpha.phone = "+1.5555550001"
-    alpha.save(update_fields=["iana_id", "url", "phone"])
-    return alpha
 
 
 @pytest.fixture

@@ -14,20 +14,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
 
-from config import clock
 from registry import services
 from registry.choices import EppStatus
-from registry.models import DelegationSigner, Domain, DomainStatus, Registrar
+from registry.models import DelegationSigner, Domain, DomainStatus
 from registry.rdap.render import TERMS_OF_USE
 from registry.whois import query
 from registry.whois.server import QueryError, TokenBuckets, WhoisServer, read_query
+from tests.registry.conftest import NOW
 
-NOW = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 ADDRESS = settings.NETWORK_PLAN.whois.address
 REGISTRANT = {
     "name": "Alice Liddell",
@@ -47,21 +45,6 @@ FOOTER = [
     "",
     *(f"TERMS OF USE: {sentence}" for sentence in TERMS_OF_USE),
 ]
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    return NOW
-
-
-@pytest.fixture
-def sponsor(alpha) -> Registrar:
-    alpha.iana_id = 9991
-    alpha.url = "https://alpha.example"
-    alpha.phone = "+1.5555550001"
-    alpha.save(update_fields=["iana_id", "url", "phone"])
-    return alpha
 
 
 @pytest.fixture

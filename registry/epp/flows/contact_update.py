@@ -12,8 +12,8 @@ from registry.epp.xml import CONTACT
 
 class ContactUpdateFlow(Flow):
     """Change some of a contact's details; only its sponsor may. EPP names only the fields
-    that change, the service replaces them all, so the flow reads the contact and merges.
-    Contact statuses and auth info are the registry's own here (2102)."""
+    that change: the service merges them under its row lock. Contact statuses and auth
+    info are the registry's own here (2102)."""
 
     def run(self) -> FlowResult:
         handle = xml.require_text(self.target, CONTACT, "id")
@@ -23,6 +23,5 @@ class ContactUpdateFlow(Flow):
         if xml.child(change, CONTACT, "authInfo") is not None:
             raise UnimplementedOption("the registry keeps a contact's auth info; it cannot be changed")
         changes = contact_fields(change, partial=True) if change is not None else {}
-        current = services.info_contact(handle, registrar=self.registrar).data
-        result = services.update_contact(self.registrar, handle, {**current, **changes}, cl_trid=self.cl_trid)
+        result = services.update_contact(self.registrar, handle, changes, partial=True, cl_trid=self.cl_trid)
         return self.transform(result)

@@ -82,7 +82,12 @@ class DomainCheckFlow(Flow):
     def fee(result: services.NameCheck, command: str, years: int | None) -> int:
         if command in FREE:
             return 0
-        # check() already priced create and renew for a registrable name: no second query.
-        known = {"create": result.create_fee, "renew": result.renew_fee}.get(command)
+        # check() priced every command for a registrable name: no query per name here.
+        known = {
+            "create": result.create_fee,
+            "renew": result.renew_fee,
+            "transfer": result.transfer_fee,
+            "restore": result.restore_fee,
+        }[command]
         per_year = known if known is not None else services.annual_fee(result.ascii or result.name, command)
         return per_year * (years or 1)
