@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "config.clock",
     "registry",
     "registrar",
     "resolver",
@@ -247,6 +248,7 @@ CELERY_TASK_ROUTES = {
     "registry.*": {"queue": "registry"},
     "registrar.*": {"queue": "registrar"},
     "resolver.*": {"queue": "resolver"},
+    "clock.*": {"queue": "registry"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Database connections outlive tasks (see config.celery); a huge reuse count keeps Celery's
@@ -258,6 +260,13 @@ CELERY_DB_REUSE_MAX = 10**9
 PIPELINE_STUCK_AFTER = env_float("PIPELINE_STUCK_AFTER", 30.0, minimum=0.1)
 PIPELINE_SWEEP_EVERY = env_float("PIPELINE_SWEEP_EVERY", 10.0, minimum=0.1)
 PAYMENT_MAX_ATTEMPTS = env_int("PAYMENT_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+
+# The emulator clock (config.clock): how often a process re-reads the shared offset, how
+# often beat runs the sweeps of time-based work, and how long a move of the clock waits at
+# each step for the work it started (an auto-renewal order, say) to finish (seconds).
+CLOCK_REFRESH = env_float("CLOCK_REFRESH", 1.0, minimum=0.0)
+CLOCK_SWEEP_EVERY = env_float("CLOCK_SWEEP_EVERY", 10.0, minimum=0.5)
+CLOCK_SETTLE_TIMEOUT = env_float("CLOCK_SETTLE_TIMEOUT", 30.0, minimum=0.0)
 
 # A zone build asked for this long ago and not started is sent again (seconds).
 ZONE_REQUEST_STALE_AFTER = env_float("ZONE_REQUEST_STALE_AFTER", 30.0, minimum=1.0)
@@ -284,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
     "run-health-checks": {
         "task": "resolver.tasks.run_health_checks",
         "schedule": HEALTH_SWEEP_EVERY,
+    },
+    "run-clock-sweeps": {
+        "task": "clock.run_due_sweeps",
+        "schedule": CLOCK_SWEEP_EVERY,
     },
     "sync-pending-changes": {
         "task": "resolver.tasks.sync_pending_changes",

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "Registry"
+
+    def ready(self) -> None:
+        from config import clock
+        from registry import services
+
+        # What the registry does as time passes, in this order at any one moment.
+        clock.register(
+            clock.Sweep("registry.transfers", services.next_transfer_decision, services.approve_due_transfers)
+        )
+        clock.register(clock.Sweep("registry.auto_renew", services.next_auto_renewal, services.auto_renew_expired))
+        clock.register(clock.Sweep("registry.deletions", services.next_deletion_step, services.advance_deletions))

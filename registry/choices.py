@@ -63,6 +63,10 @@ class OperationKind(models.TextChoices):
     DOMAIN_TRANSFER_REJECT = "domain.transfer.reject"
     DOMAIN_TRANSFER_CANCEL = "domain.transfer.cancel"
     DOMAIN_RESTORE = "domain.restore"
+    DOMAIN_RESTORE_REPORT = "domain.restore.report"
+    DOMAIN_AUTO_RENEW = "domain.autoRenew", "Domain auto-renewal (registry)"
+    DOMAIN_DELETION_PHASE = "domain.rgp", "Domain deletion phase change (registry)"
+    DOMAIN_PURGE = "domain.purge", "Domain purge (registry)"
     HOST_CREATE = "host.create"
     HOST_UPDATE = "host.update"
     HOST_DELETE = "host.delete"
@@ -105,7 +109,33 @@ class PollKind(models.TextChoices):
     TRANSFER = "transfer", "Domain transfer"
     AUTO_RENEW = "autoRenew", "Auto-renewal"
     DELETED = "deleted", "Deletion"
+    RESTORE = "restore", "Restore"
     SERVER_STATUS = "serverStatus", "Registry status change"
+
+
+class RgpStatus(models.TextChoices):
+    """Grace-period statuses of RFC 3915 (the rgp extension)."""
+
+    ADD_PERIOD = "addPeriod"
+    AUTO_RENEW_PERIOD = "autoRenewPeriod"
+    RENEW_PERIOD = "renewPeriod"
+    TRANSFER_PERIOD = "transferPeriod"
+    REDEMPTION_PERIOD = "redemptionPeriod"
+    PENDING_RESTORE = "pendingRestore"
+    PENDING_DELETE = "pendingDelete"
+
+
+# Grace periods in which a delete refunds what the command that opened them cost.
+REFUND_GRACE = (
+    RgpStatus.ADD_PERIOD,
+    RgpStatus.AUTO_RENEW_PERIOD,
+    RgpStatus.RENEW_PERIOD,
+    RgpStatus.TRANSFER_PERIOD,
+)
+# The phases a deleted domain passes through before its name is free again.
+DELETION_PHASES = (RgpStatus.REDEMPTION_PERIOD, RgpStatus.PENDING_RESTORE, RgpStatus.PENDING_DELETE)
+# Phases in which the domain is out of its TLD zone (it resolves no more).
+UNPUBLISHED_PHASES = (RgpStatus.REDEMPTION_PERIOD, RgpStatus.PENDING_DELETE)
 
 
 class ApiOperationState(models.TextChoices):

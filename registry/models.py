@@ -19,7 +19,9 @@ from django.db import models
 from django.db.models import Q
 
 from registry.choices import (
+    DELETION_PHASES,
     DERIVED_STATUSES,
+    REFUND_GRACE,
     ApiOperationState,
     EppStatus,
     LedgerKind,
@@ -65,6 +67,33 @@ class Tld(models.Model):
         default=10, validators=[MinValueValidator(MIN_PERIOD_YEARS), MaxValueValidator(MAX_PERIOD_YEARS)]
     )
     allows_idn = models.BooleanField(default=True, help_text="Whether IDN (xn--) labels may be registered.")
+    # Lifecycle periods in days (defaults as Nomulus and most gTLDs have them).
+    add_grace_days = models.PositiveSmallIntegerField(
+        default=5, help_text="A delete this soon after the create refunds the create fee and frees the name at once."
+    )
+    renew_grace_days = models.PositiveSmallIntegerField(
+        default=5, help_text="A delete this soon after a renew refunds the renew fee."
+    )
+    auto_renew_grace_days = models.PositiveSmallIntegerField(
+        default=45, help_text="A delete this soon after the expiry date refunds the registry's auto-renewal."
+    )
+    transfer_grace_days = models.PositiveSmallIntegerField(
+        default=5, help_text="A delete this soon after a transfer refunds the transfer fee."
+    )
+    pending_transfer_days = models.PositiveSmallIntegerField(
+        default=5, help_text="The registry approves a transfer the sponsor has not answered after this long."
+    )
+    redemption_days = models.PositiveSmallIntegerField(
+        default=30, help_text="A deleted domain can be restored for this long (out of the zone meanwhile)."
+    )
+    pending_restore_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="How long the registry waits for the restore report after a restore request; "
+        "0 restores on the request alone.",
+    )
+    pending_delete_days = models.PositiveSmallIntegerField(
+        default=5, help_text="After the redemption period, the name is purged and free again after this long."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -442,13 +471,30 @@ class Domain(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the name was freed (purged).")
+    rgp_status = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[(s.value, s.label) for s in DELETION_PHASES],
+        help_text="The deletion phase of a deleted domain that is not purged yet (RFC 3915).",
+    )
+    rgp_ends_at = models.DateTimeField(null=True, blank=True, help_text="When the deletion phase ends.")
+    redemption_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(deleted_at__isnull=True), name="domain_live_expiry"),
+            models.Index(fields=["rgp_ends_at"], condition=Q(rgp_ends_at__isnull=False), name="domain_rgp_due"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name"], condition=Q(deleted_at__isnull=True), name="domain_name_unique_live"
+            ),
+            models.CheckConstraint(
+                condition=Q(rgp_status="", rgp_ends_at__isnull=True)
+                | (~Q(rgp_status="") & Q(rgp_ends_at__isnull=False)),
+                name="domain_rgp_phase_has_end",
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="domain_expires_after_create"
@@ -519,6 +565,32 @@ class DomainHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.domain.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class GracePeriod(models.Model):
+    """A window after a paid command (create, renew, auto-renew, transfer) in which a
+    delete gets its cost back (RFC 3915). It is current while ``ends_at`` is ahead of the
+    clock; a delete or a transfer ends it early. ``registrar`` paid ``amount`` and gets it
+    back; ``years`` is what the command added to the expiry, taken back with the refund."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="grace_periods")
+    kind = models.CharField(max_length=16, choices=[(s.value, s.label) for s in REFUND_GRACE])
+    registrar = models.ForeignKey(Registrar, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveBigIntegerField()
+    years = models.PositiveSmallIntegerField(default=1)
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["domain", "ends_at", "id"]
+        indexes = [models.Index(fields=["domain", "ends_at"], name="grace_current")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="grace_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name} {self.kind} until {self.ends_at:%Y-%m-%d %H:%M}"
 
 
 class DelegationSigner(models.Model):

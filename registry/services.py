@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,7 @@ from registry.choices import (
     NameList,
     OperationKind,
     PollKind,
+    RgpStatus,
     TransferStatus,
 )
 from registry.errors import (
@@ -53,6 +55,7 @@ from registry.errors import (
     ObjectNotFound,
     ParameterError,
     PendingTransfer,
+    RegistryError,
     StatusProhibits,
     TransactionIdReused,
     UnknownRegistrar,
@@ -65,6 +68,7 @@ from registry.models import (
     Domain,
     DomainHistory,
     DomainStatus,
+    GracePeriod,
     Host,
     HostAddress,
     LedgerEntry,
@@ -78,6 +82,8 @@ from registry.models import (
     new_auth_info,
 )
 from registry.names import ParsedName, parse_domain_name, parse_host_name
+
+log = logging.getLogger(__name__)
 
 MIN_NAMESERVERS = 2
 MAX_NAMESERVERS = 13
@@ -146,6 +152,7 @@ class DomainInfo:
     ds: list[dict] = field(default_factory=list)  # secDNS dsData
     hosts: list[str] = field(default_factory=list)  # subordinate hosts
     transfer_status: str | None = None  # trStatus of the latest transfer
+    rgp_statuses: list[str] = field(default_factory=list)  # RFC 3915 grace and deletion phases
 
 
 @dataclass(frozen=True)
@@ -406,6 +413,97 @@ def _history(
     )
 
 
+# --- grace periods and deletion phases (RFC 3915) ---------------------------------------------
+
+
+def _open_grace(
+    domain: Domain,
+    kind: RgpStatus,
+    registrar: Registrar,
+    amount: int,
+    years: int,
+    operation: Operation,
+    starts: datetime,
+    days: int,
+) -> None:
+    """Open a refund window of ``days`` from ``starts`` (none when the TLD sets 0)."""
+    if days:
+        GracePeriod.objects.create(
+            domain=domain,
+            kind=kind,
+            registrar=registrar,
+            amount=amount,
+            years=years,
+            operation=operation,
+            starts_at=starts,
+            ends_at=starts + timedelta(days=days),
+        )
+
+
+def _current_graces(domain: Domain, now: datetime) -> list[GracePeriod]:
+    return list(domain.grace_periods.filter(ends_at__gt=now).select_related("registrar"))
+
+
+def rgp_statuses(domain: Domain) -> list[str]:
+    """The RFC 3915 statuses of a domain now: its current grace periods and deletion phase."""
+    now = clock.now()
+    statuses = {kind for kind in domain.grace_periods.filter(ends_at__gt=now).values_list("kind", flat=True)}
+    if domain.rgp_status:
+        statuses.add(domain.rgp_status)
+    return sorted(statuses)
+
+
+def _refund_graces(
+    domain: Domain, graces: list[GracePeriod], operation: Operation, now: datetime, why: str = "deleted"
+) -> int:
+    """Give back what each grace period's command cost its payer, take back the years it
+    added, and close the periods; returns the amount refunded."""
+    refunded = 0
+    for grace in graces:
+        if grace.amount:
+            word = {"addPeriod": "create", "renewPeriod": "renew", "autoRenewPeriod": "auto-renewal"}.get(
+                grace.kind, "transfer"
+            )
+            _ledger(
+                grace.registrar,
+                LedgerKind.REFUND,
+                grace.amount,
+                operation,
+                f"Refund: {word} of {domain.unicode_name} ({why} in its {grace.kind})",
+                now,
+            )
+            refunded += grace.amount
+        if grace.kind != RgpStatus.ADD_PERIOD:
+            earlier = add_years(domain.expires_at, -grace.years)
+            if earlier > domain.created_at:
+                domain.expires_at = earlier
+    _close_graces(graces, now)
+    return refunded
+
+
+def _close_graces(graces: list[GracePeriod], now: datetime) -> None:
+    GracePeriod.objects.filter(pk__in=[g.pk for g in graces]).update(ends_at=now)
+
+
+def _enter_phase(domain: Domain, phase: RgpStatus, ends: datetime) -> None:
+    domain.rgp_status, domain.rgp_ends_at = phase, ends
+    if phase == RgpStatus.REDEMPTION_PERIOD:
+        domain.redemption_ends_at = ends
+
+
+def _start_deletion(domain: Domain, now: datetime) -> None:
+    """Take a domain out of service: pendingDelete, first the redemption period (when
+    the TLD has one), then pendingDelete until the purge."""
+    DomainStatus.objects.get_or_create(domain=domain, status=EppStatus.PENDING_DELETE, defaults={"created_at": now})
+    tld = domain.tld
+    if tld.redemption_days:
+        _enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, now + timedelta(days=tld.redemption_days))
+    else:
+        domain.redemption_ends_at = now
+        _enter_phase(domain, RgpStatus.PENDING_DELETE, now + timedelta(days=tld.pending_delete_days))
+    zones.request_after_commit(zones.zone_of_tld(tld.name))
+
+
 # Digest lengths (hex digits) of the DS digest types in use (RFC 4034, 4509, 5933, 6605).
 _DS_DIGEST_HEX = {1: 40, 2: 64, 3: 64, 4: 96}
 MAX_DS_RECORDS = 8
@@ -507,7 +605,7 @@ def check(names: Iterable[str]) -> list[NameCheck]:
 
     tlds = {t.name: t for t in Tld.objects.filter(name__in={p.tld for p in parsed.values()})}
     ascii_names = {p.ascii for p in parsed.values()}
-    taken = set(Domain.objects.filter(name__in=ascii_names, deleted_at=None).values_list("name", flat=True))
+    taken = dict(Domain.objects.filter(name__in=ascii_names, deleted_at=None).values_list("name", "rgp_status"))
     labels = {p.labels[0] for p in parsed.values()}
     # Reserved and premium labels in one round trip: (tld, label, reason, fee) rows where a
     # reserved row has no fee and a premium row no reason.
@@ -539,7 +637,9 @@ def check(names: Iterable[str]) -> list[NameCheck]:
         elif p.is_idn and not tld.allows_idn:
             results[i] = NameCheck(**base, status=CheckStatus.INVALID, reason=f".{tld.name} does not accept IDN names")
         elif p.ascii in taken:
-            results[i] = NameCheck(**base, status=CheckStatus.UNAVAILABLE, reason="already registered")
+            phase = taken[p.ascii]
+            reason = f"deleted, in its {phase}; free again once purged" if phase else "already registered"
+            results[i] = NameCheck(**base, status=CheckStatus.UNAVAILABLE, reason=reason)
         elif key in reserved:
             results[i] = NameCheck(
                 **base, status=CheckStatus.RESERVED, reason=reserved[key] or "reserved by registry policy"
@@ -598,6 +698,7 @@ def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str
         ds=[ds.as_dict() for ds in domain.ds_records.all()],
         hosts=sorted(domain.subordinate_hosts.filter(deleted_at=None).values_list("name", flat=True)),
         transfer_status=latest,
+        rgp_statuses=rgp_statuses(domain),
     )
 
 
@@ -1054,6 +1155,7 @@ def create_domain(
             zones.request_after_commit(zones.zone_of_tld(tld.name))
         DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in ds_rows)
         _debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
+        _open_grace(domain, RgpStatus.ADD_PERIOD, registrar, fee, years, operation, now, tld.add_grace_days)
         _history(
             domain,
             operation,
@@ -1107,6 +1209,7 @@ def renew_domain(
         domain.expires_at, domain.updated_at = new_expiry, now
         domain.save(update_fields=["expires_at", "updated_at"])
         _debit(registrar, fee, operation, f"Renew {domain.unicode_name} for {years} year(s)", now)
+        _open_grace(domain, RgpStatus.RENEW_PERIOD, registrar, fee, years, operation, now, domain.tld.renew_grace_days)
         _history(
             domain, operation, now, period=years, changes={"expires_at": [before.isoformat(), new_expiry.isoformat()]}
         )
@@ -1263,8 +1366,6 @@ def _ds_text(row: dict) -> str:
 
 # --- transfers (RFC 5731 section 3.2.4) -------------------------------------------------------
 
-TRANSFER_PENDING_DAYS = 5
-
 
 def _poll(registrar: Registrar, kind: PollKind, object_name: str, message: str, data: dict, now: datetime) -> None:
     PollMessage.objects.create(
@@ -1304,7 +1405,8 @@ def request_transfer(
     """Ask for a domain to move to ``registrar``, proving the right with its auth info.
 
     The transfer fee is charged now and refunded if the transfer is rejected or cancelled;
-    the losing registrar has TRANSFER_PENDING_DAYS to act before the registry approves it.
+    the losing registrar has the TLD's pending-transfer period to act before the registry
+    approves it.
     """
     parsed = parse_domain_name(name)
     params = {
@@ -1336,7 +1438,7 @@ def request_transfer(
             period_years=years,
             fee=fee,
             requested_at=now,
-            act_by=now + timedelta(days=TRANSFER_PENDING_DAYS),
+            act_by=now + timedelta(days=domain.tld.pending_transfer_days),
             expires_at_after=expires,
         )
         DomainStatus.objects.create(domain=domain, status=EppStatus.PENDING_TRANSFER, created_at=now)
@@ -1369,11 +1471,31 @@ def _close_transfer(transfer: Transfer, status: TransferStatus, operation: Opera
     transfer.save(update_fields=["status", "resolved_at"])
     changes: dict = {"transfer": [TransferStatus.PENDING, status]}
     if status in (TransferStatus.CLIENT_APPROVED, TransferStatus.SERVER_APPROVED):
+        # The transfer's years replace the registry's auto-renewal when the domain is in
+        # its auto-renew grace period: the losing registrar gets that charge back.
+        graces = _current_graces(domain, now)
+        base = domain.expires_at
+        auto_renewals = [g for g in graces if g.kind == RgpStatus.AUTO_RENEW_PERIOD]
+        if auto_renewals:
+            _refund_graces(domain, auto_renewals, operation, now, why="transferred")
+        _close_graces(graces, now)
+        transfer.expires_at_after = add_years(domain.expires_at, transfer.period_years)
+        transfer.save(update_fields=["expires_at_after"])
         changes |= {
             "registrar": [transfer.losing.client_id, transfer.gaining.client_id],
-            "expires_at": [domain.expires_at.isoformat(), transfer.expires_at_after.isoformat()],
+            "expires_at": [base.isoformat(), transfer.expires_at_after.isoformat()],
         }
         domain.registrar, domain.expires_at = transfer.gaining, transfer.expires_at_after
+        _open_grace(
+            domain,
+            RgpStatus.TRANSFER_PERIOD,
+            transfer.gaining,
+            transfer.fee,
+            transfer.period_years,
+            operation,
+            now,
+            domain.tld.transfer_grace_days,
+        )
         domain.auth_info, domain.updated_at = new_auth_info(), now
         domain.save(update_fields=["registrar", "expires_at", "auth_info", "updated_at"])
         # Hosts under the domain go with it: only the domain's sponsor can manage them.
@@ -1482,28 +1604,293 @@ def transfer_query(name: str, *, registrar: Registrar, auth_info: str | None = N
     )
 
 
+_REPORT_FIELDS = ("pre_data", "post_data", "deleted_at", "restored_at", "reason", "statements")
+
+
+def _years_to_outlive(expires_at: datetime, now: datetime) -> int:
+    """How many years a restore must add so the domain is not expired (0 if it is not)."""
+    years = 0
+    while add_years(expires_at, years) <= now:
+        years += 1
+    return years
+
+
+def _finish_restore(domain: Domain, now: datetime) -> None:
+    domain.statuses.filter(status=EppStatus.PENDING_DELETE).delete()
+    domain.rgp_status, domain.rgp_ends_at, domain.redemption_ends_at = "", None, None
+
+
 def restore_domain(
     registrar: Registrar,
     name: str,
     *,
-    report: dict | None = None,
     cl_trid: str | None = None,
     expected_fee: int | None = None,
 ) -> OperationResult:
-    """RGP restore (RFC 3915) of a domain in its redemption period.
+    """RGP restore request (RFC 3915) for a domain in its redemption period.
 
-    Deleting a domain removes it at once for now (the redemption period comes with the
-    lifecycle work), so there is never a domain to restore: the request is refused with
-    2304 after the same sponsor checks a real restore makes.
+    The sponsor pays the TLD's restore fee, plus a year's renewal when the domain has
+    expired meanwhile; the domain is back in its zone at once and waits for the restore
+    report (pendingRestore) for the TLD's pending-restore period. Without a report by then
+    it falls back into redemption. A TLD with no pending-restore period restores on the
+    request alone.
     """
     parsed = parse_domain_name(name)
-    domain = Domain.objects.filter(name=parsed.ascii).order_by("-id").select_related("registrar").first()
-    if domain is None:
-        raise ObjectNotFound(f"domain {parsed.unicode} does not exist")
-    if domain.deleted_at is None:
+    params = {"name": parsed.ascii, "expected_fee": expected_fee}
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
         _require_sponsor(domain, registrar)
-    raise StatusProhibits(
-        f"domain {parsed.unicode} is not in its redemption period; only such a domain can be restored"
+        if domain.rgp_status != RgpStatus.REDEMPTION_PERIOD:
+            where = f"in its {domain.rgp_status}" if domain.rgp_status else "not deleted"
+            raise StatusProhibits(
+                f"domain {domain.unicode_name} is {where}; only a domain in its redemption period can be restored"
+            )
+        tld = _tld_for(parsed)
+        years = _years_to_outlive(domain.expires_at, now)
+        renew_fee = _annual_fee(tld, "renew") * years
+        fee = tld.restore_fee + renew_fee
+        _check_fee(expected_fee, fee, f"restoring {domain.unicode_name}")
+        _debit(registrar, tld.restore_fee, operation, f"Restore {domain.unicode_name}", now)
+        changes: dict = {"rgp_status": [domain.rgp_status]}
+        if years:
+            _debit(registrar, renew_fee, operation, f"Renew {domain.unicode_name} for {years} year(s) on restore", now)
+            after = add_years(domain.expires_at, years)
+            changes["expires_at"] = [domain.expires_at.isoformat(), after.isoformat()]
+            domain.expires_at = after
+        if domain.tld.pending_restore_days:
+            _enter_phase(domain, RgpStatus.PENDING_RESTORE, now + timedelta(days=domain.tld.pending_restore_days))
+        else:
+            _finish_restore(domain, now)
+        changes["rgp_status"].append(domain.rgp_status)
+        domain.updated_at = now
+        domain.save()
+        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+        _history(domain, operation, now, period=years or None, changes=changes)
+        return {
+            "name": domain.name,
+            "rgp_status": domain.rgp_status,
+            "report_due": domain.rgp_ends_at.isoformat() if domain.rgp_ends_at else None,
+            "expires_at": domain.expires_at.isoformat(),
+            "fee": fee,
+        }
+
+    return _run_transform(registrar, OperationKind.DOMAIN_RESTORE, cl_trid, params, body)
+
+
+def report_restore(registrar: Registrar, name: str, report: dict, *, cl_trid: str | None = None) -> OperationResult:
+    """RGP restore report (RFC 3915 section 4.2.5): the domain's data before the delete
+    and after the restore, the reason and the registrar's statements. It completes a
+    restore request; the report is kept in the domain's history."""
+    parsed = parse_domain_name(name)
+    if not isinstance(report, dict):
+        raise ParameterError("a restore report is an object")
+    missing = [key for key in _REPORT_FIELDS if not report.get(key)]
+    if missing:
+        raise ParameterError(f"a restore report needs {', '.join(missing)}")
+    statements = report["statements"]
+    if not isinstance(statements, list) or not all(isinstance(x, str) and x.strip() for x in statements):
+        raise ParameterError("statements is a list of non-empty texts")
+    clean = {key: report[key] for key in (*_REPORT_FIELDS, "other") if key in report}
+
+    def body(operation: Operation, now: datetime) -> dict:
+        domain = _live_domain(parsed.ascii, lock=True)
+        _require_sponsor(domain, registrar)
+        if domain.rgp_status != RgpStatus.PENDING_RESTORE:
+            raise StatusProhibits(f"no restore request of {domain.unicode_name} waits for its report")
+        _finish_restore(domain, now)
+        domain.updated_at = now
+        domain.save()
+        _history(domain, operation, now, changes={"rgp_status": [RgpStatus.PENDING_RESTORE, ""], "report": clean})
+        return {"name": domain.name, "rgp_status": "", "expires_at": domain.expires_at.isoformat()}
+
+    return _run_transform(registrar, OperationKind.DOMAIN_RESTORE_REPORT, cl_trid, {"name": parsed.ascii} | clean, body)
+
+
+# --- sweeps: what the registry does as the clock moves -----------------------------------------
+
+SWEEP_BATCH = 500
+
+
+def _registry_transform(domain_id: int, name: str, kind: OperationKind, cl_trid: str, body) -> bool:
+    """Run one piece of scheduled work under the domain's sponsor, once per ``cl_trid``;
+    False when the domain moved on meanwhile (the body raised a RegistryError)."""
+    sponsor = Registrar.objects.get(domains__pk=domain_id)
+    try:
+        _run_transform(sponsor, kind, cl_trid, {"name": name, "domain": domain_id}, body)
+    except RegistryError as exc:
+        log.info("scheduled %s of domain %s skipped: %s", kind, domain_id, exc)
+        return False
+    return True
+
+
+def _locked_domain(domain_id: int) -> Domain:
+    domain = (
+        Domain.objects.select_for_update(of=("self",))
+        .select_related("registrar", "tld")
+        .filter(pk=domain_id, deleted_at=None)
+        .first()
+    )
+    if domain is None:
+        raise ObjectNotFound(f"domain {domain_id} is gone")
+    return domain
+
+
+def _renewable():
+    return Domain.objects.filter(deleted_at=None, rgp_status="")
+
+
+def next_auto_renewal() -> datetime | None:
+    return _renewable().order_by("expires_at").values_list("expires_at", flat=True).first()
+
+
+def auto_renew_expired() -> int:
+    """The registry renews every domain whose expiry date has come, for one year, and
+    charges its sponsor (RFC 3915 auto-renew grace follows). A sponsor that cannot pay
+    loses the domain: it goes into its redemption period as if deleted."""
+    done = 0
+    due = _renewable().filter(expires_at__lte=clock.now()).order_by("expires_at")
+    for domain_id, name, expiry in due.values_list("id", "name", "expires_at")[:SWEEP_BATCH]:
+
+        def body(operation: Operation, now: datetime, domain_id=domain_id, expiry=expiry) -> dict:
+            domain = _locked_domain(domain_id)
+            if domain.expires_at != expiry or domain.rgp_status:
+                raise StatusProhibits(f"{domain.name} was renewed or deleted meanwhile")
+            sponsor = domain.registrar
+            fee = _annual_fee(_tld_for(parse_domain_name(domain.name)), "renew")
+            try:
+                _debit(sponsor, fee, operation, f"Auto-renew {domain.unicode_name} for 1 year", now)
+            except InsufficientFunds:
+                _close_graces(_current_graces(domain, now), now)
+                _start_deletion(domain, now)
+                domain.updated_at = now
+                domain.save()
+                _history(domain, operation, now, changes={"rgp_status": ["", domain.rgp_status], "reason": "unpaid"})
+                _poll(
+                    sponsor,
+                    PollKind.DELETED,
+                    domain.name,
+                    f"{domain.unicode_name} expired and could not be auto-renewed (balance too low); "
+                    "it is in its redemption period.",
+                    {"name": domain.name, "rgp_status": domain.rgp_status, "reason": "unpaid"},
+                    now,
+                )
+                return {"name": domain.name, "rgp_status": domain.rgp_status}
+            domain.expires_at, domain.updated_at = add_years(expiry, 1), now
+            domain.save(update_fields=["expires_at", "updated_at"])
+            _open_grace(
+                domain,
+                RgpStatus.AUTO_RENEW_PERIOD,
+                sponsor,
+                fee,
+                1,
+                operation,
+                expiry,
+                domain.tld.auto_renew_grace_days,
+            )
+            _history(
+                domain,
+                operation,
+                now,
+                period=1,
+                changes={"expires_at": [expiry.isoformat(), domain.expires_at.isoformat()]},
+            )
+            _poll(
+                sponsor,
+                PollKind.AUTO_RENEW,
+                domain.name,
+                f"{domain.unicode_name} was auto-renewed until {domain.expires_at:%Y-%m-%d}.",
+                {"name": domain.name, "expires_at": domain.expires_at.isoformat(), "fee": fee},
+                now,
+            )
+            return {"name": domain.name, "expires_at": domain.expires_at.isoformat(), "fee": fee}
+
+        done += _registry_transform(
+            domain_id, name, OperationKind.DOMAIN_AUTO_RENEW, f"autorenew-{domain_id}-{expiry:%Y%m%d%H%M%S}", body
+        )
+    return done
+
+
+def next_deletion_step() -> datetime | None:
+    return (
+        Domain.objects.filter(deleted_at=None, rgp_ends_at__isnull=False)
+        .order_by("rgp_ends_at")
+        .values_list("rgp_ends_at", flat=True)
+        .first()
+    )
+
+
+def _next_phase(domain: Domain, now: datetime) -> dict:
+    """Move a deleted domain on when its phase ends: redemption -> pendingDelete -> purged;
+    a restore request with no report by its deadline falls back to redemption (or to
+    pendingDelete once redemption is over)."""
+    phase, ended = domain.rgp_status, domain.rgp_ends_at
+    tld, sponsor = domain.tld, domain.registrar
+    if phase == RgpStatus.PENDING_DELETE:
+        domain.deleted_at, domain.updated_at = now, now
+        domain.rgp_status, domain.rgp_ends_at = "", None
+        domain.save()
+        # Hosts under a purged name go with it, from every delegation that named them.
+        hosts = list(domain.subordinate_hosts.filter(deleted_at=None))
+        for host in hosts:
+            for other in host.domains.filter(deleted_at=None).values_list("tld__name", flat=True).distinct():
+                zones.request_after_commit(zones.zone_of_tld(other))
+            host.domains.clear()
+        Host.objects.filter(pk__in=[h.pk for h in hosts]).update(deleted_at=now, updated_at=now)
+        _poll(
+            sponsor,
+            PollKind.DELETED,
+            domain.name,
+            f"{domain.unicode_name} was purged; the name is available again.",
+            {"name": domain.name, "purged_at": now.isoformat()},
+            now,
+        )
+        return {"name": domain.name, "purged_at": now.isoformat(), "changes": {"deleted_at": [None, now.isoformat()]}}
+    if phase == RgpStatus.PENDING_RESTORE and domain.redemption_ends_at > ended:
+        _enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, domain.redemption_ends_at)
+    else:
+        start = max(ended, domain.redemption_ends_at or ended)
+        _enter_phase(domain, RgpStatus.PENDING_DELETE, start + timedelta(days=tld.pending_delete_days))
+    if phase == RgpStatus.PENDING_RESTORE:  # it was back in the zone while the report was awaited
+        zones.request_after_commit(zones.zone_of_tld(tld.name))
+        _poll(
+            sponsor,
+            PollKind.RESTORE,
+            domain.name,
+            f"No restore report for {domain.unicode_name} arrived in time; it is in its {domain.rgp_status} again.",
+            {"name": domain.name, "rgp_status": domain.rgp_status},
+            now,
+        )
+    domain.updated_at = now
+    domain.save()
+    return {"name": domain.name, "rgp_status": domain.rgp_status, "changes": {"rgp_status": [phase, domain.rgp_status]}}
+
+
+def advance_deletions() -> int:
+    """Move every deleted domain whose phase has ended to its next phase (or purge it)."""
+    done = 0
+    due = Domain.objects.filter(deleted_at=None, rgp_ends_at__lte=clock.now()).order_by("rgp_ends_at")
+    for domain_id, name, phase, ends in due.values_list("id", "name", "rgp_status", "rgp_ends_at")[:SWEEP_BATCH]:
+        kind = OperationKind.DOMAIN_PURGE if phase == RgpStatus.PENDING_DELETE else OperationKind.DOMAIN_DELETION_PHASE
+
+        def body(operation: Operation, now: datetime, domain_id=domain_id, phase=phase, ends=ends) -> dict:
+            domain = _locked_domain(domain_id)
+            if (domain.rgp_status, domain.rgp_ends_at) != (phase, ends):
+                raise StatusProhibits(f"{domain.name} left its {phase} meanwhile")
+            data = _next_phase(domain, now)
+            _history(domain, operation, now, changes=data.pop("changes"))
+            return data
+
+        done += _registry_transform(domain_id, name, kind, f"rgp-{domain_id}-{phase}-{ends:%Y%m%d%H%M%S}", body)
+    return done
+
+
+def next_transfer_decision() -> datetime | None:
+    return (
+        Transfer.objects.filter(status=TransferStatus.PENDING)
+        .order_by("act_by")
+        .values_list("act_by", flat=True)
+        .first()
     )
 
 
@@ -1557,7 +1944,14 @@ def change_epp_password(registrar: Registrar, new_password: str) -> None:
 
 
 def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None) -> OperationResult:
-    """Delete a domain; its name becomes available again and its history stays."""
+    """Delete a domain (RFC 5731, with the grace periods of RFC 3915).
+
+    Within its add grace period the domain goes at once: the name is free again and the
+    create fee comes back. Otherwise it enters its redemption period (pendingDelete, out
+    of the zone, restorable with the restore fee) and is purged when the TLD's redemption
+    and pending-delete periods have passed. Either way, every grace period the domain is
+    in refunds what its command cost (a renew, the registry's auto-renewal, a transfer).
+    """
     parsed = parse_domain_name(name)
 
     def body(operation: Operation, now: datetime) -> dict:
@@ -1567,11 +1961,32 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
         subordinate = list(domain.subordinate_hosts.filter(deleted_at=None).values_list("name", flat=True)[:5])
         if subordinate:
             raise AssociationProhibits(f"delete the hosts under {domain.unicode_name} first: {', '.join(subordinate)}")
-        domain.deleted_at = domain.updated_at = now
-        domain.save(update_fields=["deleted_at", "updated_at"])
-        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
-        _history(domain, operation, now, changes={"deleted_at": [None, now.isoformat()]})
-        return {"name": domain.name, "deleted_at": now.isoformat()}
+        graces = _current_graces(domain, now)
+        before = domain.expires_at
+        refunded = _refund_graces(domain, graces, operation, now)
+        changes: dict = {}
+        if domain.expires_at != before:
+            changes["expires_at"] = [before.isoformat(), domain.expires_at.isoformat()]
+        domain.updated_at = now
+        if any(g.kind == RgpStatus.ADD_PERIOD for g in graces):
+            domain.deleted_at = now
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+            data = {"name": domain.name, "deleted_at": now.isoformat(), "pending": False}
+            changes["deleted_at"] = [None, now.isoformat()]
+        else:
+            _start_deletion(domain, now)
+            data = {
+                "name": domain.name,
+                "pending": True,
+                "rgp_status": domain.rgp_status,
+                "redemption_ends_at": domain.redemption_ends_at.isoformat(),
+            }
+            changes["rgp_status"] = ["", domain.rgp_status]
+        domain.save()
+        if refunded:
+            changes["refunded"] = refunded
+        _history(domain, operation, now, changes=changes)
+        return data | {"refunded": refunded}
 
     return _run_transform(registrar, OperationKind.DOMAIN_DELETE, cl_trid, {"name": parsed.ascii}, body)
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from kombu.exceptions import KombuError
 
 from config import clock
-from registry.choices import EppStatus
+from registry.choices import UNPUBLISHED_PHASES, EppStatus
 from registry.models import DelegationSigner, Domain, HostAddress, Tld, ZonePublication
 
 ROOT = "."
@@ -81,7 +81,9 @@ def build_tld(tld: str) -> tuple[list, list[str]]:
         *([origin, DELEGATION_TTL, "NS", s.name] for s in servers),
     ]
     live = Domain.objects.filter(tld__name=tld, deleted_at=None)
+    # On hold, or deleted and waiting to be restored or purged: delegated no more.
     held = set(live.filter(statuses__status__in=HOLD_STATUSES).values_list("id", flat=True))
+    held |= set(live.filter(rgp_status__in=UNPUBLISHED_PHASES).values_list("id", flat=True))
     delegations: dict[int, tuple[str, list[str]]] = {}  # domain id -> (owner, its nameservers)
     for domain_id, name, host in (
         Domain.nameservers.through.objects.filter(domain__in=live)

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Sum
 
+from config import clock
 from registrar.models import Customer
 from registry import services
 from registry.models import PremiumName, Registrar, ReservedName, Tld
@@ -26,6 +27,14 @@ def assert_ledger_matches_balances() -> None:
     for registrar in Registrar.objects.all():
         total = registrar.ledger.aggregate(total=Sum("amount"))["total"] or 0
         assert registrar.balance == total, f"{registrar.client_id}: balance {registrar.balance} != ledger {total}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_clock():
+    """Each test reads the emulator clock from its own database, not an earlier test's cache."""
+    clock.forget()
+    yield
+    clock.forget()
 
 
 @pytest.fixture(autouse=True)

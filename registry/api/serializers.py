@@ -130,6 +130,24 @@ class TransferRequestSerializer(Strict):
     expected_fee = Integer(min_value=0, required=False)
 
 
+class RestoreRequestSerializer(Strict):
+    expected_fee = Integer(
+        min_value=0, required=False, help_text="The restore fee, plus a year's renewal when the domain has expired."
+    )
+
+
+class RestoreReportSerializer(Strict):
+    """The restore report of RFC 3915 section 4.2.5."""
+
+    pre_data = Text(max_length=10_000, help_text="The registration data before the delete.")
+    post_data = Text(max_length=10_000, help_text="The registration data after the restore.")
+    deleted_at = Text(max_length=40, help_text="When the delete was asked for (ISO 8601).")
+    restored_at = Text(max_length=40, help_text="When the restore was asked for (ISO 8601).")
+    reason = Text(max_length=1000)
+    statements = serializers.ListField(child=Text(max_length=1000), min_length=1, max_length=5)
+    other = Text(max_length=1000, required=False)
+
+
 class HostCreateSerializer(Strict):
     name = HostNameField()
     addresses = serializers.ListField(child=Address(), default=list, max_length=13)
@@ -207,6 +225,11 @@ class DomainInfoSerializer(serializers.Serializer):
     ds = DsSerializer(many=True)
     hosts = serializers.ListField(child=serializers.CharField())
     transfer_status = serializers.CharField(allow_null=True)
+    rgp_statuses = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="RFC 3915 grace periods and deletion phase: addPeriod, autoRenewPeriod, renewPeriod, "
+        "transferPeriod, redemptionPeriod, pendingRestore, pendingDelete.",
+    )
 
 
 class TransferInfoSerializer(serializers.Serializer):

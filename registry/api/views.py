@@ -246,6 +246,30 @@ class DomainViewSet(RegistryAPI, viewsets.GenericViewSet):
         )
 
     @extend_schema(
+        summary="Restore a deleted domain in its redemption period (RGP restore request)",
+        description="Charges the restore fee (and a year's renewal when the domain has expired). The domain "
+        "is back in its zone at once and in pendingRestore until the restore report arrives.",
+        request=s.RestoreRequestSerializer,
+        parameters=TRANSFORM_HEADERS,
+        responses=TRANSFORM_RESPONSES,
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, name: str) -> Response:
+        body = self.valid(s.RestoreRequestSerializer)
+        return self.transform(OperationKind.DOMAIN_RESTORE, {"name": _domain(name), **body})
+
+    @extend_schema(
+        summary="File the restore report that completes a restore (RGP restore report)",
+        request=s.RestoreReportSerializer,
+        parameters=TRANSFORM_HEADERS,
+        responses=TRANSFORM_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="restore/report")
+    def restore_report(self, request: Request, name: str) -> Response:
+        body = self.valid(s.RestoreReportSerializer)
+        return self.transform(OperationKind.DOMAIN_RESTORE_REPORT, {"name": _domain(name), **body})
+
+    @extend_schema(
         methods=["GET"],
         summary="The latest transfer of a domain",
         parameters=[AUTH_INFO_HEADER],

@@ -154,7 +154,9 @@ class EppServer:
         connection = Connection(writer, Session(peer=str(peer[0]), gate=self.gate), asyncio.current_task())
         self.connections.add(connection)
         try:
-            writer.write(framed(self.handler.greeting()))
+            # On a worker thread: the greeting's svDate reads the emulator clock (the database).
+            greeting = await asyncio.get_running_loop().run_in_executor(self.executor, self.handler.greeting)
+            writer.write(framed(greeting))
             await writer.drain()
             await self._converse(reader, connection)
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError, TimeoutError):

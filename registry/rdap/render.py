@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from registry.choices import EppStatus
+from registry import services
+from registry.choices import EppStatus, RgpStatus
 from registry.errors import InvalidName
 from registry.models import Contact, Domain, Host, Registrar
 from registry.names import parse_host_name
@@ -38,6 +39,17 @@ RDAP_STATUS = {
     EppStatus.PENDING_RENEW: "pending renew",
     EppStatus.PENDING_TRANSFER: "pending transfer",
     EppStatus.PENDING_UPDATE: "pending update",
+}
+
+# RFC 8056 section 2: the RDAP status value of each RFC 3915 grace-period status.
+RDAP_RGP_STATUS = {
+    RgpStatus.ADD_PERIOD: "add period",
+    RgpStatus.AUTO_RENEW_PERIOD: "auto renew period",
+    RgpStatus.RENEW_PERIOD: "renew period",
+    RgpStatus.TRANSFER_PERIOD: "transfer period",
+    RgpStatus.REDEMPTION_PERIOD: "redemption period",
+    RgpStatus.PENDING_RESTORE: "pending restore",
+    RgpStatus.PENDING_DELETE: "pending delete",
 }
 
 TERMS_OF_USE = (
@@ -228,8 +240,10 @@ def _unicode(ascii_name: str) -> str:
 
 
 def domain_statuses(domain: Domain) -> list[str]:
-    """RDAP status values of a domain, in the order of its EPP statuses."""
-    return [RDAP_STATUS[EppStatus(status)] for status in domain.epp_statuses()]
+    """RDAP status values of a domain: its EPP statuses, then its grace periods."""
+    values = [RDAP_STATUS[EppStatus(status)] for status in domain.epp_statuses()]
+    values += [RDAP_RGP_STATUS[RgpStatus(status)] for status in services.rgp_statuses(domain)]
+    return list(dict.fromkeys(values))
 
 
 def domain(row: Domain, base: str, now: datetime, *, port43: str = "") -> dict:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from config import clock
+from registry import services
 from registry.errors import InvalidName, ObjectNotFound
 from registry.models import Domain
 from registry.names import parse_name
@@ -57,7 +58,8 @@ def render_domain(domain: Domain, now: datetime) -> list[str]:
         _field("Registrar Abuse Contact Email", registrar.email),
         _field("Registrar Abuse Contact Phone", registrar.phone),
     ]
-    lines += [_field("Domain Status", f"{status} {STATUS_CODES_URL}#{status}") for status in domain.epp_statuses()]
+    statuses = dict.fromkeys([*domain.epp_statuses(), *services.rgp_statuses(domain)])
+    lines += [_field("Domain Status", f"{status} {STATUS_CODES_URL}#{status}") for status in statuses]
     lines += [_field("Name Server", host.name.upper()) for host in domain.nameservers.all()]
     ds_records = list(domain.ds_records.all())
     lines.append(_field("DNSSEC", "signedDelegation" if ds_records else "unsigned"))

@@ -229,7 +229,7 @@ def test_transfer_fee_needs_funds(alpha, tlds):
 
 def test_restore_is_refused_while_no_domain_is_in_redemption(alpha):
     services.create_domain(alpha, "mine.com")
-    with pytest.raises(StatusProhibits, match="not in its redemption period"):
+    with pytest.raises(StatusProhibits, match="not deleted; only a domain in its redemption period"):
         services.restore_domain(alpha, "mine.com")
 
 

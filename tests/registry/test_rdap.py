@@ -117,7 +117,7 @@ def test_a_domain_lookup_answers_the_full_rdap_domain_object(client, example):
         "handle": example.roid,
         "ldhName": "example.com",
         "unicodeName": "example.com",
-        "status": ["active"],
+        "status": ["active", "add period"],
         "events": [
             {"eventAction": "registration", "eventDate": "2025-03-04T05:06:07Z"},
             {"eventAction": "expiration", "eventDate": "2026-03-04T05:06:07Z"},
@@ -189,8 +189,9 @@ def test_a_domain_lookup_takes_the_same_few_queries_however_many_nameservers(
     services.create_host(example.registrar, "ns1.example.com", ["192.0.2.53"])
     services.create_host(example.registrar, "ns2.example.com", ["192.0.2.54", "2001:db8::54"])
     services.update_nameservers(example.registrar, "example.com", ["ns1.example.com", "ns2.example.com", "ns3.dns.org"])
-    # The TLD, the domain with its sponsor and registrant, statuses, DS records, hosts, glue.
-    with django_assert_num_queries(6):
+    # The TLD, the domain with its sponsor and registrant, statuses, grace periods, DS
+    # records, hosts, glue.
+    with django_assert_num_queries(7):
         assert client.get("/rdap/domain/example.com").status_code == 200
 
 
@@ -217,7 +218,7 @@ def test_epp_statuses_map_to_rdap_status_values_per_rfc_8056(client, sponsor, fr
     for status in (EppStatus.CLIENT_HOLD, EppStatus.SERVER_TRANSFER_PROHIBITED, EppStatus.PENDING_TRANSFER):
         DomainStatus.objects.create(domain=domain, status=status, created_at=NOW)
     _, body = get(client, "/rdap/domain/held.com")
-    assert body["status"] == ["client hold", "inactive", "pending transfer", "server transfer prohibited"]
+    assert body["status"] == ["client hold", "inactive", "pending transfer", "server transfer prohibited", "add period"]
     assert body["secureDNS"] == {"delegationSigned": False}
     assert "redacted" not in body and [e["roles"] for e in body["entities"]] == [["registrar"]]
 

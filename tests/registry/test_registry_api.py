@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from config import clock
 from registry import services
 from registry.api import operations
 from registry.choices import ApiOperationState
-from registry.models import ApiOperation, Domain, RegistrarToken
+from registry.models import ApiOperation, Domain, GracePeriod, RegistrarToken
 
 API = "/api/registry/v1"
 CONTACT = {"name": "Alice Doe", "city": "Springfield", "country_code": "US", "email": "alice@example.org"}
@@ -217,6 +218,33 @@ def test_update_renew_and_delete(alpha_api, alpha):
     assert run(renew)["result"]["fee"] == 1100
     assert run(alpha_api.delete(f"{API}/domains/mine.com/"))["state"] == ApiOperationState.SUCCESSFUL
     assert not Domain.objects.filter(name="mine.com", deleted_at=None).exists()
+
+
+def test_delete_restore_and_report(alpha_api, alpha):
+    services.create_domain(alpha, "mine.com")
+    GracePeriod.objects.update(ends_at=clock.now())  # past its add grace period
+    assert run(alpha_api.delete(f"{API}/domains/mine.com/"))["result"]["rgp_status"] == "redemptionPeriod"
+    info = alpha_api.get(f"{API}/domains/mine.com/").json()
+    assert info["rgp_statuses"] == ["redemptionPeriod"] and "pendingDelete" in info["statuses"]
+    restore = run(alpha_api.post(f"{API}/domains/mine.com/restore/", {"expected_fee": 4000}, format="json"))
+    assert restore["result"]["rgp_status"] == "pendingRestore"
+    problem(
+        alpha_api.post(f"{API}/domains/mine.com/restore/report/", {"reason": "oops"}, format="json"),
+        400,
+        "validation_error",
+    )
+    report = {
+        "pre_data": "before",
+        "post_data": "after",
+        "deleted_at": "2026-01-01T00:00:00Z",
+        "restored_at": "2026-01-02T00:00:00Z",
+        "reason": "deleted by mistake",
+        "statements": ["The information is true."],
+    }
+    assert (
+        run(alpha_api.post(f"{API}/domains/mine.com/restore/report/", report, format="json"))["state"] == "SUCCESSFUL"
+    )
+    assert alpha_api.get(f"{API}/domains/mine.com/").json()["rgp_statuses"] == []
 
 
 def test_hosts_and_contacts(alpha_api, alpha):

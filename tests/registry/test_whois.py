@@ -73,6 +73,7 @@ def example_record(domain: Domain) -> list[str]:
         "   Registrar Abuse Contact Email: alpha-reg@example.net",
         "   Registrar Abuse Contact Phone: +1.5555550001",
         "   Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited",
+        "   Domain Status: addPeriod https://icann.org/epp#addPeriod",
         "   Name Server: NS1.PROVIDER.ORG",
         "   Name Server: NS2.PROVIDER.ORG",
         "   DNSSEC: signedDelegation",

@@ -1,4 +1,5 @@
-"""<domain:info> (RFC 5731 section 3.1.2), with secDNS infData (RFC 5910 section 5.1.2)."""
+"""<domain:info> (RFC 5731 section 3.1.2), with secDNS infData (RFC 5910 section 5.1.2) and
+the grace-period statuses of rgp infData (RFC 3915 section 4.1.2)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from registry.epp import xml
 from registry.epp.errors import ParameterValueSyntax
 from registry.epp.flows.base import Flow, FlowResult
 from registry.epp.flows.common import auth_info, ds_data
-from registry.epp.xml import DOMAIN, DOMAIN_E, SECDNS, SECDNS_E
+from registry.epp.xml import DOMAIN, DOMAIN_E, RGP, RGP_E, SECDNS, SECDNS_E
 from registry.errors import InvalidAuthorization
 
 HOSTS = ("all", "del", "sub", "none")
@@ -47,4 +48,6 @@ class DomainInfoFlow(Flow):
         extensions = []
         if info.ds and self.announces(SECDNS):
             extensions.append(SECDNS_E.infData(*ds_data(info.ds)))
+        if info.rgp_statuses and self.announces(RGP):  # RFC 3915 section 4.1.2
+            extensions.append(RGP_E.infData(*(RGP_E.rgpStatus(s=status) for status in info.rgp_statuses)))
         return FlowResult(res_data=DOMAIN_E.infData(*parts), extensions=extensions)

@@ -36,5 +36,5 @@ class DomainRestoreReportFlow(Flow):
             "statements": statements,
             "other": xml.text(report, RGP, "other") or "",
         }
-        result = services.restore_domain(self.registrar, domain_name(self), report=data, cl_trid=self.cl_trid)
+        result = services.report_restore(self.registrar, domain_name(self), data, cl_trid=self.cl_trid)
         return self.transform(result)

@@ -22,7 +22,8 @@ def refuse_other_changes(flow: Flow) -> None:
 
 
 class DomainRestoreRequestFlow(Flow):
-    """Ask for a domain in its redemption period back; answers rgpStatus pendingRestore."""
+    """Ask for a domain in its redemption period back; answers rgpStatus pendingRestore (or
+    ok where the TLD needs no report)."""
 
     extensions = frozenset({RGP, FEE})
 
@@ -31,6 +32,7 @@ class DomainRestoreRequestFlow(Flow):
         result = services.restore_domain(
             self.registrar, domain_name(self), cl_trid=self.cl_trid, expected_fee=expected_fee(self, "update")
         )
-        extensions = [RGP_E.upData(RGP_E.rgpStatus(s="pendingRestore"))] if self.announces(RGP) else []
+        status = result.data.get("rgp_status") or "ok"
+        extensions = [RGP_E.upData(RGP_E.rgpStatus(s=status))] if self.announces(RGP) else []
         extensions += fee_data(self, "updData", "update", result.data.get("fee"))
         return self.transform(result, extensions=extensions)

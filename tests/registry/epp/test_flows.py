@@ -9,8 +9,9 @@ import pytest
 from lxml import etree
 
 from registry import services
-from registry.models import Domain, LedgerEntry, Operation, Registrar
-from tests.registry.epp.conftest import Epp, assert_matches
+from registry.models import Domain, GracePeriod, LedgerEntry, Operation, Registrar
+from tests.conftest import COM_FEES
+from tests.registry.epp.conftest import NOW, Epp, assert_matches
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +196,20 @@ def test_domain_delete_frees_the_name(epp, alpha):
     assert services.check(["example.com"])[0].registrable
 
 
-def test_restore_is_refused_while_no_domain_is_in_redemption(epp, alpha):
+def test_a_delete_after_the_add_grace_period_is_pending_and_restorable(epp, alpha):
+    example_domain(alpha)
+    GracePeriod.objects.update(ends_at=NOW)  # the add grace period is over
+    epp.exchange("domain_delete", response="domain_delete_pending")
+    assert services.info_domain("example.com").rgp_statuses == ["redemptionPeriod"]
+    before = balance(alpha)
+    epp.exchange("domain_restore_request", response="domain_restore_request_pending")
+    assert balance(alpha) == before - COM_FEES["restore_fee"]
+    epp.exchange("domain_restore_report")
+    info = services.info_domain("example.com")
+    assert info.rgp_statuses == [] and "pendingDelete" not in info.statuses
+
+
+def test_restore_of_a_domain_that_is_not_deleted_is_refused(epp, alpha):
     example_domain(alpha)
     epp.exchange("domain_restore_request")
 
