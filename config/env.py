@@ -77,6 +77,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_days(name: str, default: list[int]) -> tuple[int, ...]:
+    """A comma-separated list of whole days, each at least 1; longest first, no repeats."""
+    items = env_list(name, [str(day) for day in default])
+    try:
+        days = {int(item) for item in items}
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={','.join(items)!r} must be whole numbers of days, like 30,7,1") from None
+    if not days or min(days) < 1:
+        raise ImproperlyConfigured(f"{name}: give at least one lead time, each at least one day")
+    return tuple(sorted(days, reverse=True))
+
+
 def env_path(name: str, default: Path) -> Path:
     value = _raw(name)
     return default if value is None else Path(value).expanduser().resolve()

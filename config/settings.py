@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu.transport import TRANSPORT_ALIASES
 
 from config import network
-from config.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
+from config.env import env_bool, env_days, env_float, env_int, env_list, env_path, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -317,6 +317,10 @@ REGISTRY_CURRENCY = env_str("REGISTRY_CURRENCY", "USD")
 REGISTRAR_CLIENT_ID = env_str("REGISTRAR_CLIENT_ID", "namesmith")
 # Retail price = registry fee + this margin, per year of registration, in minor units.
 REGISTRAR_MARGIN_PER_YEAR = env_int("REGISTRAR_MARGIN_PER_YEAR", 200, minimum=0)
+# Days before expiry the registrar emails renewal reminders, and renews domains that have
+# auto-renew on with the card last used for them.
+REGISTRAR_REMINDER_DAYS = env_days("REGISTRAR_REMINDER_DAYS", [30, 7, 1])
+REGISTRAR_AUTO_RENEW_DAYS = env_int("REGISTRAR_AUTO_RENEW_DAYS", 7, minimum=1, maximum=60)
 
 # --- Network plan and DNS -------------------------------------------------------------------
 

@@ -42,3 +42,28 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "country_code", "created_at"]
     search_fields = ["name", "email"]
     raw_id_fields = ["user"]
+
+
+@admin.register(models.DomainRequest)
+class DomainRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "domain", "kind", "state", "created_at", "completed_at"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["domain"]
+    raw_id_fields = ["domain"]
+    readonly_fields = [f.name for f in models.DomainRequest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(models.RegistryMessage)
+class RegistryMessageAdmin(admin.ModelAdmin):
+    """The registry's poll messages as the registrar applied them."""
+
+    list_display = ["message_id", "kind", "object_name", "sent_at", "applied_at"]
+    list_filter = ["kind"]
+    search_fields = ["object_name"]
+    readonly_fields = [f.name for f in models.RegistryMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

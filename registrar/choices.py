@@ -19,11 +19,15 @@ class LineKind(models.TextChoices):
     REGISTER = "register", "Register"
     RENEW = "renew", "Renew"
     TRANSFER = "transfer", "Transfer in"
+    RESTORE = "restore", "Restore"
 
 
 class LineState(models.TextChoices):
     PENDING = "PENDING", "Pending"
     IN_PROGRESS = "IN_PROGRESS", "In progress"
+    # A transfer the registry accepted, waiting for the losing registrar (or the registry,
+    # after five days) to decide; the poll messages tell how it ended. Never resent.
+    AWAITING_TRANSFER = "AWAITING", "Awaiting the transfer"
     SUCCESSFUL = "SUCCESSFUL", "Successful"
     FAILED = "FAILED", "Failed"
 
@@ -44,3 +48,52 @@ class CardBehaviour(models.TextChoices):
     APPROVE = "approve", "Approved"
     DECLINE = "decline", "Declined"
     TRANSIENT = "transient", "Fails once, then approved"
+
+
+class DomainState(models.TextChoices):
+    """Where a held domain stands in the registry's lifecycle, as its poll messages told us.
+    (Expired is not stored: it is an active domain whose expiry has passed.)"""
+
+    ACTIVE = "active", "Active"
+    REDEMPTION = "redemption", "Redemption period"  # deleted; restorable for a fee
+    PENDING_DELETE = "pendingDelete", "Pending delete"  # past redemption; purged soon
+
+
+class DomainRequestKind(models.TextChoices):
+    """Free requests a customer makes about a held domain, each one registry command."""
+
+    REVEAL_AUTH_CODE = "reveal_auth_code", "Reveal the auth code"
+    LOCK = "lock", "Lock transfers"
+    UNLOCK = "unlock", "Unlock transfers"
+
+
+class DomainRequestState(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    DONE = "DONE", "Done"
+    FAILED = "FAILED", "Failed"
+
+
+class RegistryMessageKind(models.TextChoices):
+    """The kinds of the registry's poll messages the registrar acts on."""
+
+    TRANSFER = "transfer", "Domain transfer"
+    AUTO_RENEW = "autoRenew", "Auto-renewal"
+    DELETED = "deleted", "Deletion"
+    RESTORE = "restore", "Restore"
+
+
+class TransferStatus(models.TextChoices):
+    """trStatus values the registry's transfer messages carry (RFC 5730 section 2.9.3.4)."""
+
+    PENDING = "pending"
+    CLIENT_APPROVED = "clientApproved"
+    SERVER_APPROVED = "serverApproved"
+    CLIENT_REJECTED = "clientRejected"
+    CLIENT_CANCELLED = "clientCancelled"
+    SERVER_CANCELLED = "serverCancelled"
+
+
+TRANSFER_APPROVED = frozenset({TransferStatus.CLIENT_APPROVED, TransferStatus.SERVER_APPROVED})
+TRANSFER_REFUSED = frozenset(
+    {TransferStatus.CLIENT_REJECTED, TransferStatus.CLIENT_CANCELLED, TransferStatus.SERVER_CANCELLED}
+)

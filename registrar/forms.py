@@ -100,6 +100,27 @@ class RenewForm(CardForm):
     field_order = ["years"]
 
 
+class RestoreForm(CardForm):
+    """Pay to restore a domain from its redemption period."""
+
+
+class TransferForm(CardForm):
+    """Transfer a domain registered elsewhere to us, with the auth code its registrar gave."""
+
+    domain = forms.CharField(
+        label="Domain", max_length=253, widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"})
+    )
+    auth_code = forms.CharField(
+        label="Auth code",
+        min_length=6,
+        max_length=64,
+        help_text="The transfer code (EPP authInfo) from the domain's current registrar.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    field_order = ["domain", "auth_code"]
+
+
 class CheckoutForm(CardForm):
     """Everything checkout asks besides the contact: years per name, nameservers, an
     optional first record, and the (emulated) card."""

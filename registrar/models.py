@@ -1,6 +1,7 @@
 """The retail registrar's data: customers, their orders, card payments and refunds, and
 the domains they hold. Nothing here refers to registry tables; the registrar learns
-what the registry did from the replies to its commands.
+what the registry did from the replies to its commands and from the registry's poll
+messages (``RegistryMessage``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from registrar.choices import CardBehaviour, LineKind, LineState, OrderState, PaymentState
+from registrar.choices import (
+    CardBehaviour,
+    DomainRequestKind,
+    DomainRequestState,
+    DomainState,
+    LineKind,
+    LineState,
+    OrderState,
+    PaymentState,
+)
 
 
 class Customer(models.Model):
@@ -72,6 +82,10 @@ class PaymentCard(models.Model):
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
 
+    def expired(self, today) -> bool:
+        """Whether the card is past its expiry month on ``today``."""
+        return (self.exp_year, self.exp_month) < (today.year, today.month)
+
 
 class Order(models.Model):
     """A customer's checkout: one or more lines paid with one card charge.
@@ -89,6 +103,9 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     failure_reason = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    automatic = models.BooleanField(
+        default=False, help_text="Placed by the auto-renew sweep and charged to a stored card."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -131,6 +148,9 @@ class OrderLine(models.Model):
     )
     current_expiry = models.DateField(
         null=True, blank=True, help_text="Renewals: the expiry date the renewal extends (EPP's curExpDate)."
+    )
+    auth_info = models.CharField(
+        max_length=64, blank=True, help_text="Transfers in: the auth code the customer gave, sent with the request."
     )
     registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
     price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
@@ -207,13 +227,24 @@ class Refund(models.Model):
 
 
 class CustomerDomain(models.Model):
-    """A domain a customer holds through this registrar, as the registry confirmed it."""
+    """A domain a customer holds through this registrar, as the registry confirmed it.
+
+    ``state`` and ``expires_at`` follow what the registry reports (command replies and
+    poll messages); a holding ends (``released_at``) when the name is transferred away
+    or purged. ``auto_renew_tried_for`` is the expiry the auto-renew sweep last placed an
+    order for, so each expiry is tried once.
+    """
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="domains")
     name = models.CharField(max_length=253)
     unicode_name = models.CharField(max_length=253)
     expires_at = models.DateTimeField()
     auto_renew = models.BooleanField(default=True)
+    state = models.CharField(max_length=16, choices=DomainState.choices, default=DomainState.ACTIVE)
+    redemption_at = models.DateTimeField(null=True, blank=True, help_text="When the registry put it in redemption.")
+    auto_renew_tried_for = models.DateTimeField(null=True, blank=True)
+    auth_code = models.CharField(max_length=64, blank=True, help_text="The auth code last revealed to the owner.")
+    auth_code_at = models.DateTimeField(null=True, blank=True)
     order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="customer_domain")
     created_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
@@ -228,3 +259,74 @@ class CustomerDomain(models.Model):
 
     def __str__(self) -> str:
         return self.unicode_name
+
+
+class RenewalReminder(models.Model):
+    """A reminder that a held domain expires soon, sent once per domain, expiry and
+    lead time; the row is written before the email goes, so no reminder goes twice."""
+
+    domain = models.ForeignKey(CustomerDomain, on_delete=models.CASCADE, related_name="reminders")
+    expires_at = models.DateTimeField()
+    days_before = models.PositiveSmallIntegerField()
+    emailed = models.BooleanField(default=True, help_text="False when a closer reminder went in its place.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "expires_at", "days_before"], name="renewal_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.days_before} days before {self.expires_at:%Y-%m-%d}"
+
+
+class DomainRequest(models.Model):
+    """Something the owner of a held domain asks of the registry that costs nothing (reveal
+    the auth code, lock or unlock transfers): one registry command, settled by its reply."""
+
+    domain = models.ForeignKey(CustomerDomain, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=20, choices=DomainRequestKind.choices)
+    state = models.CharField(max_length=8, choices=DomainRequestState.choices, default=DomainRequestState.PENDING)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.domain} ({self.state})"
+
+    @property
+    def cl_trid(self) -> str:
+        return f"nsm-request-{self.pk}"
+
+
+class RegistryMessage(models.Model):
+    """A poll message of the registry the registrar has applied: one row per message id,
+    so a message delivered twice (a resent poll, two sweeps at once) is applied once."""
+
+    message_id = models.PositiveBigIntegerField(unique=True)
+    kind = models.CharField(max_length=16)
+    object_name = models.CharField(max_length=253, blank=True)
+    data = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(help_text="When the registry queued it.")
+    applied_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["message_id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_name} (#{self.message_id})"
+
+
+class RegistryPoll(models.Model):
+    """The one row that says whether a chain of poll commands is under way, so sweeps in
+    several processes start one chain at a time; a chain silent for PIPELINE_STUCK_AFTER
+    is taken to be lost and a new one may start."""
+
+    running_since = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "registry poll"

@@ -80,7 +80,11 @@ def _paid(order: Order) -> Step:
 
 
 def _registered(line: OrderLine) -> Step:
-    title = "Renewed at the registry" if line.kind == LineKind.RENEW else "Registered at the registry"
+    title = {
+        LineKind.RENEW: "Renewed at the registry",
+        LineKind.RESTORE: "Restored at the registry",
+        LineKind.TRANSFER: "Transferred at the registry",
+    }.get(line.kind, "Registered at the registry")
     if line.state == LineState.SUCCESSFUL:
         return Step(
             title,
@@ -91,6 +95,13 @@ def _registered(line: OrderLine) -> Step:
         refund = getattr(line, "refund", None)
         refunded = f"; {refund.amount} refunded to the card ({refund.reference})" if refund else ""
         return Step(title, FAILED, f"{line.failure_reason}{refunded}")
+    if line.state == LineState.AWAITING_TRANSFER:
+        return Step(
+            title,
+            WAITING,
+            "requested: the current registrar may approve or reject it; "
+            "without an answer the registry approves it after five days",
+        )
     return Step(title, WAITING, "the registry is working on it")
 
 

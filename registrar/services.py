@@ -35,10 +35,29 @@ from django.db.models import F
 
 from config import clock
 from config.faults import pause_point
-from registrar import payments
-from registrar.choices import FINAL_LINE_STATES, LineKind, LineState, OrderState, PaymentState
-from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, Refund
+from registrar import notify, payments
+from registrar.choices import (
+    FINAL_LINE_STATES,
+    DomainRequestKind,
+    DomainRequestState,
+    DomainState,
+    LineKind,
+    LineState,
+    OrderState,
+    PaymentState,
+)
+from registrar.models import (
+    Customer,
+    CustomerDomain,
+    DomainRequest,
+    Order,
+    OrderLine,
+    Payment,
+    PaymentCard,
+    Refund,
+)
 from registry import services as registry
+from registry.choices import EppStatus
 from registry.errors import ParameterError, RegistryError
 from registry.models import MAX_PERIOD_YEARS, Tld
 from resolver import rental
@@ -224,10 +243,17 @@ def renewal_price(name: str) -> int:
 
 
 def place_renewal(
-    customer: Customer, name: str, years: object, card: dict, *, idempotency_key: str | None = None
+    customer: Customer,
+    name: str,
+    years: object,
+    card: dict | PaymentCard,
+    *,
+    idempotency_key: str | None = None,
+    automatic: bool = False,
 ) -> tuple[Order, bool]:
-    """An order renewing a domain the customer holds by ``years``; charged like a checkout.
-    The registry is told the expiry date it extends, so a resent command cannot renew twice."""
+    """An order renewing a domain the customer holds by ``years``; charged like a checkout
+    (``card`` is the details typed in, or a stored card of the customer's). The registry
+    is told the expiry date it extends, so a resent command cannot renew twice."""
     if idempotency_key:
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
         if existing:
@@ -235,6 +261,8 @@ def place_renewal(
     domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
     if domain is None:
         raise CheckoutError({"domain": f"you hold no domain {name}"})
+    if domain.state != DomainState.ACTIVE:
+        raise CheckoutError({"domain": f"{domain.unicode_name} is in its redemption period: restore it instead"})
     if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_PERIOD_YEARS:
         raise CheckoutError({"years": f"renew for 1 to {MAX_PERIOD_YEARS} years"})
     try:
@@ -250,28 +278,158 @@ def place_renewal(
         "registry_fee": fee * years,
         "price": (fee + settings.REGISTRAR_MARGIN_PER_YEAR) * years,
     }
+    return _charge_and_save(customer, [line], card, idempotency_key, automatic=automatic)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a held domain stands, as its owner's pages show it."""
+
+    state: str  # a DomainState, or "expired" for an active domain past its expiry
+    label: str
+    restore_price: int | None = None  # what a restore costs the customer, while it can be restored
+
+
+def standing(domain: CustomerDomain, info: registry.DomainInfo | None) -> Standing:
+    """The domain's lifecycle state: the registry's RGP phase when it has the domain, else
+    what its poll messages told us; a restorable domain comes with its restore price."""
+    state = domain.state
+    phases = set(getattr(info, "rgp_statuses", None) or ())
+    if "redemptionPeriod" in phases:
+        state = DomainState.REDEMPTION
+    elif "pendingDelete" in phases:
+        state = DomainState.PENDING_DELETE
+    if state == DomainState.REDEMPTION:
+        try:
+            price = restore_price(domain)[1]
+        except RegistryError:
+            price = None
+        return Standing(state, DomainState.REDEMPTION.label, price)
+    if state == DomainState.PENDING_DELETE:
+        return Standing(state, "Pending delete: it can no longer be restored")
+    if domain.expires_at <= clock.now():
+        return Standing("expired", "Expired")
+    return Standing(state, DomainState.ACTIVE.label)
+
+
+def restore_price(domain: CustomerDomain) -> tuple[int, int]:
+    """(registry fee, retail price) of restoring ``domain`` from redemption: the registry's
+    restore fee, plus a year's renewal for each year it has been expired, each with our
+    margin. The expiry is the registry's (a delete in the auto-renew grace takes back the
+    auto-renewed year)."""
+    try:
+        expires_at = registry.info_domain(domain.name).expires_at
+    except RegistryError:
+        expires_at = domain.expires_at
+    now, years = clock.now(), 0
+    while registry.add_years(expires_at, years) <= now:
+        years += 1
+    fee = registry.annual_fee(domain.name, "restore") + registry.annual_fee(domain.name, "renew") * years
+    return fee, fee + settings.REGISTRAR_MARGIN_PER_YEAR * (1 + years)
+
+
+def place_restore(
+    customer: Customer, name: str, card: dict | PaymentCard, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """An order restoring a held domain the registry has in its redemption period."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
+    if domain is None:
+        raise CheckoutError({"domain": f"you hold no domain {name}"})
+    try:
+        info = registry.info_domain(domain.name)
+    except RegistryError:
+        info = None
+    if standing(domain, info).state != DomainState.REDEMPTION:
+        raise CheckoutError({"domain": f"{domain.unicode_name} is not in its redemption period"})
+    try:
+        fee, price = restore_price(domain)
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.RESTORE,
+        "domain": domain.name,
+        "unicode_domain": domain.unicode_name,
+        "years": 1,
+        "registry_fee": fee,
+        "price": price,
+    }
     return _charge_and_save(customer, [line], card, idempotency_key)
 
 
+def place_transfer(
+    customer: Customer, name: str, auth_code: str, card: dict | PaymentCard, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """An order transferring a registered name to us with its auth code; the transfer adds
+    a year. The line settles when the registry reports the transfer approved (the name is
+    then the customer's) or rejected or cancelled (the line is refunded)."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    auth_code = (auth_code or "").strip()
+    if not 6 <= len(auth_code) <= 64:
+        raise CheckoutError({"auth_code": "the auth code is 6 to 64 characters long"})
+    try:
+        [check] = registry.check([name])
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    if check.ascii is None:
+        raise CheckoutError({"domain": f"{name}: {check.reason or check.status.value}"})
+    if check.registrable:
+        raise CheckoutError({"domain": f"{check.unicode} is not registered: register it instead"})
+    if CustomerDomain.objects.filter(name=check.ascii, released_at=None).exists():
+        raise CheckoutError({"domain": f"{check.unicode} is with us already"})
+    try:
+        fee = registry.annual_fee(check.ascii, "transfer")
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.TRANSFER,
+        "domain": check.ascii,
+        "unicode_domain": check.unicode,
+        "years": 1,
+        "auth_info": auth_code,
+        "registry_fee": fee,
+        "price": fee + settings.REGISTRAR_MARGIN_PER_YEAR,
+    }
+    return _charge_and_save(customer, [line], card, idempotency_key)
+
+
+def _card_to_charge(customer: Customer, card: dict | PaymentCard, now: datetime) -> PaymentCard:
+    """The stored card to charge: the one given (it must be the customer's and unexpired),
+    or a new token for the details typed in."""
+    if isinstance(card, PaymentCard):
+        if card.customer_id != customer.pk:
+            raise CheckoutError({"card": "that card belongs to someone else"})
+        if card.expired(now.date()):
+            raise CheckoutError({"card": f"the card {card} expired in {card.exp_month:02d}/{card.exp_year}"})
+        return card
+    try:
+        return payments.tokenize(
+            customer, card.get("number", ""), card.get("exp_month"), card.get("exp_year"), card.get("cvc", ""), now
+        )
+    except payments.CardError as exc:
+        raise CheckoutError({"card": str(exc)}) from None
+
+
 def _charge_and_save(
-    customer: Customer, prepared: list[dict], card: dict, idempotency_key: str | None
+    customer: Customer,
+    prepared: list[dict],
+    card: dict | PaymentCard,
+    idempotency_key: str | None,
+    *,
+    automatic: bool = False,
 ) -> tuple[Order, bool]:
     """Save an order of checked lines, charging the card in the same transaction; the
     registry commands go out after commit."""
     now = clock.now()
     try:
         with transaction.atomic():
-            try:
-                paid_with = payments.tokenize(
-                    customer,
-                    card.get("number", ""),
-                    card.get("exp_month"),
-                    card.get("exp_year"),
-                    card.get("cvc", ""),
-                    now,
-                )
-            except payments.CardError as exc:
-                raise CheckoutError({"card": str(exc)}) from None
+            paid_with = _card_to_charge(customer, card, now)
             total = sum(p["price"] for p in prepared)
             order = Order(
                 customer=customer,
@@ -279,6 +437,7 @@ def _charge_and_save(
                 total=total,
                 currency=settings.REGISTRY_CURRENCY,
                 idempotency_key=idempotency_key or None,
+                automatic=automatic,
                 created_at=now,
                 updated_at=now,
             )
@@ -341,6 +500,7 @@ def process_order(order_id: int) -> None:
         order = Order.objects.select_for_update(of=("self",)).select_related("card").filter(pk=order_id).first()
         if order is None:
             return
+        declined_now = False
         if order.state == OrderState.SUBMITTED:
             payment = Payment.objects.select_for_update().get(order=order)
             lines = list(order.lines.all())
@@ -349,8 +509,11 @@ def process_order(order_id: int) -> None:
             payment.save(update_fields=payments.CHARGE_FIELDS)
             order.save(update_fields=_ORDER_FIELDS)
             OrderLine.objects.bulk_update(lines, _LINE_FIELDS)
+            declined_now = order.state == OrderState.FAILED
     if order.state == OrderState.SUBMITTED:  # the processor asked for another try
         raise TransientPaymentError(f"order {order_id}: card processor error, will retry")
+    if declined_now and order.automatic:
+        tell_auto_renew_failed(order)
     pause_point("registrar.after_payment")
     dispatch_order(order_id)
 
@@ -402,8 +565,27 @@ def registry_command(line: OrderLine) -> dict:
             },
             "reply_to": reply_to,
         }
-    if line.kind != LineKind.REGISTER:
-        raise NotImplementedError(f"{line.kind} lines are not supported yet")
+    if line.kind == LineKind.RESTORE:
+        return {
+            "op": "domain.restore",
+            "registrar": settings.REGISTRAR_CLIENT_ID,
+            "cl_trid": line.cl_trid,
+            "params": {"name": line.domain, "expected_fee": line.registry_fee, "report": _restore_report(line)},
+            "reply_to": reply_to,
+        }
+    if line.kind == LineKind.TRANSFER:
+        return {
+            "op": "domain.transfer_request",
+            "registrar": settings.REGISTRAR_CLIENT_ID,
+            "cl_trid": line.cl_trid,
+            "params": {
+                "name": line.domain,
+                "auth_info": line.auth_info,
+                "years": line.years,
+                "expected_fee": line.registry_fee,
+            },
+            "reply_to": reply_to,
+        }
     return {
         "op": "domain.create",
         "registrar": settings.REGISTRAR_CLIENT_ID,
@@ -419,6 +601,32 @@ def registry_command(line: OrderLine) -> dict:
     }
 
 
+RESTORE_STATEMENTS = [
+    "This registrar has not restored the domain name in order to assume the rights to use or sell it "
+    "for itself or for any third party.",
+    "The information in this report is true to the best of this registrar's knowledge, and this registrar "
+    "acknowledges that intentionally supplying false information in this report shall constitute an "
+    "incident of abuse.",
+]
+
+
+def _restore_report(line: OrderLine) -> dict:
+    """The RGP restore report (RFC 3915) sent with a restore: the same on every resend of
+    the line's command, since the registry acts once per transaction id and its data."""
+    customer = line.order.customer
+    domain = CustomerDomain.objects.filter(name=line.domain, released_at=None).first()
+    deleted_at = domain.redemption_at if domain and domain.redemption_at else line.order.created_at
+    whois = f"{line.domain}: registrant {customer.registry_handle} ({customer.name})"
+    return {
+        "pre_data": whois,
+        "post_data": whois,
+        "deleted_at": deleted_at.isoformat(),
+        "restored_at": line.order.created_at.isoformat(),
+        "reason": f"The registrant paid to restore the domain (order {line.order_id}).",
+        "statements": RESTORE_STATEMENTS,
+    }
+
+
 def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
     """Settle a line from the registry's reply; a second reply for it changes nothing."""
     pause_point("registrar.before_result")
@@ -429,15 +637,29 @@ def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
         line = OrderLine.objects.select_for_update().filter(pk=line_id, order_id=order_id).first()
         if order is None or line is None or line.state in FINAL_LINE_STATES:
             return
+        if line.state == LineState.AWAITING_TRANSFER:
+            return  # the request was accepted already; the poll messages tell the rest
+        if reply.get("ok") and line.kind == LineKind.TRANSFER:
+            # Accepted, not done: the losing registrar (or, after five days, the registry)
+            # decides, and the poll messages tell which way.
+            line.state, line.registry_sv_trid = LineState.AWAITING_TRANSFER, reply.get("sv_trid", "")
+            line.save(update_fields=["state", "registry_sv_trid"])
+            return
         if reply.get("ok"):
             data = reply.get("data", {})
             line.state = LineState.SUCCESSFUL
-            line.expires_at = datetime.fromisoformat(data["expires_at"])
+            line.expires_at = datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
             line.registry_sv_trid = reply.get("sv_trid", "")
             line.completed_at = now
             line.save(update_fields=["state", "expires_at", "registry_sv_trid", "completed_at"])
+            held = CustomerDomain.objects.filter(name=line.domain, released_at=None)
             if line.kind == LineKind.RENEW:
-                CustomerDomain.objects.filter(name=line.domain, released_at=None).update(expires_at=line.expires_at)
+                held.update(expires_at=line.expires_at)
+                if order.automatic:
+                    transaction.on_commit(partial(notify.auto_renewed, order, line.unicode_domain, line.expires_at))
+            elif line.kind == LineKind.RESTORE:
+                restored = {"state": DomainState.ACTIVE, "redemption_at": None}
+                held.update(**restored, **({"expires_at": line.expires_at} if line.expires_at else {}))
             else:
                 _record_holding(order, line, now)
         else:
@@ -445,6 +667,39 @@ def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
             code, reason = error.get("code", "registry_error"), error.get("message", "the registry refused")
             _fail_line(order, line, code, reason, now)
         _finish_if_settled(order, now)
+
+
+def settle_transfer(line_id: int, approved: bool, expires_at: datetime | None, reason: str) -> bool:
+    """Settle a transfer-in line as the registry's poll message reports: approved, the
+    name is the customer's; rejected or cancelled, the line is refunded. Returns whether
+    the line changed (a line settled already is left alone)."""
+    now = clock.now()
+    with transaction.atomic():
+        line = OrderLine.objects.filter(pk=line_id).select_related("order").first()
+        if line is None:
+            return False
+        order = Order.objects.select_for_update().get(pk=line.order_id)
+        line = OrderLine.objects.select_for_update().get(pk=line_id)
+        if line.state not in (LineState.IN_PROGRESS, LineState.AWAITING_TRANSFER):
+            return False
+        line.auth_info = ""  # settled: the command is never resent, and the code is spent
+        OrderLine.objects.filter(pk=line.pk).update(auth_info="")
+        if approved:
+            line.state, line.expires_at, line.completed_at = LineState.SUCCESSFUL, expires_at, now
+            line.save(update_fields=["state", "expires_at", "completed_at"])
+            _record_holding(order, line, now)
+        else:
+            _fail_line(order, line, "transfer_refused", reason, now)
+        _finish_if_settled(order, now)
+    return True
+
+
+def tell_auto_renew_failed(order: Order) -> None:
+    """Email the customer that an auto-renewal order could not be paid."""
+    line = order.lines.first()
+    domain = CustomerDomain.objects.filter(name=line.domain, released_at=None).first() if line else None
+    if domain is not None:
+        notify.auto_renew_failed(domain, order.failure_reason or "the card was declined")
 
 
 def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
@@ -558,3 +813,65 @@ def recover_stuck_work() -> dict:
     if orders or lines:
         log.warning("pipeline sweep: requeued %d orders, resent %d registry commands", len(orders), len(lines))
     return {"orders": len(orders), "lines": len(lines)}
+
+
+# --- free requests about a held domain ------------------------------------------------------------
+
+REQUEST_RESULT_TASK = "registrar.tasks.request_result"
+
+
+def request_domain_change(customer: Customer, name: str, kind: DomainRequestKind) -> DomainRequest:
+    """Ask the registry, for the owner of a held domain, for its auth code or to lock or
+    unlock its transfers; the command goes after commit and its reply settles the request."""
+    domain = CustomerDomain.objects.filter(
+        customer=customer, name=name, released_at=None, state=DomainState.ACTIVE
+    ).first()
+    if domain is None:
+        raise CheckoutError({"domain": f"you hold no active domain {name}"})
+    with transaction.atomic():
+        request = DomainRequest.objects.create(domain=domain, kind=kind, created_at=clock.now())
+        command = request_command(request)
+        transaction.on_commit(partial(_send, [command]))
+    return request
+
+
+def request_command(request: DomainRequest) -> dict:
+    params: dict = {"name": request.domain.name}
+    op = "domain.update"
+    if request.kind == DomainRequestKind.REVEAL_AUTH_CODE:
+        op = "domain.info"
+    elif request.kind == DomainRequestKind.LOCK:
+        params["add_statuses"] = [EppStatus.CLIENT_TRANSFER_PROHIBITED.value]
+    else:
+        params["remove_statuses"] = [EppStatus.CLIENT_TRANSFER_PROHIBITED.value]
+    return {
+        "op": op,
+        "registrar": settings.REGISTRAR_CLIENT_ID,
+        "cl_trid": request.cl_trid,
+        "params": params,
+        "reply_to": {"task": REQUEST_RESULT_TASK, "queue": "registrar", "args": [request.pk]},
+    }
+
+
+def apply_request_result(request_id: int, reply: dict) -> None:
+    """Settle a request from the registry's reply; a second reply changes nothing."""
+    now = clock.now()
+    with transaction.atomic():
+        request = (
+            DomainRequest.objects.select_for_update(of=("self",))
+            .select_related("domain")
+            .filter(pk=request_id, state=DomainRequestState.PENDING)
+            .first()
+        )
+        if request is None:
+            return
+        request.completed_at = now
+        if reply.get("ok"):
+            request.state = DomainRequestState.DONE
+            auth_info = (reply.get("data") or {}).get("auth_info")
+            if request.kind == DomainRequestKind.REVEAL_AUTH_CODE and auth_info:
+                CustomerDomain.objects.filter(pk=request.domain_id).update(auth_code=auth_info, auth_code_at=now)
+        else:
+            request.state = DomainRequestState.FAILED
+            request.failure_reason = (reply.get("error") or {}).get("message", "the registry refused")
+        request.save(update_fields=["state", "completed_at", "failure_reason"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from registrar import services
+from registrar import lifecycle, services
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -40,3 +40,25 @@ def registry_result(order_id: int, line_id: int, reply: dict) -> None:
 @shared_task(name="registrar.tasks.recover_stuck_work")
 def recover_stuck_work() -> dict:
     return services.recover_stuck_work()
+
+
+@shared_task(
+    name="registrar.tasks.poll_result",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=10,
+)
+def poll_result(reply: dict) -> None:
+    lifecycle.apply_poll_reply(reply)
+
+
+@shared_task(
+    name="registrar.tasks.request_result",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=10,
+)
+def request_result(request_id: int, reply: dict) -> None:
+    services.apply_request_result(request_id, reply)

@@ -15,9 +15,13 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_page, name="order"),
     path("orders/<int:order_id>/progress/", views.order_progress, name="order-progress"),
     path("domains/", views.domains, name="domains"),
+    path("domains/transfer-in/", views.transfer_in, name="transfer-in"),
     path("domains/<str:name>/", views.domain_page, name="domain"),
     path("domains/<str:name>/auto-renew/", views.auto_renew, name="auto-renew"),
     path("domains/<str:name>/renew/", views.renew, name="renew"),
+    path("domains/<str:name>/restore/", views.restore, name="restore"),
+    path("domains/<str:name>/auth-code/", views.reveal_auth_code, name="reveal-auth-code"),
+    path("domains/<str:name>/transfer-lock/", views.transfer_lock, name="transfer-lock"),
     path("domains/<str:name>/health-checks/", views.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
 ]

@@ -16,9 +16,20 @@ from django.views.decorators.http import require_POST
 
 from config import clock
 from registrar import cart, progress, services
-from registrar.forms import CheckoutForm, ContactForm, HealthCheckForm, RecordSetForm, RenewForm, SignUpForm
+from registrar.choices import DomainRequestKind, DomainRequestState
+from registrar.forms import (
+    CheckoutForm,
+    ContactForm,
+    HealthCheckForm,
+    RecordSetForm,
+    RenewForm,
+    RestoreForm,
+    SignUpForm,
+    TransferForm,
+)
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registry import services as registry
+from registry.choices import EppStatus
 from registry.errors import RegistryError
 from resolver import health, rental
 from resolver.models import Change, HealthCheck, HostedZone
@@ -165,7 +176,8 @@ def domains(request: HttpRequest) -> HttpResponse:
     held = list(customer.domains.filter(released_at=None))
     rows = []
     for domain in held:
-        rows.append({"domain": domain, "info": _registry_info(domain.name)})
+        info = _registry_info(domain.name)
+        rows.append({"domain": domain, "info": info, "standing": services.standing(domain, info)})
     return render(request, "registrar/domains.html", {"rows": rows})
 
 
@@ -204,8 +216,15 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
                 return redirect("shop:domain", domain.name)
-    context = {"domain": domain, "info": _registry_info(domain.name), "zone": zone, "form": form}
+    info = _registry_info(domain.name)
+    context = {"domain": domain, "info": info, "zone": zone, "form": form}
+    context["standing"] = services.standing(domain, info)
     context["renew"] = RenewForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
+    context["restore"] = RestoreForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
+    context["transfer_locked"] = bool(info and EppStatus.CLIENT_TRANSFER_PROHIBITED in info.statuses)
+    context["pending_requests"] = list(domain.requests.filter(state=DomainRequestState.PENDING))
+    latest = domain.requests.first()
+    context["failed_request"] = latest if latest and latest.state == DomainRequestState.FAILED else None
     try:
         context["renewal_price"] = services.renewal_price(domain.name)
     except RegistryError:
@@ -255,6 +274,74 @@ def renew(request: HttpRequest, name: str) -> HttpResponse:
         messages.error(request, "Not renewed: " + "; ".join(exc.errors.values()))
         return redirect("shop:domain", domain.name)
     return redirect("shop:order", order.pk)
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, name: str) -> HttpResponse:
+    domain = _held(request, name)
+    form = RestoreForm(request.POST, today=clock.now().date())
+    if not form.is_valid():
+        messages.error(request, f"Not restored: {_form_problems(form)}")
+        return redirect("shop:domain", domain.name)
+    try:
+        order, _ = services.place_restore(
+            _customer(request), domain.name, form.card(), idempotency_key=form.cleaned_data["idempotency_key"]
+        )
+    except services.CheckoutError as exc:
+        messages.error(request, "Not restored: " + "; ".join(exc.errors.values()))
+        return redirect("shop:domain", domain.name)
+    return redirect("shop:order", order.pk)
+
+
+@login_required
+@require_POST
+def reveal_auth_code(request: HttpRequest, name: str) -> HttpResponse:
+    return _domain_request(request, name, DomainRequestKind.REVEAL_AUTH_CODE)
+
+
+@login_required
+@require_POST
+def transfer_lock(request: HttpRequest, name: str) -> HttpResponse:
+    kind = DomainRequestKind.LOCK if request.POST.get("locked") == "on" else DomainRequestKind.UNLOCK
+    return _domain_request(request, name, kind)
+
+
+def _domain_request(request: HttpRequest, name: str, kind: DomainRequestKind) -> HttpResponse:
+    domain = _held(request, name)
+    try:
+        services.request_domain_change(_customer(request), domain.name, kind)
+    except services.CheckoutError as exc:
+        messages.error(request, "; ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"{kind.label}: asked the registry; reload the page in a moment to see it done.")
+    return redirect("shop:domain", domain.name)
+
+
+@login_required
+def transfer_in(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    today = clock.now().date()
+    if request.method == "POST":
+        form = TransferForm(request.POST, today=today)
+        if form.is_valid():
+            try:
+                order, _ = services.place_transfer(
+                    customer,
+                    form.cleaned_data["domain"],
+                    form.cleaned_data["auth_code"],
+                    form.card(),
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except services.CheckoutError as exc:
+                for field, message in exc.errors.items():
+                    form.add_error({"card": "card_number"}.get(field, field) if field != "lines" else None, message)
+            else:
+                return redirect("shop:order", order.pk)
+    else:
+        initial = {"idempotency_key": uuid.uuid4().hex, "domain": request.GET.get("name", "")}
+        form = TransferForm(today=today, initial=initial)
+    return render(request, "registrar/transfer_in.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from datetime import date
 
 from registry import services
-from registry.errors import ObjectExists, ParameterError, RegistryError
+from registry.choices import RgpStatus
+from registry.errors import ObjectExists, ObjectNotFound, ParameterError, RegistryError
 from registry.models import Contact, Registrar
 
 
@@ -78,11 +79,102 @@ def _domain_delete(registrar: Registrar, cl_trid: str, params: dict) -> services
     return services.delete_domain(registrar, params["name"], cl_trid=cl_trid)
 
 
+def _domain_update(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    # Only the client statuses and the auth info: nameservers have their own command.
+    return services.update_domain(
+        registrar,
+        params["name"],
+        add_statuses=params.get("add_statuses", ()),
+        remove_statuses=params.get("remove_statuses", ()),
+        auth_info=params.get("auth_info"),
+        cl_trid=cl_trid,
+    )
+
+
+def _domain_info(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    """A read: the sponsor's view of its domain, auth info included."""
+    info = services.info_domain(params["name"], registrar=registrar)
+    data = {
+        "name": info.name,
+        "statuses": info.statuses,
+        "expires_at": info.expires_at.isoformat(),
+        "auth_info": info.auth_info,
+    }
+    return services.OperationResult(kind="domain.info", sv_trid="", cl_trid=cl_trid, data=data)
+
+
+def _domain_restore(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    """RGP restore request, and its report when the command carries one (a TLD with a
+    pending-restore period waits for it). Each step is idempotent on its own cl_trid, so a
+    resent command replays the request and completes the report."""
+    result = services.restore_domain(
+        registrar, params["name"], cl_trid=cl_trid, expected_fee=params.get("expected_fee")
+    )
+    report = params.get("report")
+    if report is None or result.data.get("rgp_status") != RgpStatus.PENDING_RESTORE:
+        return result
+    reported = services.report_restore(registrar, params["name"], report, cl_trid=f"{cl_trid}-report")
+    return services.OperationResult(
+        kind=result.kind,
+        sv_trid=result.sv_trid,
+        cl_trid=cl_trid,
+        data=result.data | reported.data | {"report_due": None},
+        replayed=result.replayed,
+    )
+
+
+def _domain_transfer_request(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    return services.request_transfer(
+        registrar,
+        params["name"],
+        auth_info=params["auth_info"],
+        years=params.get("years", 1),
+        cl_trid=cl_trid,
+        expected_fee=params.get("expected_fee"),
+    )
+
+
+def _poll_reply(cl_trid: str, count: int, item: services.PollItem | None) -> services.OperationResult:
+    message = None
+    if item is not None:
+        message = {
+            "id": item.id,
+            "kind": item.kind,
+            "object_name": item.object_name,
+            "message": item.message,
+            "data": item.data,
+            "created_at": item.created_at.isoformat(),
+        }
+    return services.OperationResult(kind="poll", sv_trid="", cl_trid=cl_trid, data={"count": count, "message": message})
+
+
+def _poll_request(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    """A read: how many messages wait, and the oldest."""
+    return _poll_reply(cl_trid, *services.poll_request(registrar))
+
+
+def _poll_ack(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+    """Dequeue message ``id`` and answer with the next one, saving the caller a round trip."""
+    try:
+        services.poll_ack(registrar, int(params["id"]))
+    except ObjectNotFound:
+        pass  # acknowledged already: this command was delivered twice
+    except (TypeError, ValueError):
+        raise ParameterError("id must be a message id") from None
+    return _poll_reply(cl_trid, *services.poll_request(registrar))
+
+
 HANDLERS: dict[str, Callable[[Registrar, str, dict], services.OperationResult]] = {
     "domain.create": _domain_create,
     "domain.renew": _domain_renew,
     "domain.update_nameservers": _domain_update_nameservers,
     "domain.delete": _domain_delete,
+    "domain.update": _domain_update,
+    "domain.info": _domain_info,
+    "domain.restore": _domain_restore,
+    "domain.transfer_request": _domain_transfer_request,
+    "poll.request": _poll_request,
+    "poll.ack": _poll_ack,
 }
 
 
