@@ -9,7 +9,10 @@ emulator's VAR_DIR). Exits 0 when NAME expires after the new emulator time.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
@@ -22,7 +25,11 @@ from registry import services  # noqa: E402
 
 def main(name: str) -> int:
     moved = subprocess.run(
-        [sys.executable, "manage.py", "clock", "advance", "400d"], capture_output=True, text=True, timeout=600
+        [sys.executable, "manage.py", "clock", "advance", "400d"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     print(moved.stdout, moved.stderr, sep="", end="")
     if moved.returncode:
