@@ -16,6 +16,7 @@ command twice returns the same reply (the services are idempotent on ``cl_trid``
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 
 from registry import services
@@ -135,16 +136,7 @@ def _domain_transfer_request(registrar: Registrar, cl_trid: str, params: dict) -
 
 
 def _poll_reply(cl_trid: str, count: int, item: services.PollItem | None) -> services.OperationResult:
-    message = None
-    if item is not None:
-        message = {
-            "id": item.id,
-            "kind": item.kind,
-            "object_name": item.object_name,
-            "message": item.message,
-            "data": item.data,
-            "created_at": item.created_at.isoformat(),
-        }
+    message = None if item is None else asdict(item) | {"created_at": item.created_at.isoformat()}
     return services.OperationResult(kind="poll", sv_trid="", cl_trid=cl_trid, data={"count": count, "message": message})
 
 

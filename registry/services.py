@@ -453,6 +453,15 @@ def rgp_statuses(domain: Domain) -> list[str]:
     return sorted(statuses)
 
 
+# The command whose cost each grace period refunds, as ledger descriptions name it.
+_GRACE_COMMAND = {
+    RgpStatus.ADD_PERIOD: "create",
+    RgpStatus.RENEW_PERIOD: "renew",
+    RgpStatus.AUTO_RENEW_PERIOD: "auto-renewal",
+    RgpStatus.TRANSFER_PERIOD: "transfer",
+}
+
+
 def _refund_graces(
     domain: Domain, graces: list[GracePeriod], operation: Operation, now: datetime, why: str = "deleted"
 ) -> int:
@@ -461,15 +470,12 @@ def _refund_graces(
     refunded = 0
     for grace in graces:
         if grace.amount:
-            word = {"addPeriod": "create", "renewPeriod": "renew", "autoRenewPeriod": "auto-renewal"}.get(
-                grace.kind, "transfer"
-            )
             _ledger(
                 grace.registrar,
                 LedgerKind.REFUND,
                 grace.amount,
                 operation,
-                f"Refund: {word} of {domain.unicode_name} ({why} in its {grace.kind})",
+                f"Refund: {_GRACE_COMMAND[grace.kind]} of {domain.unicode_name} ({why} in its {grace.kind})",
                 now,
             )
             refunded += grace.amount
@@ -1559,7 +1565,7 @@ def approve_due_transfers() -> int:
     """The registry approves every pending transfer whose act-by time has passed (the
     losing registrar did not act); returns how many. Safe to run twice: each approval
     runs under a transaction id derived from the transfer."""
-    due = Transfer.objects.filter(status=TransferStatus.PENDING, act_by__lte=clock.now())
+    due = _pending_transfers().filter(act_by__lte=clock.now())
     approved = 0
     for transfer_id, name, losing_id in due.values_list("id", "domain__name", "losing_id"):
         losing = Registrar.objects.get(pk=losing_id)
@@ -1885,13 +1891,12 @@ def advance_deletions() -> int:
     return done
 
 
+def _pending_transfers():
+    return Transfer.objects.filter(status=TransferStatus.PENDING)
+
+
 def next_transfer_decision() -> datetime | None:
-    return (
-        Transfer.objects.filter(status=TransferStatus.PENDING)
-        .order_by("act_by")
-        .values_list("act_by", flat=True)
-        .first()
-    )
+    return _pending_transfers().order_by("act_by").values_list("act_by", flat=True).first()
 
 
 # --- poll messages (RFC 5730 section 2.9.2.3) -------------------------------------------------
