@@ -30,12 +30,13 @@ run: $(VENV)/.run-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m config.procfile --procfile Procfile start
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (SQLite and the embedded broker
-# when unset); when they are set, the worker tests run a second time on the embedded default.
+# when unset); when they are set, the worker tests and those of hand-written SQL run a second
+# time on the embedded default.
 test: lint test-tools
 	$(BIN)/python -m pytest
 	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
-		echo "== worker tests again on the embedded default (SQLite, filesystem broker) =="; \
-		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m pipeline; \
+		echo "== worker and SQL tests again on the embedded default (SQLite, filesystem broker) =="; \
+		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m "pipeline or sql"; \
 	fi
 
 # The real DNS clients and peers the tests and benchmarks use, and the browser the

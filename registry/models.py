@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import secrets
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
@@ -513,12 +514,18 @@ class Domain(models.Model):
         return {row.status for row in self.statuses.all()}
 
     def epp_statuses(self) -> list[str]:
-        statuses = self.stored_statuses()
-        if not self.nameservers.exists():
-            statuses.add(EppStatus.INACTIVE)
-        if not statuses:
-            statuses.add(EppStatus.OK)
-        return sorted(statuses)
+        return with_derived_statuses(self.stored_statuses(), has_nameservers=self.nameservers.exists())
+
+
+def with_derived_statuses(stored: Iterable[str], *, has_nameservers: bool) -> list[str]:
+    """A domain's EPP statuses: the ``stored`` ones, inactive when it has no nameservers,
+    and ok when it has no other (RFC 5731 section 2.3)."""
+    statuses = set(stored)
+    if not has_nameservers:
+        statuses.add(EppStatus.INACTIVE)
+    if not statuses:
+        statuses.add(EppStatus.OK)
+    return sorted(statuses)
 
 
 class DomainStatus(models.Model):

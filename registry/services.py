@@ -21,12 +21,11 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Subquery, Value
 
 from config import clock
 from config.faults import pause_point
 from config.money import format_money
-from registry import zones
+from registry import lookups, zones
 from registry.choices import (
     CLIENT_STATUSES,
     PROHIBITING,
@@ -80,6 +79,7 @@ from registry.models import (
     Tld,
     Transfer,
     new_auth_info,
+    with_derived_statuses,
 )
 from registry.names import ParsedName, parse_domain_name, parse_host_name
 
@@ -216,10 +216,10 @@ class PollItem:
 
 
 def get_registrar(client_id: str) -> Registrar:
-    try:
-        return Registrar.objects.get(client_id=client_id, is_active=True)
-    except Registrar.DoesNotExist:
-        raise UnknownRegistrar(f"no active registrar with client id {client_id!r}") from None
+    registrar = lookups.active_registrar(client_id)
+    if registrar is None:
+        raise UnknownRegistrar(f"no active registrar with client id {client_id!r}")
+    return registrar
 
 
 def add_years(moment: datetime, years: int) -> datetime:
@@ -256,29 +256,37 @@ def _run_transform(
         raise ParameterError("a client transaction id is 1 to 64 characters long")
     fingerprint = _fingerprint(kind, params)
     now = clock.now()
-    with transaction.atomic():
-        operation = Operation(
-            registrar=registrar,
-            kind=kind,
-            cl_trid=cl_trid,
-            sv_trid=_new_sv_trid(),
-            fingerprint=fingerprint,
-            object_name=str(params.get("name", ""))[:253],
-            created_at=now,
-        )
-        try:
-            with transaction.atomic():
-                operation.save()
-        except IntegrityError:
-            if cl_trid is None:  # not a replay: nothing else may collide
-                raise
-            previous = Operation.objects.get(registrar=registrar, cl_trid=cl_trid)
-            return _replay(previous, kind, fingerprint)
-        data = body(operation, now)
-        operation.response = data
-        operation.save(update_fields=["response"])
-        pause_point(f"registry.before_commit.{kind.value}")
+    operation = Operation(
+        registrar=registrar,
+        kind=kind,
+        cl_trid=cl_trid,
+        sv_trid=_new_sv_trid(),
+        fingerprint=fingerprint,
+        object_name=str(params.get("name", ""))[:253],
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            try:
+                # No savepoint: a clash spoils the whole transaction, which is given up.
+                with transaction.atomic(savepoint=False):
+                    operation.save()
+            except IntegrityError:
+                if cl_trid is None:  # not a replay: nothing else may collide
+                    raise
+                raise _SeenBefore from None
+            data = body(operation, now)
+            operation.response = data
+            operation.save(update_fields=["response"])
+            pause_point(f"registry.before_commit.{kind.value}")
+    except _SeenBefore:
+        previous = Operation.objects.get(registrar=registrar, cl_trid=cl_trid)
+        return _replay(previous, kind, fingerprint)
     return OperationResult(kind=kind.value, sv_trid=operation.sv_trid, cl_trid=cl_trid, data=data)
+
+
+class _SeenBefore(Exception):
+    """The clTRID is taken: the transform ran before (or is the wrong command)."""
 
 
 def _replay(previous: Operation, kind: OperationKind, fingerprint: str) -> OperationResult:
@@ -339,17 +347,9 @@ def _debit(registrar: Registrar, amount: int, operation: Operation, description:
 
 
 def _tld_for(parsed: ParsedName) -> Tld:
-    """The name's TLD, annotated with the name's policy there: ``is_reserved`` and
-    ``premium_fee`` (None unless premium). One query."""
-    label = parsed.labels[0]
-    tld = (
-        Tld.objects.filter(name=parsed.tld)
-        .annotate(
-            is_reserved=Exists(ReservedName.objects.filter(tld=OuterRef("pk"), label=label)),
-            premium_fee=Subquery(PremiumName.objects.filter(tld=OuterRef("pk"), label=label).values("annual_fee")[:1]),
-        )
-        .first()
-    )
+    """The name's TLD, with the name's policy there: ``is_reserved`` and ``premium_fee``
+    (None unless premium). One query."""
+    tld = lookups.tld_with_policy(parsed.tld, parsed.labels[0])
     if tld is None:
         raise UnknownTld(f".{parsed.tld} is not a TLD this registry runs")
     return tld
@@ -446,8 +446,13 @@ def _current_graces(domain: Domain, now: datetime) -> list[GracePeriod]:
 
 def rgp_statuses(domain: Domain) -> list[str]:
     """The RFC 3915 statuses of a domain now: its current grace periods and deletion phase."""
-    now = clock.now()
-    statuses = {kind for kind in domain.grace_periods.filter(ends_at__gt=now).values_list("kind", flat=True)}
+    graces = domain.grace_periods.filter(ends_at__gt=clock.now()).values_list("kind", flat=True)
+    return _with_phase(graces, domain)
+
+
+def _with_phase(graces: Iterable[str], domain: Domain) -> list[str]:
+    """The RGP statuses: current grace period kinds ``graces`` and the deletion phase."""
+    statuses = set(graces)
     if domain.rgp_status:
         statuses.add(domain.rgp_status)
     return sorted(statuses)
@@ -612,25 +617,8 @@ def check(names: Iterable[str]) -> list[NameCheck]:
     tlds = {t.name: t for t in Tld.objects.filter(name__in={p.tld for p in parsed.values()})}
     ascii_names = {p.ascii for p in parsed.values()}
     taken = dict(Domain.objects.filter(name__in=ascii_names, deleted_at=None).values_list("name", "rgp_status"))
-    labels = {p.labels[0] for p in parsed.values()}
-    # Reserved and premium labels in one round trip: (tld, label, reason, fee) rows where a
-    # reserved row has no fee and a premium row no reason.
-    reserved_rows = (
-        ReservedName.objects.filter(label__in=labels, tld__name__in=tlds)
-        .order_by()
-        .values_list("tld__name", "label", "reason", Value(None, output_field=BigIntegerField()))
-    )
-    premium_rows = (
-        PremiumName.objects.filter(label__in=labels, tld__name__in=tlds)
-        .order_by()
-        .values_list("tld__name", "label", Value(None, output_field=CharField()), "annual_fee")
-    )
-    reserved, premium = {}, {}
-    for tld_name, label, reason, fee in reserved_rows.union(premium_rows, all=True):
-        if fee is None:
-            reserved[(tld_name, label)] = reason
-        else:
-            premium[(tld_name, label)] = fee
+    policies = lookups.label_policies(tlds, {p.labels[0] for p in parsed.values()})
+    reserved, premium = policies.reserved, policies.premium
 
     for i, p in parsed.items():
         base = {"name": str(names[i]), "ascii": p.ascii, "unicode": p.unicode}
@@ -686,25 +674,25 @@ def _knows_auth(registrar: Registrar | None, sponsor_id: int, secret: str, auth_
 def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str | None = None) -> DomainInfo:
     """A domain's data; the auth info only for its sponsor or one who gave the right one."""
     domain = _live_domain(name)
-    latest = domain.transfers.values_list("status", flat=True).first()
+    facets = lookups.domain_facets(domain.pk, clock.now())
     return DomainInfo(
         name=domain.name,
         unicode_name=domain.unicode_name,
         roid=domain.roid,
         registrar=domain.registrar.client_id,
         registrant=domain.registrant.handle if domain.registrant else None,
-        statuses=domain.epp_statuses(),
-        nameservers=sorted(domain.nameservers.values_list("name", flat=True)),
+        statuses=with_derived_statuses(facets.statuses, has_nameservers=bool(facets.nameservers)),
+        nameservers=facets.nameservers,
         created_at=domain.created_at,
         expires_at=domain.expires_at,
         updated_at=domain.updated_at,
         auth_info=domain.auth_info
         if _knows_auth(registrar, domain.registrar_id, domain.auth_info, auth_info)
         else None,
-        ds=[ds.as_dict() for ds in domain.ds_records.all()],
-        hosts=sorted(domain.subordinate_hosts.filter(deleted_at=None).values_list("name", flat=True)),
-        transfer_status=latest,
-        rgp_statuses=rgp_statuses(domain),
+        ds=facets.ds,
+        hosts=facets.hosts,
+        transfer_status=facets.transfer_status,
+        rgp_statuses=_with_phase(facets.graces, domain),
     )
 
 
@@ -1152,7 +1140,7 @@ def create_domain(
             updated_at=now,
         )
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):  # a clash ends the transform: no savepoint to return to
                 domain.save()
         except IntegrityError:  # the live name is unique: it is registered already
             raise DomainUnavailable(f"{parsed.unicode} is already registered") from None
