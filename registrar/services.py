@@ -632,8 +632,11 @@ def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
     pause_point("registrar.before_result")
     now = clock.now()
     with transaction.atomic():
-        # Lock the order before the line, in the same order as every other writer.
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        # Lock the order before the line, in the same order as every other writer. The
+        # customer's user comes along for a hosted zone (it owns it), without a lock.
+        order = (
+            Order.objects.select_for_update(of=("self",)).select_related("customer__user").filter(pk=order_id).first()
+        )
         line = OrderLine.objects.select_for_update().filter(pk=line_id, order_id=order_id).first()
         if order is None or line is None or line.state in FINAL_LINE_STATES:
             return

@@ -578,7 +578,8 @@ def validate_nameservers(nameservers: Sequence[str]) -> list[str]:
 def _resolve_hosts(registrar: Registrar, names: list[str], now: datetime) -> list[Host]:
     """Host objects for nameserver names; unknown external hosts are created on the fly."""
     existing = {h.name: h for h in Host.objects.filter(name__in=names, deleted_at=None)}
-    our_tlds = set(Tld.objects.filter(name__in={n.rsplit(".", 1)[-1] for n in names}).values_list("name", flat=True))
+    missing = {n.rsplit(".", 1)[-1] for n in names if n not in existing}
+    our_tlds = set(Tld.objects.filter(name__in=missing).values_list("name", flat=True)) if missing else set()
     hosts = []
     for name in names:
         host = existing.get(name)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from kombu.exceptions import KombuError
 
 from config import clock
@@ -133,13 +133,8 @@ def request_publication(zone: str) -> bool:
     Call after the change has committed. While a build is already queued, asking again
     does nothing: that build has not read the data yet and will see this change.
     """
-    now = clock.now()
-    if ZonePublication.objects.filter(zone=zone, requested_at=None).update(requested_at=now) == 0:
-        try:
-            with transaction.atomic():
-                ZonePublication.objects.create(zone=zone, requested_at=now)
-        except IntegrityError:  # the row exists and a build is queued already
-            return False
+    if not _mark_requested(zone, clock.now()):
+        return False
     try:
         current_app.send_task("registry.tasks.publish_zone", args=[zone])
     except (KombuError, OSError) as exc:
@@ -148,6 +143,20 @@ def request_publication(zone: str) -> bool:
         log.warning("could not queue the build of zone %s: %r", zone, exc)
         return False
     return True
+
+
+def _mark_requested(zone: str, now: datetime) -> bool:
+    """Set the zone's ``requested_at`` unless a build is queued already (it is set); True
+    if this call set it. One statement, as every change of a delegation makes it."""
+    table = connection.ops.quote_name(ZonePublication._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (zone, version, requested_at) VALUES (%s, 0, %s)"
+            f" ON CONFLICT (zone) DO UPDATE SET requested_at = excluded.requested_at"
+            f" WHERE {table}.requested_at IS NULL RETURNING id",
+            [zone, connection.ops.adapt_datetimefield_value(now)],
+        )
+        return cursor.fetchone() is not None
 
 
 def request_all() -> None:

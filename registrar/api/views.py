@@ -16,6 +16,7 @@ def _customer(request: Request) -> Customer:
     customer = Customer.objects.filter(user=request.user).first()
     if customer is None:
         raise PermissionDenied("this account has no customer profile")
+    customer.user = request.user  # the same row, loaded already by authentication
     return customer
 
 

@@ -117,3 +117,35 @@ def test_customers_can_log_in_to_the_browsable_api(client, customer):
     response = client.post("/api/auth/login/", {"username": "alice", "password": "alice-password", "next": "/api/v1/"})
     assert (response.status_code, response["Location"]) == (302, "/api/v1/")
     assert client.get("/api/v1/orders/").status_code == 200
+
+
+def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
+    api, customer, rental_pool, monkeypatch, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """Every order pays for these (checkout, the registry's create, the registrar's
+    settlement with the new hosted zone); the bounds hold on PostgreSQL, which counts
+    transaction statements too."""
+    from celery import current_app
+
+    from registrar import services
+    from registry import commands
+
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args=None, **options: sent.append((name, args)))
+    client = as_customer(api, customer)
+    payload = {"lines": [{"domain": "counted.com"}], "card": GOOD_CARD}
+    with django_capture_on_commit_callbacks(execute=True):  # the first order makes the registrant contact
+        client.post("/api/v1/orders/", {**payload, "lines": [{"domain": "first.com"}]}, format="json")
+    [(_, [first])] = sent
+    services.apply_registry_result(*first["reply_to"]["args"], commands.execute(first))
+    sent.clear()
+    with django_assert_max_num_queries(13), django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/orders/", payload, format="json").status_code == 202
+    [(_, [command])] = sent
+    assert len(command["params"]["nameservers"]) == 4
+    with django_assert_max_num_queries(16), django_capture_on_commit_callbacks(execute=True):
+        reply = commands.execute(command)
+    assert reply["ok"], reply
+    with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
+        services.apply_registry_result(*command["reply_to"]["args"], reply)
+    assert Order.objects.get(pk=command["reply_to"]["args"][0]).state == "SUCCESSFUL"

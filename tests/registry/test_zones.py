@@ -80,14 +80,20 @@ def test_built_zones_pass_the_zone_store_checks(delegated):
         assert publish_zone(zone, "root" if zone == "." else "tld", records, servers, version=1) is not None
 
 
+@pytest.mark.sql
 def test_publication_is_queued_once_until_the_build_starts(db, monkeypatch):
     sent = []
     monkeypatch.setattr(zones.current_app, "send_task", lambda name, args: sent.append((name, args)))
     assert zones.request_publication("com.") is True
+    first = ZonePublication.objects.get(zone="com.")
+    assert (first.version, first.built_at) == (0, None) and first.requested_at is not None
     assert zones.request_publication("com.") is False
+    assert ZonePublication.objects.get(zone="com.").requested_at == first.requested_at
     assert sent == [("registry.tasks.publish_zone", ["com."])]
-    ZonePublication.objects.filter(zone="com.").update(requested_at=None)  # the build started
+    ZonePublication.objects.filter(zone="com.").update(requested_at=None, version=3)  # the build started
     assert zones.request_publication("com.") is True and len(sent) == 2
+    again = ZonePublication.objects.get(zone="com.")
+    assert again.version == 3 and again.requested_at is not None
 
 
 def test_a_build_sends_the_next_version_to_the_zone_store(delegated, monkeypatch):
