@@ -270,6 +270,12 @@ CLOCK_SETTLE_TIMEOUT = env_float("CLOCK_SETTLE_TIMEOUT", 30.0, minimum=0.0)
 
 # A zone build asked for this long ago and not started is sent again (seconds).
 ZONE_REQUEST_STALE_AFTER = env_float("ZONE_REQUEST_STALE_AFTER", 30.0, minimum=1.0)
+# The share of the time building one zone (the root or a TLD) may take: a build waits
+# after the last one for (1 / share - 1) times as long as that one took (1: never waits).
+# Storing and loading a build cost about as much again as building it.
+ZONE_BUILD_SHARE = env_float("ZONE_BUILD_SHARE", 0.1, minimum=0.01)
+if ZONE_BUILD_SHARE > 1:
+    raise ImproperlyConfigured(f"ZONE_BUILD_SHARE={ZONE_BUILD_SHARE} is a share of the time: 0.01 to 1")
 
 # Health checks: the emulated checker locations (each probes on its own), how often beat
 # looks for due checks, and how long one probe may take (connect, then the answer).

@@ -729,13 +729,15 @@ class ZonePublication(models.Model):
     A change asks for a build by setting ``requested_at`` (only if it is not set yet, so
     a burst of changes queues one build); the build clears it before reading the data,
     so a change that commits during a build asks again. ``version`` counts builds and
-    lets the zone store ignore one that arrives late.
+    lets the zone store ignore one that arrives late. ``build_seconds`` spaces builds so
+    that building the zone takes at most ``ZONE_BUILD_SHARE`` of the time.
     """
 
     zone = models.CharField(max_length=255, unique=True, help_text="Absolute: '.' or 'com.'.")
     version = models.PositiveBigIntegerField(default=0)
     requested_at = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
+    build_seconds = models.FloatField(default=0.0, help_text="How long the last build took; spaces the next.")
 
     class Meta:
         ordering = ["zone"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -132,11 +133,23 @@ def request_publication(zone: str) -> bool:
 
     Call after the change has committed. While a build is already queued, asking again
     does nothing: that build has not read the data yet and will see this change.
+
+    Builds are spaced so that building the zone takes at most ``ZONE_BUILD_SHARE`` of the
+    time: a small zone is rebuilt at once, a big one waits its turn after the last build
+    while the changes made meanwhile share the next. Without that, a stream of changes
+    to a big zone would keep a worker building it back to back.
     """
-    if not _mark_requested(zone, clock.now()):
+    now = clock.now()
+    if not _mark_requested(zone, now):
         return False
+    last = ZonePublication.objects.filter(zone=zone).values("built_at", "build_seconds").first()
+    wait = 0.0
+    if last is not None and last["built_at"] is not None:
+        rest = last["build_seconds"] * (1 / settings.ZONE_BUILD_SHARE - 1)
+        # Never as long as the stale-request sweep waits before it sends a build again.
+        wait = min(rest - (now - last["built_at"]).total_seconds(), settings.ZONE_REQUEST_STALE_AFTER / 2)
     try:
-        current_app.send_task("registry.tasks.publish_zone", args=[zone])
+        current_app.send_task("registry.tasks.publish_zone", args=[zone], **({"countdown": wait} if wait > 0 else {}))
     except (KombuError, OSError) as exc:
         # The change itself has committed; the request stays marked and the stale-request
         # sweep sends it once the broker is back.
@@ -151,7 +164,7 @@ def _mark_requested(zone: str, now: datetime) -> bool:
     table = connection.ops.quote_name(ZonePublication._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (zone, version, requested_at) VALUES (%s, 0, %s)"
+            f"INSERT INTO {table} (zone, version, build_seconds, requested_at) VALUES (%s, 0, 0, %s)"
             f" ON CONFLICT (zone) DO UPDATE SET requested_at = excluded.requested_at"
             f" WHERE {table}.requested_at IS NULL RETURNING id",
             [zone, connection.ops.adapt_datetimefield_value(now)],
@@ -178,10 +191,12 @@ def publish(zone: str) -> int | None:
         return None
     with transaction.atomic():
         publication, _ = ZonePublication.objects.select_for_update().get_or_create(zone=zone)
+        started = time.monotonic()
         records, servers = build(zone)
+        publication.build_seconds = time.monotonic() - started
         publication.version += 1
         publication.built_at = clock.now()
-        publication.save(update_fields=["version", "built_at"])
+        publication.save(update_fields=["version", "built_at", "build_seconds"])
     kind = "root" if zone == ROOT else "tld"
     current_app.send_task("resolver.tasks.store_zone", args=[zone, kind, publication.version, records, servers])
     return publication.version

@@ -49,6 +49,7 @@ def test_urls_select_postgresql_and_redis():
         ("WEB_PORT", "eighty", "WEB_PORT='eighty' is not an integer"),
         ("WEB_PORT", "70000", "WEB_PORT=70000 is above the maximum 65535"),
         ("PIPELINE_STUCK_AFTER", "0", "PIPELINE_STUCK_AFTER=0.0 is below the minimum"),
+        ("ZONE_BUILD_SHARE", "2", "ZONE_BUILD_SHARE=2.0 is a share of the time: 0.01 to 1"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_variable(name, value, message):

@@ -1,8 +1,11 @@
 """Building the root and TLD zones, and asking for their publication."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 
+from config import clock
 from registry import services, zones
 from registry.choices import EppStatus
 from registry.models import Domain, DomainStatus, ZonePublication
@@ -94,6 +97,33 @@ def test_publication_is_queued_once_until_the_build_starts(db, monkeypatch):
     assert zones.request_publication("com.") is True and len(sent) == 2
     again = ZonePublication.objects.get(zone="com.")
     assert again.version == 3 and again.requested_at is not None
+
+
+def test_builds_of_a_zone_are_spaced_by_how_long_the_last_one_took(db, monkeypatch, settings):
+    settings.ZONE_BUILD_SHARE = 0.2  # a build waits 4 times as long as the last one took
+    sent = []
+    monkeypatch.setattr(zones.current_app, "send_task", lambda name, args, **options: sent.append((args, options)))
+    assert zones.request_publication("com.") is True  # never built: at once
+    # Took 1 s, done 2 s ago: the next build waits the 2 s left. Done 5 s ago: at once.
+    # Took 100 s: the wait stops short of the stale-request sweep's resend.
+    for took, done_ago, expected in ((1, 2, 2), (1, 5, None), (100, 0, settings.ZONE_REQUEST_STALE_AFTER / 2)):
+        built_at = clock.now() - timedelta(seconds=done_ago)
+        ZonePublication.objects.filter(zone="com.").update(requested_at=None, built_at=built_at, build_seconds=took)
+        assert zones.request_publication("com.") is True
+        assert zones.request_publication("com.") is False  # the waiting build will see this change too
+        countdown = sent[-1][1].get("countdown")
+        if expected is None:
+            assert countdown is None
+        else:
+            assert countdown == pytest.approx(expected, abs=0.5)
+    assert [args for args, _ in sent] == [["com."]] * 4 and sent[0][1] == {}
+
+
+def test_a_build_records_how_long_it_took(delegated, monkeypatch):
+    monkeypatch.setattr(zones.current_app, "send_task", lambda name, args, **options: None)
+    zones.publish("com.")
+    publication = ZonePublication.objects.get(zone="com.")
+    assert 0 < publication.build_seconds < 5 and publication.built_at is not None
 
 
 def test_a_build_sends_the_next_version_to_the_zone_store(delegated, monkeypatch):
