@@ -289,6 +289,9 @@ class DomainRequest(models.Model):
     state = models.CharField(max_length=8, choices=DomainRequestState.choices, default=DomainRequestState.PENDING)
     failure_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its command last went out; the stuck-work sweep resends it."
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -786,8 +786,9 @@ def _finish_if_settled(order: Order, now: datetime) -> None:
 
 
 def recover_stuck_work() -> dict:
-    """Requeue orders and resend line commands that have made no progress for
-    ``PIPELINE_STUCK_AFTER`` seconds. Safe to run at any time, in any number."""
+    """Requeue orders and resend the commands of lines and domain requests that have made
+    no progress for ``PIPELINE_STUCK_AFTER`` seconds. Safe to run at any time, in any
+    number: the registry answers a resent command as it answered the first."""
     now = clock.now()
     cutoff = now - timedelta(seconds=settings.PIPELINE_STUCK_AFTER)
     with transaction.atomic():
@@ -809,13 +810,27 @@ def recover_stuck_work() -> dict:
                 dispatched_at=now, dispatch_count=F("dispatch_count") + 1
             )
         ]
+        requests = [
+            request
+            for request in DomainRequest.objects.filter(
+                state=DomainRequestState.PENDING, sent_at__lt=cutoff
+            ).select_related("domain")[:500]
+            if DomainRequest.objects.filter(pk=request.pk, sent_at__lt=cutoff).update(sent_at=now)
+        ]
         for order_id in orders:
             transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order_id]))
         if lines:
             transaction.on_commit(partial(_send_commands, lines))
-    if orders or lines:
-        log.warning("pipeline sweep: requeued %d orders, resent %d registry commands", len(orders), len(lines))
-    return {"orders": len(orders), "lines": len(lines)}
+        if requests:
+            transaction.on_commit(partial(_send, [request_command(request) for request in requests]))
+    if orders or lines or requests:
+        log.warning(
+            "pipeline sweep: requeued %d orders, resent %d registry commands of lines and %d of domain requests",
+            len(orders),
+            len(lines),
+            len(requests),
+        )
+    return {"orders": len(orders), "lines": len(lines), "requests": len(requests)}
 
 
 # --- free requests about a held domain ------------------------------------------------------------
@@ -832,7 +847,8 @@ def request_domain_change(customer: Customer, name: str, kind: DomainRequestKind
     if domain is None:
         raise CheckoutError({"domain": f"you hold no active domain {name}"})
     with transaction.atomic():
-        request = DomainRequest.objects.create(domain=domain, kind=kind, created_at=clock.now())
+        now = clock.now()
+        request = DomainRequest.objects.create(domain=domain, kind=kind, created_at=now, sent_at=now)
         command = request_command(request)
         transaction.on_commit(partial(_send, [command]))
     return request

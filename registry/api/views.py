@@ -353,8 +353,9 @@ class HostViewSet(RegistryAPI, viewsets.GenericViewSet):
         return Host.objects.filter(registrar=self.registrar, deleted_at=None).order_by("name")
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(list(self.get_queryset().values_list("name", flat=True)))
-        return self.get_paginated_response(s.HostInfoSerializer([services.info_host(n) for n in page], many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        infos = services.info_hosts(self.get_queryset().filter(pk__in=[host.pk for host in page]))
+        return self.get_paginated_response(s.HostInfoSerializer(infos, many=True).data)
 
     def retrieve(self, request: Request, name: str) -> Response:
         return Response(s.HostInfoSerializer(services.info_host(name, registrar=self.registrar)).data)

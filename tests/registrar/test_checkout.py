@@ -244,8 +244,8 @@ def test_the_sweep_resends_only_work_that_stopped_moving(customer, settings, dja
     OrderLine.objects.filter(pk=stuck.pk).update(dispatched_at=long_ago)
     Order.objects.filter(pk=waiting.pk).update(updated_at=long_ago)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.recover_stuck_work() == {"orders": 1, "lines": 1}
-        assert services.recover_stuck_work() == {"orders": 0, "lines": 0}  # claimed: not resent twice
+        assert services.recover_stuck_work() == {"orders": 1, "lines": 1, "requests": 0}
+        assert services.recover_stuck_work() == {"orders": 0, "lines": 0, "requests": 0}  # claimed: not resent twice
     assert len(callbacks) == 2
     stuck.refresh_from_db()
     fresh.refresh_from_db()

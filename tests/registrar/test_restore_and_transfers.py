@@ -135,6 +135,25 @@ def test_the_owner_reveals_the_auth_code_through_the_registry(client, customer, 
     assert client.post("/domains/one.com/auth-code/").status_code == 404
 
 
+def test_a_request_whose_command_was_lost_is_sent_again_by_the_sweep(client, customer, broker, inhouse, settings):
+    settings.PIPELINE_STUCK_AFTER = 30
+    hold(broker, customer, "one.com")
+    client.force_login(customer.user)
+    assert client.post("/domains/one.com/auth-code/").status_code == 302
+    broker.sent.clear()  # the command is lost on its way
+    request = DomainRequest.objects.get()
+    assert services.recover_stuck_work()["requests"] == 0  # not stuck yet
+    DomainRequest.objects.filter(pk=request.pk).update(sent_at=clock.now() - timedelta(minutes=5))
+    assert broker.run(services.recover_stuck_work)["requests"] == 1
+    request.refresh_from_db()
+    assert request.state == DomainRequestState.DONE
+    assert (
+        CustomerDomain.objects.get(name="one.com").auth_code
+        == registry.info_domain("one.com", registrar=inhouse).auth_info
+    )
+    assert services.recover_stuck_work()["requests"] == 0  # settled: never sent again
+
+
 def test_the_transfer_lock_is_set_and_lifted_at_the_registry(client, customer, broker, inhouse, alpha):
     hold(broker, customer, "one.com")
     client.force_login(customer.user)
@@ -181,7 +200,7 @@ def test_a_transfer_in_waits_for_approval_then_the_domain_is_the_customers(custo
     assert (line.registry_fee, line.price) == (TRANSFER_FEE, TRANSFER_FEE + MARGIN)
     settings.PIPELINE_STUCK_AFTER = 0.1
     broker.advance(timedelta(minutes=1))
-    assert services.recover_stuck_work() == {"orders": 0, "lines": 0}  # awaiting is not stuck
+    assert services.recover_stuck_work() == {"orders": 0, "lines": 0, "requests": 0}  # awaiting is not stuck
     expiry = Domain.objects.get(name="far.com").expires_at
     registry.approve_transfer(alpha, "far.com")
     broker.run(lifecycle.start_poll)

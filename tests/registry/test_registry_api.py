@@ -272,6 +272,23 @@ def test_hosts_and_contacts(alpha_api, alpha):
     assert alpha_api.get(f"{API}/contacts/check/", {"id": ["alpha-c1"]}).json()[0]["available"] is False
 
 
+def test_the_host_list_pages_in_a_fixed_number_of_queries(alpha_api, alpha, beta, django_assert_max_num_queries):
+    services.create_domain(alpha, "mine.com")
+    for i in range(12):
+        services.create_host(alpha, f"ns{i:02}.mine.com", [f"192.0.2.{i + 1}", f"2001:db8::{i + 1}"])
+    services.create_domain(alpha, "linked.com", nameservers=["ns00.mine.com", "ns01.mine.com"])
+    services.create_host(beta, "ns1.elsewhere.org")  # another registrar's: not listed
+    with django_assert_max_num_queries(6):  # token, registrar, count, page, infos, addresses
+        page = alpha_api.get(f"{API}/hosts/", {"limit": 10}).json()
+    assert page["count"] == 12 and len(page["results"]) == 10
+    first = page["results"][0]
+    assert first["name"] == "ns00.mine.com" and first["superordinate"] == "mine.com"
+    assert first["addresses"] == ["192.0.2.1", "2001:db8::1"] and first["statuses"] == ["linked"]
+    assert page["results"][2]["statuses"] == ["ok"] and page["results"][2]["registrar"] == "alpha-reg"
+    rest = alpha_api.get(page["next"]).json()["results"]
+    assert [h["name"] for h in rest] == ["ns10.mine.com", "ns11.mine.com"]
+
+
 # --- authorization ----------------------------------------------------------------------------
 
 
