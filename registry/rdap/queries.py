@@ -25,7 +25,9 @@ def _domains() -> QuerySet[Domain]:
     return (
         Domain.objects.filter(deleted_at=None)
         .select_related("registrar", "registrant")
-        .prefetch_related("statuses", "ds_records", Prefetch("nameservers", queryset=hosts.order_by("name")))
+        .prefetch_related(
+            "statuses", "grace_periods", "ds_records", Prefetch("nameservers", queryset=hosts.order_by("name"))
+        )
     )
 
 

@@ -400,6 +400,21 @@ def test_a_domain_search_matches_a_label_prefix(client, sponsor):
         assert (response.status_code, body["errorCode"]) == (400, 400), bad
 
 
+def test_a_domain_search_takes_the_same_queries_however_many_it_finds(client, sponsor, django_assert_max_num_queries):
+    def search() -> list:
+        with django_assert_max_num_queries(9) as captured:
+            _, body = get(client, "/rdap/domains?name=gr*.com")
+        return [len(captured.captured_queries), [d["status"] for d in body["domainSearchResults"]]]
+
+    services.create_domain(sponsor, "grace-1.com")
+    few, statuses = search()
+    assert statuses == [["inactive", "add period"]]
+    for i in range(2, 8):
+        services.create_domain(sponsor, f"grace-{i}.com")
+    many, statuses = search()
+    assert many == few and len(statuses) == 7 and all("add period" in s for s in statuses)
+
+
 def test_a_long_search_is_truncated_with_a_notice(client, sponsor, monkeypatch):
     monkeypatch.setattr("registry.rdap.queries.MAX_SEARCH_RESULTS", 2)
     for name in ("aa.com", "ab.com", "ac.com"):
