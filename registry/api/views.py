@@ -353,8 +353,8 @@ class HostViewSet(RegistryAPI, viewsets.GenericViewSet):
         return Host.objects.filter(registrar=self.registrar, deleted_at=None).order_by("name")
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        infos = services.info_hosts(self.get_queryset().filter(pk__in=[host.pk for host in page]))
+        page = self.paginate_queryset(services.with_host_details(self.get_queryset()))
+        infos = [services.host_info(host) for host in page]
         return self.get_paginated_response(s.HostInfoSerializer(infos, many=True).data)
 
     def retrieve(self, request: Request, name: str) -> Response:

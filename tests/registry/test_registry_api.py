@@ -278,7 +278,7 @@ def test_the_host_list_pages_in_a_fixed_number_of_queries(alpha_api, alpha, beta
         services.create_host(alpha, f"ns{i:02}.mine.com", [f"192.0.2.{i + 1}", f"2001:db8::{i + 1}"])
     services.create_domain(alpha, "linked.com", nameservers=["ns00.mine.com", "ns01.mine.com"])
     services.create_host(beta, "ns1.elsewhere.org")  # another registrar's: not listed
-    with django_assert_max_num_queries(6):  # token, registrar, count, page, infos, addresses
+    with django_assert_max_num_queries(6):  # token, registrar, count, the page, its addresses
         page = alpha_api.get(f"{API}/hosts/", {"limit": 10}).json()
     assert page["count"] == 12 and len(page["results"]) == 10
     first = page["results"][0]
