@@ -260,7 +260,7 @@ def serve_run_dns(spec_path: Path) -> None:
             engine,
             {SERVER_NAME: spec["address"]},
             spec["port"],
-            read_serials=lambda: {name: zone[0] for name, zone in zones.items()},
+            read_serials=lambda names: {name: zone[0] for name, zone in zones.items()},
             read_zone=zones.get,
             poll_every=3600,
             idle_timeout=10,

@@ -289,7 +289,7 @@ def serve_authorities(spec_path: Path) -> None:
             engine,
             spec["listeners"],
             spec["port"],
-            read_serials=lambda: dict.fromkeys(zones, SERIAL),
+            read_serials=lambda names: dict.fromkeys(zones, SERIAL),
             read_zone=zones.get,
             poll_every=3600,
         )

@@ -201,7 +201,7 @@ class DnsServer:
         listeners: dict[str, str],
         port: int,
         *,
-        read_serials: Callable[[], dict[str, int]],
+        read_serials: Callable[[set[str] | None], dict[str, int]],
         read_zone: Callable[[str], tuple[int, list, list[str], list] | None],
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
@@ -263,7 +263,8 @@ class DnsServer:
     async def sync(self, names: set[str] | None = None) -> None:
         """Load zones whose serial changed (all, or only ``names``) and drop vanished ones."""
         loop = asyncio.get_running_loop()
-        current = await loop.run_in_executor(self.executor, self.read_serials)
+        # After a NOTIFY only the notified zones are read: the store may hold many thousands.
+        current = await loop.run_in_executor(self.executor, self.read_serials, names)
         candidates = set(current) | set(self.serials) if names is None else names
         loaded = False
         for name in sorted(candidates):

@@ -7,10 +7,12 @@ from django.db import close_old_connections
 from resolver.models import Zone
 
 
-def serials() -> dict[str, int]:
-    """Serial of every published zone, by zone name."""
+def serials(names: set[str] | None = None) -> dict[str, int]:
+    """Serial of every published zone, or of those of ``names`` that are published, by
+    zone name."""
     close_old_connections()
-    return dict(Zone.objects.values_list("name", "serial"))
+    zones = Zone.objects.all() if names is None else Zone.objects.filter(name__in=names)
+    return dict(zones.values_list("name", "serial"))
 
 
 def load(name: str) -> tuple[int, list, list[str], list] | None:

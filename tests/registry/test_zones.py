@@ -9,6 +9,7 @@ from config import clock
 from registry import services, zones
 from registry.choices import EppStatus
 from registry.models import Domain, DomainStatus, ZonePublication
+from resolver.dns import store
 from resolver.models import Zone
 from resolver.services import ZoneRejected, publish_zone
 
@@ -159,6 +160,15 @@ def test_the_store_gives_each_new_version_a_higher_serial_and_ignores_late_ones(
     stored = Zone.objects.get(name="com.")
     assert stored.version == 6
     assert rows(stored.records, "SOA")[0][3].split()[2] == str(second.serial)
+
+
+def test_run_dns_reads_the_serials_of_all_zones_or_of_the_ones_named(delegated, monkeypatch):
+    monkeypatch.setattr(store, "close_old_connections", lambda: None)  # run_dns's own thread does that; not the test's
+    for zone in ("com.", "net."):
+        publish_zone(zone, "tld", *zones.build(zone))
+    every = store.serials()
+    assert set(every) == {"com.", "net."}
+    assert store.serials({"net.", "gone.example."}) == {"net.": every["net."]}
 
 
 def test_an_unchanged_zone_keeps_its_serial(delegated):

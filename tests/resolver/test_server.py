@@ -32,6 +32,7 @@ class Running:
     def __init__(self, routed: list | None = None, regions: Regions | None = None) -> None:
         self.zones = {"example.com.": ZONE}
         self.routed = routed or []
+        self.serial_reads: list[set[str] | None] = []  # the names each read of the serials asked for
         self.port = _free_udp_port()
         self.loop = asyncio.new_event_loop()
         self.server: DnsServer | None = None
@@ -45,7 +46,7 @@ class Running:
                     Engine(regions=regions),
                     {"ns.example.": ADDRESS},
                     self.port,
-                    read_serials=lambda: {name: serial_of(records) for name, records in self.zones.items()},
+                    read_serials=self.read_serials,
                     read_zone=lambda name: (
                         serial_of(self.zones[name]),
                         self.zones[name],
@@ -63,6 +64,10 @@ class Running:
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
         assert started.wait(10)
+
+    def read_serials(self, names: set[str] | None) -> dict[str, int]:
+        self.serial_reads.append(names)
+        return {name: serial_of(records) for name, records in self.zones.items() if names is None or name in names}
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.server.stopping.set)
@@ -136,6 +141,8 @@ def test_a_notify_through_the_listener_reloads_the_zone(running):
             break
         time.sleep(0.02)
     assert answer == "192.0.2.45"
+    # Only the zone named in the NOTIFY was read, not every zone of the store.
+    assert running.serial_reads == [None, {"example.com."}]
 
 
 def test_stopping_closes_every_udp_listener_promptly(running):
