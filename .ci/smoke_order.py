@@ -7,7 +7,6 @@ import json
 import secrets
 import sys
 import time
-import urllib.error
 import urllib.request
 
 TOKEN = "demo-customer-token-00000000000000000001"  # seed_demo's demo customer
@@ -30,7 +29,7 @@ def main(base: str) -> int:
         try:
             urllib.request.urlopen(f"{base}healthz", timeout=5)
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or slow to answer while everything starts up
             if time.monotonic() > deadline:
                 print("the web app never answered /healthz")
                 return 1

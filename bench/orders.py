@@ -89,18 +89,23 @@ class Client(threading.local):
 
 
 def wait_for_orders(db_url: str, ids: list[int], timeout: float) -> dict[int, tuple[str, float]]:
+    """(state, completed_at) of every order once all are final. Each poll asks only for the
+    orders still unfinished, so watching a long run costs the database little."""
     deadline = time.monotonic() + timeout
+    done: dict[int, tuple[str, float]] = {}
     with psycopg.connect(db_url, autocommit=True) as conn:
         while True:
+            waiting = [pk for pk in ids if pk not in done]
             rows = conn.execute(
                 "SELECT id, state, extract(epoch FROM completed_at) FROM registrar_order WHERE id = ANY(%s)"
                 " AND state = ANY(%s)",
-                (ids, list(FINAL)),
+                (waiting, list(FINAL)),
             ).fetchall()
-            if len(rows) == len(ids):
-                return {pk: (state, float(done)) for pk, state, done in rows}
+            done.update((pk, (state, float(finished))) for pk, state, finished in rows)
+            if len(done) == len(ids):
+                return done
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(ids) - len(rows)} of {len(ids)} orders unfinished after {timeout}s")
+                raise TimeoutError(f"{len(ids) - len(done)} of {len(ids)} orders unfinished after {timeout}s")
             time.sleep(0.2)
 
 
@@ -218,27 +223,33 @@ def bench_namesmith(args, pg_url: str, redis_url: str, work: Path) -> dict:
 def bench_peer(args, redis_url: str, work: Path) -> dict:
     prefix = f"relay-bench-{uuid.uuid4().hex[:6]}:"
     env = {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "PYTHONPATH": str(ROOT / "bench")}
-    concurrency = os.environ.get("WORKER_CONCURRENCY", "2")  # the Procfile's default pool size
-    worker = Stack(
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "peer_relay",
-            "worker",
-            "--queues",
-            "relay-a,relay-b",
-            "--concurrency",
-            concurrency,
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env,
-        work / "peer.log",
-    )
+    # As the Procfile runs the worker: WORKER_CONCURRENCY (default 2) processes, each with the
+    # solo pool.
+    workers = [
+        Stack(
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "peer_relay",
+                "worker",
+                "--queues",
+                "relay-a,relay-b",
+                "--pool",
+                "solo",
+                "--hostname",
+                f"relay-{n}@%h",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env,
+            work / f"peer-{n}.log",
+        )
+        for n in range(1, int(os.environ.get("WORKER_CONCURRENCY") or 2) + 1)
+    ]
     os.environ["REDIS_URL"], os.environ["REDIS_KEY_PREFIX"] = redis_url, prefix
     sys.path.insert(0, str(ROOT / "bench"))
     import peer_relay
@@ -291,7 +302,8 @@ def bench_peer(args, redis_url: str, work: Path) -> dict:
             )
         return {"throughput": throughput, "latency": latency}
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
         for k in store.scan_iter(match=f"{prefix}*"):
             store.delete(k)
 

@@ -1,7 +1,7 @@
 """A registry change answered by the TLD servers: commit to first referral, against 1 s p99.
 
-Namesmith: the processes `make run` starts for DNS (the Procfile's Celery worker with a pool of
-2, beat, ``manage.py run_dns``) on a PostgreSQL database and a Redis key prefix of their own.
+Namesmith: the processes `make run` starts for DNS (the Procfile's two Celery worker processes,
+beat, ``manage.py run_dns``) on a PostgreSQL database and a Redis key prefix of their own.
 The bench registers ``.com`` domains with nameservers in this process through
 ``registry.commands.execute`` (the call the order pipeline's registry task makes; it runs
 ``registry.services.create_domain``) and stamps the wall clock in the first on-commit callback
@@ -80,9 +80,11 @@ DB_NAME = "namesmith_bench_zones"
 DEFAULT_BLOCK = "127.78.0.0/16"
 DEFAULT_PORT = 15353
 TARGET_MS = 1000.0
-# The Procfile's worker and beat command lines (WORKER_CONCURRENCY defaults to 2).
-WORKER = ["-m", "celery", "-A", "config", "worker", "--queues", "registry,registrar,resolver"]
-WORKER += ["--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+# The Procfile's worker and beat command lines; `make run` starts WORKER_CONCURRENCY (default 2)
+# worker processes, each with the solo pool.
+WORKERS = int(os.environ.get("WORKER_CONCURRENCY") or 2)
+WORKER = ["-m", "celery", "-A", "config", "worker", "--queues", "registry,registrar,resolver", "--pool", "solo"]
+WORKER += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
 BEAT = ["-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
 
 
@@ -791,13 +793,17 @@ def main() -> int:
         reg = Registrations(uuid.uuid4().hex[:6])
         if args.preload:  # before the worker starts: the build requests coalesce into one
             preload(reg, args.preload, args.threads)
-        worker = Process("worker", [PYTHON, *WORKER], work / "worker.log", env)
-        processes.append(worker)
+        workers = [
+            Process(f"worker.{n}", [PYTHON, *WORKER, "--hostname", f"worker.{n}@%h"], work / f"worker.{n}.log", env)
+            for n in range(1, WORKERS + 1)
+        ]
+        processes += workers
         beat = Process("beat", [PYTHON, *BEAT], work / "beat.log", env)
         processes.append(beat)
         run_dns = Process("run_dns", [PYTHON, "manage.py", "run_dns"], work / "run_dns.log", env)
         processes.append(run_dns)
-        worker.wait_for_output("ready.", 60)
+        for worker in workers:
+            worker.wait_for_output("ready.", 60)
         run_dns.wait_for_output("run_dns: serving", 60)
         com = settings.NETWORK_PLAN.servers_for_tld("com")[0]
         target = (com.address, args.port)
@@ -814,7 +820,9 @@ def main() -> int:
         ours = measure("n", args, reg, poller, target, list(processes))
         for process in reversed(processes):
             process.stop()
-        ours_stages = namesmith_stages(ours["paced"] + ours["burst"], worker.text(), run_dns.text())
+        ours_stages = namesmith_stages(
+            ours["paced"] + ours["burst"], "".join(w.text() for w in workers), run_dns.text()
+        )
 
         print("bench/zones.py: peer (hidden master + NSD), same loads", flush=True)
         nsd, conf, zonefile, serial = start_nsd(work, nsd_address, args.port)
@@ -850,7 +858,7 @@ def main() -> int:
         print()
         print(
             f"Registry change -> answered by the com servers ({os.cpu_count()} CPUs; PostgreSQL + Redis;"
-            f" worker pool 2, beat, run_dns; each name asked every {args.poll_ms:g} ms,"
+            f" {WORKERS} worker processes, beat, run_dns; each name asked every {args.poll_ms:g} ms,"
             f" at most {args.poll_qps:g} queries/s in all)"
         )
         print_table(
