@@ -15,7 +15,7 @@ import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import dns.exception
 import dns.name
@@ -639,40 +639,26 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
 @dataclass(frozen=True)
 class Observed:
     pending: int  # changes still PENDING
-    answering: int  # nameservers that answered with authority for their zone (summed over the zones)
+    answering: int  # nameservers that answered with authority for the zone
 
 
-def observe_pending(
-    zone_ids: Iterable[str] | None = None, *, since: datetime | None = None, timeout: float = 1.0
-) -> Observed:
-    """Mark INSYNC the PENDING changes that every nameserver of their zone answers for:
-    those of ``zone_ids`` (every zone when None), submitted at ``since`` or later when
-    given. One query reads them all and one marks those done, however many zones they are
-    in; each zone's nameservers are asked once."""
+def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
+    """Mark INSYNC the zone's changes every nameserver answers for."""
     from resolver.dns.probe import soa_serial  # a DNS query: no ORM, kept out of import time
 
-    changes = Change.objects.filter(status=ChangeStatus.PENDING).select_related("zone")
-    if zone_ids is not None:
-        changes = changes.filter(zone_id__in=list(zone_ids))
-    if since is not None:
-        changes = changes.filter(submitted_at__gte=since)
-    by_zone: dict[str, list[Change]] = {}
-    for change in changes:
-        by_zone.setdefault(change.zone_id, []).append(change)
+    pending = list(Change.objects.filter(zone_id=zone_id, status=ChangeStatus.PENDING).select_related("zone"))
+    if not pending:
+        return Observed(0, 0)
+    zone = pending[0].zone
     plan = settings.NETWORK_PLAN
-    done: list[str] = []
-    answering = 0
-    for pending in by_zone.values():
-        zone = pending[0].zone
-        served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
-        answering += sum(serial is not None for serial in served)
-        lowest = None if None in served else min(served)
-        done += [c.pk for c in pending if c.serial is not None and lowest is not None and c.serial <= lowest]
+    served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
+    lowest = None if None in served else min(served)
+    done = [c.pk for c in pending if c.serial is not None and lowest is not None and c.serial <= lowest]
     if done:
         Change.objects.filter(pk__in=done, status=ChangeStatus.PENDING).update(
             status=ChangeStatus.INSYNC, insync_at=clock.now()
         )
-    return Observed(sum(map(len, by_zone.values())) - len(done), answering)
+    return Observed(len(pending) - len(done), sum(serial is not None for serial in served))
 
 
 def sync_pending_changes() -> int:
@@ -686,4 +672,5 @@ def sync_pending_changes() -> int:
         )
     ):
         publish_hosted_zone(zone_id)
-    return observe_pending().pending
+    zones = set(Change.objects.filter(status=ChangeStatus.PENDING).values_list("zone_id", flat=True))
+    return sum(observe_changes(zone_id).pending for zone_id in zones)

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
-from config import clock
 from resolver import health, rental, services
 
 log = logging.getLogger(__name__)
 
-# A new zone version reaches the servers by NOTIFY within milliseconds: look soon after a
-# publication, then every half second while changes are PENDING and their servers answer,
-# for changes made within the last minute (beat's sweep looks at older ones). One round
-# looks at every zone with such changes, so a burst of publications shares the rounds.
+# A new zone version reaches the servers by NOTIFY within milliseconds; look soon, then
+# every half second for a minute.
 OBSERVE_FIRST_AFTER = 0.1
 OBSERVE_EVERY = 0.5
-OBSERVE_FOR = 60
-ROUND_DUE = "resolver:observation-round-due"
+OBSERVE_ATTEMPTS = 120
 
 
 @shared_task(
@@ -47,28 +41,19 @@ def store_zone(zone: str, kind: str, version: int, records: list, servers: list)
     max_retries=10,
 )
 def publish_hosted_zone(zone_id: str) -> None:
-    """Publish a hosted zone's current version, then have its servers watched taking it."""
+    """Publish a hosted zone's current version, then watch its servers take it."""
     if rental.publish_hosted_zone(zone_id) is not None:
-        request_observation(OBSERVE_FIRST_AFTER)
+        observe_changes.apply_async((zone_id,), countdown=OBSERVE_FIRST_AFTER)
 
 
-def request_observation(countdown: float) -> None:
-    """Queue a round of observation in ``countdown`` seconds, unless one is queued already
-    and has not started. (The mark expires, so a round whose message was lost only
-    delays the next one; beat's sweep observes all the same.)"""
-    if cache.add(ROUND_DUE, True, timeout=countdown + 10):
-        observe_pending_changes.apply_async(countdown=countdown)
-
-
-@shared_task(name="resolver.tasks.observe_pending_changes")
-def observe_pending_changes() -> int:
-    """Mark INSYNC the recent changes every nameserver of their zone serves; another round
-    follows while some are PENDING and the servers answer (none answering: run_dns is not
-    running, and the sweep takes over). How many stay PENDING."""
-    cache.delete(ROUND_DUE)  # publications from now on are for the next round
-    seen = rental.observe_pending(since=clock.now() - timedelta(seconds=OBSERVE_FOR))
-    if seen.pending and seen.answering:
-        request_observation(OBSERVE_EVERY)
+@shared_task(name="resolver.tasks.observe_changes", bind=True, max_retries=None)
+def observe_changes(self, zone_id: str, attempt: int = 0) -> int:
+    """Mark the zone's changes INSYNC once every nameserver serves them; look again
+    shortly while some are PENDING and the servers answer (the sweep takes over after
+    OBSERVE_ATTEMPTS, or at once when none answers: run_dns is not running)."""
+    seen = rental.observe_changes(zone_id)
+    if seen.pending and seen.answering and attempt + 1 < OBSERVE_ATTEMPTS:
+        observe_changes.apply_async((zone_id, attempt + 1), countdown=OBSERVE_EVERY)
     return seen.pending
 
 

@@ -4,11 +4,10 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 
 from config import clock
 from registrar import services as registrar
-from resolver import rental, tasks
+from resolver import rental
 from resolver.choices import ChangeStatus
 from resolver.models import Change, HostedZone, RecordSet, Zone
 from tests.conftest import GOOD_CARD
@@ -179,33 +178,9 @@ def test_a_change_stays_pending_while_its_nameservers_do_not_answer(zone, custom
     rental.publish_hosted_zone(zone.pk)
     # Nothing listens on the plan's addresses here, and the probes hear so at once.
     started = time.monotonic()
-    assert rental.observe_pending([zone.pk], timeout=5) == rental.Observed(pending=2, answering=0)
+    assert rental.observe_changes(zone.pk, timeout=5) == rental.Observed(pending=2, answering=0)
     assert time.monotonic() - started < 2
     assert set(Change.objects.values_list("status", flat=True)) == {ChangeStatus.PENDING}
-
-
-def test_one_observation_reads_the_pending_changes_of_every_zone_at_once(zone, customer, django_assert_num_queries):
-    hold(customer, "example.net")
-    other, _, _ = rental.create_hosted_zone(customer.user, "example.net", caller_reference="second")
-    for each in (zone, other):
-        rental.change_record_sets(customer.user, each.pk, [upsert("www." + each.name, "A", "192.0.2.44")])
-        rental.publish_hosted_zone(each.pk)
-    with django_assert_num_queries(1):  # nobody answers here, so nothing to mark INSYNC
-        assert rental.observe_pending(timeout=5) == rental.Observed(pending=4, answering=0)
-    later = clock.now() + timedelta(seconds=1)
-    assert rental.observe_pending(since=later, timeout=5) == rental.Observed(pending=0, answering=0)
-
-
-def test_publications_in_a_burst_share_one_queued_observation_round(db, monkeypatch):
-    queued = []
-    monkeypatch.setattr(tasks.observe_pending_changes, "apply_async", lambda **kwargs: queued.append(kwargs))
-    cache.delete(tasks.ROUND_DUE)
-    for _ in range(3):
-        tasks.request_observation(tasks.OBSERVE_FIRST_AFTER)
-    assert queued == [{"countdown": tasks.OBSERVE_FIRST_AFTER}]
-    assert tasks.observe_pending_changes() == 0  # the round starts: nothing pending, no round after it
-    tasks.request_observation(tasks.OBSERVE_FIRST_AFTER)
-    assert len(queued) == 2
 
 
 def test_the_sweep_republishes_a_zone_whose_publication_was_lost(zone, customer, settings):
