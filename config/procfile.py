@@ -6,10 +6,10 @@ later. A Celery worker's warm shutdown (finish the running task, disconnect) can
 longer than that, so processes get ``STOP_TIMEOUT`` seconds.
 
 Each worker process runs Celery's solo pool: it takes a task from the broker and runs it
-itself. A prefork pool would add a parent process that reads every message and hands it
-to a child over a pipe, which costs about as much CPU per task as a short task itself;
-several solo processes run the same number of tasks at once without it. honcho names
-them ``worker.1``, ``worker.2``, …, which the Procfile uses for their Celery node names.
+itself. A prefork pool adds a parent process that reads every message and hands it to a
+child over a pipe; on the bare Celery relay of bench/peer_relay.py, two solo processes
+moved about twice as many tasks a second as a prefork pool of two. honcho names them
+``worker.1``, ``worker.2``, …, which the Procfile uses for their Celery node names.
 """
 
 import sys
