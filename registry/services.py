@@ -939,9 +939,11 @@ def _address_order(address: str) -> tuple[int, ipaddress.IPv4Address | ipaddress
     return ip.version, ip
 
 
-def _live_host(name: str, *, lock: bool = False) -> Host:
+def _live_host(name: str, *, lock: bool = False, details: bool = False) -> Host:
+    """The live host ``name``; with ``details``, read as ``host_info`` needs it."""
     parsed = parse_host_name(name)
     rows = Host.objects.filter(name=parsed.ascii, deleted_at=None)
+    rows = with_host_details(rows) if details else rows
     host = (rows.select_for_update(of=("self",)) if lock else rows).select_related("registrar").first()
     if host is None:
         raise ObjectNotFound(f"host {parsed.ascii} does not exist")
@@ -983,11 +985,7 @@ def check_hosts(names: Iterable[str]) -> list[ObjectCheck]:
 def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
     """A host's data. Hosts carry no secrets, so ``registrar`` (kept for the same call
     shape as the other info functions) changes nothing: every registrar may read them."""
-    parsed = parse_host_name(name)
-    host = with_host_details(Host.objects.filter(name=parsed.ascii, deleted_at=None)).first()
-    if host is None:
-        raise ObjectNotFound(f"host {parsed.ascii} does not exist")
-    return host_info(host)
+    return host_info(_live_host(name, details=True))
 
 
 def with_host_details(hosts: QuerySet[Host]) -> QuerySet[Host]:
