@@ -107,6 +107,33 @@ def test_names_outside_the_listeners_zones_are_refused(engine):
         assert response.answer == response.authority == []
 
 
+def test_a_reloaded_zone_moves_between_listeners_and_a_removed_one_is_refused():
+    # Two server names on one address, one on another: a zone leaves an address only when
+    # none of the server names there serves it any more.
+    engine = Engine()
+    engine.set_listeners({"ns1.example.": COM_ADDRESS, "ns1b.example.": COM_ADDRESS, "ns2.example.": NOWHERE})
+    origin = dns.name.from_text("example.com.")
+
+    def version(serial):
+        soa = f"ns1.example.com. hostmaster.example.com. {serial} 7200 900 1209600 300"
+        return CompiledZone(origin, serial, [r if r[2] != "SOA" else [*r[:3], soa] for r in ZONE])
+
+    def serial_at(address):
+        response, _ = ask(engine, query("example.com.", "SOA"), address=address)
+        return response.answer[0][0].serial if response.rcode() == dns.rcode.NOERROR else response.rcode()
+
+    engine.install(version(7), ["ns1.example.", "ns1b.example."])
+    assert (serial_at(COM_ADDRESS), serial_at(NOWHERE)) == (7, dns.rcode.REFUSED)
+    engine.install(version(8), ["ns1b.example.", "ns2.example."])
+    assert (serial_at(COM_ADDRESS), serial_at(NOWHERE)) == (8, 8)  # the cached serial 7 is gone
+    engine.install(version(9), ["ns2.example."])
+    assert (serial_at(COM_ADDRESS), serial_at(NOWHERE)) == (dns.rcode.REFUSED, 9)
+    engine.remove(origin)
+    engine.remove(origin)  # removing what is not there changes nothing
+    assert (serial_at(COM_ADDRESS), serial_at(NOWHERE)) == (dns.rcode.REFUSED, dns.rcode.REFUSED)
+    assert engine.served == {COM_ADDRESS: {}, NOWHERE: {}}
+
+
 def test_edns_is_echoed_with_our_buffer_size_and_the_do_bit(engine):
     response, _ = ask(engine, query("www.example.com.", use_edns=0, payload=4096, want_dnssec=True))
     assert (response.edns, response.payload) == (0, 1232)
