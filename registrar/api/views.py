@@ -13,11 +13,11 @@ from registry.errors import RegistryError
 
 
 def _customer(request: Request) -> Customer:
-    customer = Customer.objects.filter(user=request.user).first()
-    if customer is None:
-        raise PermissionDenied("this account has no customer profile")
-    customer.user = request.user  # the same row, loaded already by authentication
-    return customer
+    # Token authentication has loaded it with the user; a session's user reads it here.
+    try:
+        return request.user.customer
+    except Customer.DoesNotExist:
+        raise PermissionDenied("this account has no customer profile") from None
 
 
 class CheckView(APIView):
