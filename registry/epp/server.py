@@ -18,10 +18,10 @@ import concurrent.futures
 import logging
 import signal
 import ssl
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from config.threads import on_every_thread
 from registry.epp.session import Session, SessionGate
 
 log = logging.getLogger(__name__)
@@ -131,23 +131,11 @@ class EppServer:
                 task.cancel()
             if late:
                 await asyncio.wait(late, timeout=2)
-        await asyncio.get_running_loop().run_in_executor(None, self._release_workers)
+        # Each worker thread closes its database connections.
+        await asyncio.get_running_loop().run_in_executor(
+            None, on_every_thread, self.executor, self.workers, self.handler.release
+        )
         self.executor.shutdown(wait=False, cancel_futures=True)
-
-    def _release_workers(self) -> None:
-        """Let every worker thread close its database connections: one task per thread,
-        held at a barrier so that no thread takes two."""
-        barrier = threading.Barrier(self.workers)
-
-        def release() -> None:
-            try:
-                barrier.wait(timeout=5)
-            except threading.BrokenBarrierError:
-                pass
-            self.handler.release()
-
-        futures = [self.executor.submit(release) for _ in range(self.workers)]
-        concurrent.futures.wait(futures, timeout=10)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("unknown", 0)

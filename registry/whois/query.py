@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from config import clock
 from registry import services
@@ -73,6 +73,11 @@ def serve(query: str) -> str:
     """``answer`` on a server worker thread, with a usable database connection."""
     close_old_connections()
     return answer(query)
+
+
+def release() -> None:
+    """Close this worker thread's database connections (the server is stopping)."""
+    connections.close_all()
 
 
 def answer(query: str) -> str:

@@ -19,6 +19,8 @@ import signal
 import time
 from collections.abc import Callable
 
+from config.threads import on_every_thread
+
 log = logging.getLogger(__name__)
 
 MAX_QUERY_BYTES = 255
@@ -97,8 +99,11 @@ class WhoisServer:
         max_query: int = MAX_QUERY_BYTES,
         drain_timeout: float = 5.0,
         workers: int = 4,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self.answer = answer
+        self.release = release  # run on every worker thread at close (closing its DB connections)
+        self.workers = workers
         self.address = address
         self.port = port
         self.buckets = buckets
@@ -140,6 +145,10 @@ class WhoisServer:
                 task.cancel()
         if self.server is not None:
             await self.server.wait_closed()
+        if self.release is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                None, on_every_thread, self.executor, self.workers, self.release
+            )
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -247,6 +247,7 @@ def serve():
     started: list[Running] = []
 
     def start(answer: Callable[[str], str] = query.serve, **options) -> Running:
+        options.setdefault("release", query.release)
         started.append(Running(answer, **options))
         return started[-1]
 
@@ -342,6 +343,21 @@ def test_stopping_finishes_answers_under_way_and_drops_clients_that_asked_nothin
     idle.close()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((ADDRESS, running.port), timeout=10)
+
+
+def test_stopping_lets_every_worker_thread_release_what_it_holds(serve):
+    # query.release closes the thread's database connections: a connection left open
+    # keeps the database busy after the server has gone (and a test database undroppable).
+    released: list[str] = []
+    running = serve(
+        answer=lambda asked: f"asked {asked}\r\n",
+        workers=3,
+        release=lambda: released.append(threading.current_thread().name),
+    )
+    assert ask(running.port, b"example.com\r\n") == b"asked example.com\r\n"
+    running.stop()
+    assert len(released) == len(set(released)) == 3
+    assert all(name.startswith("whois") for name in released)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             port,
             buckets=TokenBuckets(capacity, period),
             idle_timeout=settings.WHOIS_IDLE_TIMEOUT,
+            release=query.release,
         )
         try:
             asyncio.run(self._serve(server))
