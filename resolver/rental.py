@@ -661,16 +661,20 @@ def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
     return Observed(len(pending) - len(done), sum(serial is not None for serial in served))
 
 
-def sync_pending_changes() -> int:
-    """Republish zones with changes still waiting for a serial a while after they were
-    made (their publication task was lost), and observe every zone with PENDING changes.
-    How many changes stay PENDING."""
-    stale = clock.now() - timedelta(seconds=settings.ZONE_REQUEST_STALE_AFTER)
-    for zone_id in set(
-        Change.objects.filter(status=ChangeStatus.PENDING, serial=None, submitted_at__lt=stale).values_list(
-            "zone_id", flat=True
-        )
-    ):
-        publish_hosted_zone(zone_id)
-    zones = set(Change.objects.filter(status=ChangeStatus.PENDING).values_list("zone_id", flat=True))
-    return sum(observe_changes(zone_id).pending for zone_id in zones)
+@dataclass(frozen=True)
+class Stale:
+    unpublished: list[str]  # zones with changes that never got a serial: publication lost
+    unobserved: list[str]  # zones whose published changes are still PENDING
+
+
+def stale_changes() -> Stale:
+    """The zones of changes still PENDING ``ZONE_REQUEST_STALE_AFTER`` seconds after they
+    were made, for beat's sweep; a fresher change is its own publication's and watch's
+    business, even when a backlog holds them up."""
+    stale = Change.objects.filter(
+        status=ChangeStatus.PENDING,
+        submitted_at__lt=clock.now() - timedelta(seconds=settings.ZONE_REQUEST_STALE_AFTER),
+    )
+    unpublished = set(stale.filter(serial=None).values_list("zone_id", flat=True))
+    unobserved = set(stale.values_list("zone_id", flat=True)) - unpublished
+    return Stale(sorted(unpublished), sorted(unobserved))

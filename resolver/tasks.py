@@ -59,9 +59,16 @@ def observe_changes(self, zone_id: str, attempt: int = 0) -> int:
 
 @shared_task(name="resolver.tasks.sync_pending_changes")
 def sync_pending_changes() -> int:
-    """Beat's sweep: republish zones whose changes never got a serial (a lost task) and
-    look again at every zone with PENDING changes."""
-    return rental.sync_pending_changes()
+    """Beat's sweep over changes PENDING for a while: publish again the zones whose
+    publication was lost (then watched as usual), and look once more at the others (the
+    next sweep looks again). One task per zone: probing hundreds of zones in this one
+    would hold a worker for seconds. How many zones it sent work for."""
+    stale = rental.stale_changes()
+    for zone_id in stale.unpublished:
+        publish_hosted_zone.delay(zone_id)
+    for zone_id in stale.unobserved:
+        observe_changes.delay(zone_id, OBSERVE_ATTEMPTS - 1)
+    return len(stale.unpublished) + len(stale.unobserved)
 
 
 @shared_task(name="resolver.tasks.run_health_checks", autoretry_for=(OperationalError, InterfaceError), max_retries=3)

@@ -183,11 +183,16 @@ def test_a_change_stays_pending_while_its_nameservers_do_not_answer(zone, custom
     assert set(Change.objects.values_list("status", flat=True)) == {ChangeStatus.PENDING}
 
 
-def test_the_sweep_republishes_a_zone_whose_publication_was_lost(zone, customer, settings):
-    settings.ZONE_REQUEST_STALE_AFTER = 0
-    assert not Zone.objects.filter(name="example.com.").exists()  # its publication task never ran
-    rental.sync_pending_changes()
-    assert Zone.objects.get(name="example.com.").servers == zone.nameservers
+def test_the_sweep_takes_only_changes_pending_for_a_while(zone, customer, settings):
+    settings.ZONE_REQUEST_STALE_AFTER = 30
+    # The publication task of this one never ran.
+    lost = rental.create_hosted_zone(customer.user, "lost.example.com", caller_reference="lost")[0]
+    rental.publish_hosted_zone(zone.pk)
+    assert rental.stale_changes() == rental.Stale([], [])  # fresh: their own tasks see to them
+    Change.objects.update(submitted_at=clock.now() - timedelta(seconds=31))
+    assert rental.stale_changes() == rental.Stale(unpublished=[lost.pk], unobserved=[zone.pk])
+    rental.publish_hosted_zone(lost.pk)
+    assert rental.stale_changes() == rental.Stale(unpublished=[], unobserved=sorted([lost.pk, zone.pk]))
 
 
 def test_a_zone_is_deleted_only_once_empty(zone, customer):
