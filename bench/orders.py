@@ -125,6 +125,12 @@ def wait_until_idle(db_url: str, store: redis.Redis, prefix: str, timeout: float
             time.sleep(0.2)
 
 
+def drop_keys(store: redis.Redis, prefix: str) -> None:
+    """Delete a run's Redis keys (its queues and whatever else it left under ``prefix``)."""
+    for key in store.scan_iter(match=f"{prefix}*"):
+        store.delete(key)
+
+
 def run_burst(submit, count: int, clients: int) -> tuple[list[float], list]:
     """Submit ``count`` as fast as ``clients`` threads can; returns send times and ids."""
     sent: list[float] = [0.0] * count
@@ -239,8 +245,7 @@ def bench_namesmith(args, pg_url: str, redis_url: str, work: Path) -> dict:
         stack.stop()
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-        for key in store.scan_iter(match=f"{prefix}*"):
-            store.delete(key)
+        drop_keys(store, prefix)
 
 
 # --- the peer ----------------------------------------------------------------------------------
@@ -330,8 +335,7 @@ def bench_peer(args, redis_url: str, work: Path) -> dict:
     finally:
         for worker in workers:
             worker.stop()
-        for k in store.scan_iter(match=f"{prefix}*"):
-            store.delete(k)
+        drop_keys(store, prefix)
 
 
 def main() -> int:
