@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import signal
 import ssl
 from dataclasses import dataclass
 from typing import Protocol
 
+from config.serving import run_until_stopped
 from config.threads import on_every_thread
 from registry.epp.session import Session, SessionGate
 
@@ -108,12 +108,7 @@ class EppServer:
 
     async def run(self, *, signals: bool = True) -> None:
         """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then drain."""
-        if signals:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stopping.set)
-        await self.stopping.wait()
-        await self.close()
+        await run_until_stopped(self.stopping, self.close, signals=signals)
 
     async def close(self) -> None:
         if self.server is not None:

@@ -15,10 +15,10 @@ import concurrent.futures
 import contextlib
 import logging
 import math
-import signal
 import time
 from collections.abc import Callable
 
+from config.serving import run_until_stopped
 from config.threads import on_every_thread
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,7 @@ class WhoisServer:
     async def run(self, *, signals: bool = True) -> None:
         """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then stop
         taking connections and let the ones being answered finish."""
-        loop = asyncio.get_running_loop()
-        if signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stopping.set)
-        await self.stopping.wait()
-        await self.close()
+        await run_until_stopped(self.stopping, self.close, signals=signals)
 
     async def close(self) -> None:
         if self.server is not None:

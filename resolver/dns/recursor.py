@@ -17,7 +17,6 @@ import asyncio
 import ipaddress
 import json
 import logging
-import signal
 import socket
 import threading
 import time
@@ -32,6 +31,7 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 
+from config.serving import run_until_stopped
 from resolver.dns import mmsg
 from resolver.dns.engine import allowed, error_reply
 from resolver.dns.iterative import EDE_PROHIBITED, Answer, Resolver, Trace
@@ -466,12 +466,7 @@ class ResolverServer:
             writer.close()
 
     async def run(self, *, signals: bool = True) -> None:
-        loop = asyncio.get_running_loop()
-        if signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stopping.set)
-        await self.stopping.wait()
-        await self.close()
+        await run_until_stopped(self.stopping, self.close, signals=signals)
 
     async def close(self) -> None:
         if self.udp is not None:

@@ -11,13 +11,13 @@ import asyncio
 import concurrent.futures
 import gc
 import logging
-import signal
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 
 import dns.name
 
+from config.serving import stop_on_signals
 from resolver.dns import mmsg
 from resolver.dns import records as rr
 from resolver.dns.engine import TCP, UDP, Engine
@@ -181,17 +181,6 @@ class TcpConnection(DnsStream):
             self.send(reply)
 
 
-def run_loop(main: Coroutine) -> None:
-    """Run a server's main coroutine on uvloop when it is installed (a speed-up, not a
-    requirement), else on asyncio's own loop."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 class DnsServer:
     """Every listener of the plan, one engine, and the zone loader."""
 
@@ -302,10 +291,8 @@ class DnsServer:
     async def run(self, *, signals: bool = True) -> None:
         """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then
         close every listener."""
-        loop = asyncio.get_running_loop()
         if signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stopping.set)
+            stop_on_signals(self.stopping)
         while not self.stopping.is_set():
             try:
                 await asyncio.wait_for(self._next_event(), timeout=self.poll_every)

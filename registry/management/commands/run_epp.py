@@ -9,11 +9,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config.daemons import serve
 from registry.epp import certs
 from registry.epp.runner import EppHandler
 from registry.epp.server import EppServer
 from registry.epp.session import SessionGate
-from resolver.dns.server import run_loop
 
 
 class Command(BaseCommand):
@@ -52,14 +52,10 @@ class Command(BaseCommand):
             max_frame=settings.EPP_MAX_FRAME,
             workers=settings.EPP_WORKERS,
         )
-        try:
-            run_loop(self._serve(server))
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {address} port {port}: {exc}") from None
-
-    async def _serve(self, server: EppServer) -> None:
-        await server.start()
-        self.stdout.write(f"run_epp: serving EPP over TLS on {server.address} port {server.port}")
-        self.stdout.flush()
-        await server.run()
-        self.stdout.write("run_epp: stopped")
+        serve(
+            self,
+            server,
+            started=lambda: f"run_epp: serving EPP over TLS on {server.address} port {server.port}",
+            name="run_epp",
+            where=f"{address} port {port}",
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.daemons import serve
 from registry.rdap.throttle import parse_rate
 from registry.whois import query
 from registry.whois.server import TokenBuckets, WhoisServer
@@ -40,17 +40,13 @@ class Command(BaseCommand):
             idle_timeout=settings.WHOIS_IDLE_TIMEOUT,
             release=query.release,
         )
-        try:
-            asyncio.run(self._serve(server))
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {address} port {port}: {exc}") from None
-
-    async def _serve(self, server: WhoisServer) -> None:
-        await server.start()
-        self.stdout.write(
-            f"run_whois: answering on {server.address} port {server.port} "
-            f"(at most {settings.WHOIS_RATE} queries per client address)"
+        serve(
+            self,
+            server,
+            started=lambda: (
+                f"run_whois: answering on {server.address} port {server.port} "
+                f"(at most {settings.WHOIS_RATE} queries per client address)"
+            ),
+            name="run_whois",
+            where=f"{address} port {port}",
         )
-        self.stdout.flush()
-        await server.run()
-        self.stdout.write("run_whois: stopped")

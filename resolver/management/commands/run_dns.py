@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from config.daemons import serve
 from resolver.dns import store
 from resolver.dns.engine import Engine
 from resolver.dns.regions import Regions
-from resolver.dns.server import DnsServer, run_loop
+from resolver.dns.server import DnsServer
 
 
 class Command(BaseCommand):
@@ -35,16 +36,13 @@ class Command(BaseCommand):
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],
         )
-        try:
-            run_loop(self._serve(server, len(set(listeners.values())), port))
-        except OSError as exc:
-            raise CommandError(f"cannot listen on port {port}: {exc}") from None
-
-    async def _serve(self, server: DnsServer, addresses: int, port: int) -> None:
-        await server.start()
-        self.stdout.write(
-            f"run_dns: serving {len(server.serials)} zones on {addresses} addresses, port {port} (UDP and TCP)",
+        addresses = len(set(listeners.values()))
+        serve(
+            self,
+            server,
+            started=lambda: (
+                f"run_dns: serving {len(server.serials)} zones on {addresses} addresses, port {port} (UDP and TCP)"
+            ),
+            name="run_dns",
+            where=f"port {port}",
         )
-        self.stdout.flush()
-        await server.run()
-        self.stdout.write("run_dns: stopped")

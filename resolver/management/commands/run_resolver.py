@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from config.daemons import serve
 from resolver.dns.iterative import Resolver
 from resolver.dns.recursor import Recursor, ResolverServer
-from resolver.dns.server import run_loop
 
 
 def make_recursor() -> Recursor:
@@ -35,18 +35,14 @@ class Command(BaseCommand):
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],
         )
-        try:
-            run_loop(self._serve(server))
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {plan.resolver.address}: {exc}") from None
-
-    async def _serve(self, server: ResolverServer) -> None:
-        await server.start()
-        roots = ", ".join(s.address for s in settings.NETWORK_PLAN.root_servers)
-        self.stdout.write(
-            f"run_resolver: resolving on {server.address} port {server.port} (UDP and TCP) from the roots at "
-            f"{roots}; control channel on port {server.control_port}"
+        roots = ", ".join(s.address for s in plan.root_servers)
+        serve(
+            self,
+            server,
+            started=lambda: (
+                f"run_resolver: resolving on {server.address} port {server.port} (UDP and TCP) from the roots at "
+                f"{roots}; control channel on port {server.control_port}"
+            ),
+            name="run_resolver",
+            where=plan.resolver.address,
         )
-        self.stdout.flush()
-        await server.run()
-        self.stdout.write("run_resolver: stopped")
