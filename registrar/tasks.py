@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from config.tasks import retrying_task
 from registrar import lifecycle, services
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
-
-@shared_task(
-    name="registrar.tasks.process_order",
-    bind=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("registrar.tasks.process_order", bind=True)
 def process_order(self, order_id: int) -> None:
     try:
         services.process_order(order_id)
@@ -26,13 +17,7 @@ def process_order(self, order_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30), max_retries=None) from None
 
 
-@shared_task(
-    name="registrar.tasks.registry_result",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("registrar.tasks.registry_result")
 def registry_result(order_id: int, line_id: int, reply: dict) -> None:
     services.apply_registry_result(order_id, line_id, reply)
 
@@ -42,23 +27,11 @@ def recover_stuck_work() -> dict:
     return services.recover_stuck_work()
 
 
-@shared_task(
-    name="registrar.tasks.poll_result",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("registrar.tasks.poll_result")
 def poll_result(reply: dict) -> None:
     lifecycle.apply_poll_reply(reply)
 
 
-@shared_task(
-    name="registrar.tasks.request_result",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("registrar.tasks.request_result")
 def request_result(request_id: int, reply: dict) -> None:
     services.apply_request_result(request_id, reply)

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from config.faults import pause_point
+from config.tasks import retrying_task
 from registry import commands, zones
 from registry.api import operations
 
-# Errors worth retrying: the database went away, a deadlock or serialization failure.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
-
-@shared_task(
-    name="registry.tasks.execute_command",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=10,
-)
+@retrying_task("registry.tasks.execute_command")
 def execute_command(command: dict) -> None:
     """Run a queued registry command and send the reply where the command asks."""
     reply = commands.execute(command)
@@ -31,13 +21,7 @@ def execute_command(command: dict) -> None:
         current_app.send_task(reply_to["task"], args=[*reply_to.get("args", []), reply], queue=reply_to.get("queue"))
 
 
-@shared_task(
-    name="registry.tasks.publish_zone",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("registry.tasks.publish_zone")
 def publish_zone(zone: str) -> None:
     """Build the root or a TLD zone and send it to the zone store."""
     zones.publish(zone)
@@ -50,14 +34,7 @@ def publish_stale_zones() -> None:
         publish_zone.delay(zone)
 
 
-@shared_task(
-    name="registry.tasks.run_api_operation",
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=10,
-)
+@retrying_task("registry.tasks.run_api_operation")
 def run_api_operation(operation_id: str) -> None:
     """Carry out a transform a partner registrar asked for through the REST API."""
     operations.execute(operation_id)

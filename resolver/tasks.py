@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from config.tasks import retrying_task
 from resolver import health, rental, services
 
 log = logging.getLogger(__name__)
@@ -18,13 +18,7 @@ OBSERVE_EVERY = 0.5
 OBSERVE_ATTEMPTS = 120
 
 
-@shared_task(
-    name="resolver.tasks.store_zone",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("resolver.tasks.store_zone")
 def store_zone(zone: str, kind: str, version: int, records: list, servers: list) -> None:
     """Store a zone version a publisher built; NOTIFY its servers once committed."""
     try:
@@ -33,13 +27,7 @@ def store_zone(zone: str, kind: str, version: int, records: list, servers: list)
         log.error("zone %s version %s rejected: %s", zone, version, exc)
 
 
-@shared_task(
-    name="resolver.tasks.publish_hosted_zone",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=1,
-    retry_backoff_max=30,
-    max_retries=10,
-)
+@retrying_task("resolver.tasks.publish_hosted_zone")
 def publish_hosted_zone(zone_id: str) -> None:
     """Publish a hosted zone's current version, then watch its servers take it."""
     if rental.publish_hosted_zone(zone_id) is not None:
@@ -71,7 +59,7 @@ def sync_pending_changes() -> int:
     return len(stale.unpublished) + len(stale.unobserved)
 
 
-@shared_task(name="resolver.tasks.run_health_checks", autoretry_for=(OperationalError, InterfaceError), max_retries=3)
+@retrying_task("resolver.tasks.run_health_checks", max_retries=3)
 def run_health_checks() -> int:
     """Beat's sweep (every HEALTH_SWEEP_EVERY seconds): probe the health checks that are due."""
     return health.run_due_checks()
