@@ -6,8 +6,11 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
-        from config import clock
+        from config import clock, problems
         from registry import services
+        from registry.api.problems import CATALOG
+
+        problems.mount("/api/registry/", CATALOG)
 
         # What the registry does as time passes, in this order at any one moment.
         clock.register(

@@ -517,7 +517,7 @@ class BalanceView(RegistryAPI, APIView):
 
 def problem_type(request: HttpRequest, code: str) -> JsonResponse:
     """What a problem ``type`` URI names: its code, HTTP status and title."""
-    if code not in problems.CATALOG:
+    if code not in problems.CATALOG.codes:
         raise Http404(f"no problem type {code!r}")
-    status, title = problems.CATALOG[code]
+    status, title = problems.CATALOG.codes[code]
     return JsonResponse({"code": code, "status": status, "title": title})
