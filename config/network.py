@@ -111,6 +111,14 @@ class NetworkPlan:
             seen.setdefault(server.name, server)
         return list(seen.values())
 
+    def rental_domains(self) -> dict[str, list[Server]]:
+        """Each domain the rental nameservers are named under (``namesmith-dns.com``, no
+        trailing dot), with the servers inside it, in plan order."""
+        domains: dict[str, list[Server]] = {}
+        for server in self.rental_nameservers:
+            domains.setdefault(".".join(server.name.rstrip(".").split(".")[-2:]), []).append(server)
+        return domains
+
     def address_of(self, name: str) -> str | None:
         name = absolute(name)
         return next((s.address for s in self.dns_servers() if s.name == name), None)

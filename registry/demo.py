@@ -1,4 +1,5 @@
-"""Demo data of the registry: four TLDs, the in-house registrar and two partners.
+"""Demo data of the registry: four TLDs, the in-house registrar and two partners, and
+the domains the rental nameservers are named under.
 
 Running ``seed`` again changes nothing: rows are looked up before they are made,
 credentials are set only when a registrar is first created, and the opening top-ups
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from registry import services
+from registry.errors import RegistryError
 from registry.models import PremiumName, Registrar, RegistrarToken, ReservedName, Tld, TldNameserver
 
 TLDS = {
@@ -82,8 +84,18 @@ REGISTRARS = [
 ]
 
 
-@transaction.atomic
+PLATFORM_YEARS = 10  # or the longest period the TLD allows
+
+
 def seed() -> list[DemoRegistrar]:
+    """The TLDs and registrars, then the rental pool's domains (held by the in-house registrar)."""
+    registrars = _seed_tlds_and_registrars()
+    register_rental_pool(services.get_registrar(settings.REGISTRAR_CLIENT_ID))
+    return registrars
+
+
+@transaction.atomic
+def _seed_tlds_and_registrars() -> list[DemoRegistrar]:
     for name, (fees, reserved, premium) in TLDS.items():
         create, renew, transfer, restore = fees
         tld, _ = Tld.objects.get_or_create(
@@ -117,3 +129,42 @@ def seed() -> list[DemoRegistrar]:
         services.top_up(registrar, demo.opening_balance, cl_trid="seed-opening-balance", description="Opening balance")
     assert settings.REGISTRAR_CLIENT_ID in {d.client_id for d in REGISTRARS}
     return REGISTRARS
+
+
+def balances() -> dict[str, int]:
+    """Each registrar's prepaid balance (minor units), by client id."""
+    return dict(Registrar.objects.values_list("client_id", "balance"))
+
+
+def register_rental_pool(registrar: Registrar) -> None:
+    """Register the domains the rental nameservers are named under, and those servers as
+    their hosts with glue, for ``registrar`` (safe to run again).
+
+    Like Route 53's ``awsdns-NN.com``, the pool's host names live in domains of their own
+    (``ns-1.namesmith-dns.com``), so a resolver that meets ``ns-2.namesmith-dns.net``
+    without glue finds it through the net servers, as on the Internet.
+    """
+    plan = settings.NETWORK_PLAN
+    for domain, servers in plan.rental_domains().items():
+        [check] = services.check([domain])
+        years = min(PLATFORM_YEARS, check.max_years or PLATFORM_YEARS)  # the longest the TLD allows
+        _once(services.create_domain, registrar, domain, years=years, cl_trid=f"platform-{domain}")
+        for server in servers:
+            host = server.name.rstrip(".")
+            _once(services.create_host, registrar, host, [server.address], cl_trid=f"platform-{host}")
+        names = [s.name.rstrip(".") for s in servers]
+        if len(names) < services.MIN_NAMESERVERS:  # a small pool: lend hosts of the other domains
+            others = [s.name.rstrip(".") for s in plan.rental_nameservers if s not in servers]
+            names += others[: services.MIN_NAMESERVERS - len(names)]
+        _once(services.update_nameservers, registrar, domain, names, cl_trid=f"platform-{domain}-ns")
+
+
+def _once(service, *args, **kwargs) -> None:
+    """Run a registry transform whose clTRID makes a second run a replay."""
+    try:
+        service(*args, **kwargs)
+    except RegistryError as exc:
+        raise RegistryError(
+            f"setting up the rental nameservers' domains failed: {exc.message}. If the network plan changed "
+            "since the demo data was loaded, start from an empty database (make clean)."
+        ) from exc

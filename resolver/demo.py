@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from registry.services import get_registrar
 from resolver import health, origins, platform, rental
 from resolver.choices import ChangeAction
 from resolver.models import HealthCheck, HostedZone
@@ -18,7 +17,7 @@ RECORD_TTL = 300
 def demo_nameservers() -> list[str]:
     """Four rental nameservers, the first of each pool domain where possible."""
     pool = settings.NETWORK_PLAN.rental_nameservers
-    picked = [servers[0].name for servers in platform.platform_domains().values()][:4]
+    picked = [servers[0].name for servers in settings.NETWORK_PLAN.rental_domains().values()][:4]
     picked += [s.name for s in pool if s.name not in picked][: 4 - len(picked)]
     return [name.rstrip(".") for name in picked]
 
@@ -27,8 +26,7 @@ FAILOVER_TTL = 10  # short, so resolvers follow a failover quickly
 
 
 def seed() -> None:
-    """Set up the rental pool's domains and publish their zones; the demo origins."""
-    platform.register_platform(get_registrar(settings.REGISTRAR_CLIENT_ID))
+    """Publish the zones of the rental pool's domains (registered by ``registry.demo``); the demo origins."""
     platform.publish_platform_zones()
     origins.seed()
 

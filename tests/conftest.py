@@ -96,12 +96,12 @@ def inhouse(tlds) -> Registrar:
 def rental_pool(inhouse) -> Registrar:
     """The rental nameservers' domains and hosts, held by the in-house registrar as
     seed_demo sets them up, so a registration with our nameservers can be delegated."""
-    from resolver import platform
+    from registry import demo
 
     Tld.objects.get_or_create(
         name="org", defaults={"create_fee": 1200, "renew_fee": 1200, "transfer_fee": 1200, "restore_fee": 4000}
     )
-    platform.register_platform(inhouse)
+    demo.register_rental_pool(inhouse)
     return inhouse
 
 
