@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -288,6 +289,11 @@ class Standing:
     state: str  # a DomainState, or "expired" for an active domain past its expiry
     label: str
     restore_price: int | None = None  # what a restore costs the customer, while it can be restored
+
+
+def holds_any(user, names: Sequence[str]) -> bool:
+    """Whether the customer account ``user`` holds any of ``names`` (ASCII) with us now."""
+    return CustomerDomain.objects.filter(customer__user=user, released_at=None, name__in=list(names)).exists()
 
 
 def standing(domain: CustomerDomain, info: registry.DomainInfo | None) -> Standing:

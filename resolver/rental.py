@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from kombu.exceptions import KombuError
 
 from config import clock
-from resolver import platform
+from resolver import ownership, platform
 from resolver.choices import ChangeAction, ChangeStatus, FailoverRole, RecordType, RoutingPolicy, ZoneKind
 from resolver.models import MAX_TTL, Change, HealthCheck, HostedZone, RecordSet, Zone
 from resolver.services import ZoneRejected, delete_zone, publish_zone
@@ -128,16 +128,14 @@ def absolute_name(text: str) -> dns.name.Name:
 
 def owns(owner, name: dns.name.Name) -> bool:
     """Whether ``owner`` holds ``name`` (or a domain above it) through our registrar."""
-    from registrar.models import CustomerDomain  # the registrar's records say who holds what
-
-    held = [name.split(depth)[1].to_text().rstrip(".") for depth in range(3, len(name) + 1)]
-    return CustomerDomain.objects.filter(customer__user=owner, released_at=None, name__in=held).exists()
+    above = [name.split(depth)[1].to_text().rstrip(".") for depth in range(3, len(name) + 1)]
+    return ownership.holds_any(owner, above)
 
 
 def delegation_set() -> list[str]:
     """Four rental nameservers for a new zone: one from each pool domain while there are
     domains left (as Route 53 spreads a set over .com, .net, .org and .co.uk)."""
-    domains = [list(servers) for servers in platform.platform_domains().values()]
+    domains = [list(servers) for servers in settings.NETWORK_PLAN.rental_domains().values()]
     random.shuffle(domains)
     picked = [random.choice(servers).name for servers in domains][:4]
     rest = [s.name for s in settings.NETWORK_PLAN.rental_nameservers if s.name not in picked]
