@@ -699,6 +699,38 @@ def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str
     )
 
 
+def tld_names() -> list[str]:
+    """The TLDs this registry runs, in name order."""
+    return list(Tld.objects.order_by("name").values_list("name", flat=True))
+
+
+@dataclass(frozen=True)
+class RestoreQuote:
+    """What restoring a domain from redemption costs at the registry: the TLD's restore
+    fee plus a year's renewal for each year the domain has been expired (``renew_years``)."""
+
+    fee: int
+    renew_years: int
+
+
+def restore_quote(name: str, *, expires_at: datetime | None = None) -> RestoreQuote:
+    """The registry's price of restoring ``name`` now, from the expiry the registry holds
+    (a delete in the auto-renew grace takes back the auto-renewed year), or ``expires_at``
+    when the registry has no live domain of that name."""
+    parsed = parse_domain_name(name)
+    domain = Domain.objects.filter(name=parsed.ascii, deleted_at=None).only("expires_at").first()
+    if domain is not None:
+        expires_at = domain.expires_at
+    elif expires_at is None:
+        raise ObjectNotFound(f"domain {parsed.unicode} does not exist")
+    return _restore_quote(_tld_for(parsed), expires_at, clock.now())
+
+
+def _restore_quote(tld: Tld, expires_at: datetime, now: datetime) -> RestoreQuote:
+    years = _years_to_outlive(expires_at, now)
+    return RestoreQuote(fee=tld.restore_fee + _annual_fee(tld, "renew") * years, renew_years=years)
+
+
 def annual_fee(name: str, command: str) -> int:
     """What one year of ``command`` (create, renew, transfer; restore is per request) costs
     for ``name`` today, premium pricing included."""
@@ -1655,9 +1687,9 @@ def restore_domain(
                 f"domain {domain.unicode_name} is {where}; only a domain in its redemption period can be restored"
             )
         tld = _tld_for(parsed)
-        years = _years_to_outlive(domain.expires_at, now)
-        renew_fee = _annual_fee(tld, "renew") * years
-        fee = tld.restore_fee + renew_fee
+        price = _restore_quote(tld, domain.expires_at, now)
+        years, fee = price.renew_years, price.fee
+        renew_fee = fee - tld.restore_fee
         _check_fee(expected_fee, fee, f"restoring {domain.unicode_name}")
         _debit(registrar, tld.restore_fee, operation, f"Restore {domain.unicode_name}", now)
         changes: dict = {"rgp_status": [domain.rgp_status]}

@@ -14,7 +14,7 @@ import pytest
 from config import clock
 from registry import services, zones
 from registry.choices import CheckStatus, EppStatus, PollKind, RgpStatus, TransferStatus
-from registry.errors import InsufficientFunds, StatusProhibits
+from registry.errors import InsufficientFunds, ObjectNotFound, StatusProhibits
 from registry.models import Domain, DomainHistory, LedgerEntry, PollMessage, Registrar
 from tests.conftest import COM_FEES, assert_ledger_matches_balances, make_registrar
 
@@ -236,6 +236,30 @@ def test_a_tld_without_a_pending_restore_period_restores_on_the_request(alpha, t
     assert services.restore_domain(alpha, "life.com").data["rgp_status"] == ""
     assert rgp() == [] and services.info_domain("life.com").statuses == [EppStatus.OK]
     settled("life.com")
+
+
+def test_the_restore_quote_is_what_the_restore_charges(alpha, tlds):
+    tlds["com"].redemption_days = 400  # long enough for the domain to expire in redemption
+    tlds["com"].save()
+    register(alpha)
+    advance(days=6)
+    services.delete_domain(alpha, "life.com")
+    assert services.restore_quote("life.com") == services.RestoreQuote(fee=RESTORE, renew_years=0)
+    advance(days=370)
+    quote = services.restore_quote("life.com")
+    assert quote == services.RestoreQuote(fee=RESTORE + RENEW, renew_years=1)
+    before = balance(alpha)
+    assert services.restore_domain(alpha, "life.com").data["fee"] == quote.fee
+    assert before - balance(alpha) == quote.fee
+
+
+def test_a_restore_quote_for_a_name_the_registry_does_not_hold_needs_an_expiry(tlds):
+    with pytest.raises(ObjectNotFound):
+        services.restore_quote("gone.com")
+    expired = clock.now() - timedelta(days=400)
+    assert services.restore_quote("gone.com", expires_at=expired) == services.RestoreQuote(
+        fee=RESTORE + 2 * RENEW, renew_years=2
+    )
 
 
 def test_a_restore_that_cannot_be_paid_changes_nothing(tlds):
