@@ -72,7 +72,7 @@ def submit(
 ) -> tuple[ApiOperation, bool]:
     """Record the operation and queue it after commit; (operation, created). With a key
     sent before, the first operation comes back and nothing new is queued."""
-    fingerprint = services._fingerprint(kind, params)
+    fingerprint = services.fingerprint(kind, params)
     operation = ApiOperation(
         registrar=registrar,
         kind=kind,

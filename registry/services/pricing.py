@@ -1,0 +1,84 @@
+"""Every fee question the registry answers: per-year fees by TLD and label (premium names
+included), registration periods, what a restore costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from config import clock
+from config.money import format_money
+from registry import lookups
+from registry.errors import FeeMismatch, ObjectNotFound, ParameterError, UnknownTld
+from registry.models import Domain, Tld
+from registry.names import ParsedName, parse_domain_name
+from registry.services.dates import years_to_outlive
+
+
+def tld_for(parsed: ParsedName) -> Tld:
+    """The name's TLD, with the name's policy there: ``is_reserved`` and ``premium_fee``
+    (None unless premium). One query."""
+    tld = lookups.tld_with_policy(parsed.tld, parsed.labels[0])
+    if tld is None:
+        raise UnknownTld(f".{parsed.tld} is not a TLD this registry runs")
+    return tld
+
+
+def tld_fee(tld: Tld, command: str) -> int:
+    """Per-year fee of ``command`` for the name ``tld`` was fetched for by ``tld_for``."""
+    if tld.premium_fee is not None and command in ("create", "renew", "transfer"):
+        return tld.premium_fee
+    return getattr(tld, f"{command}_fee")
+
+
+def check_period(tld: Tld, years: int) -> None:
+    if not isinstance(years, int) or isinstance(years, bool):
+        raise ParameterError("the period must be a whole number of years")
+    if not tld.min_years <= years <= tld.max_years:
+        raise ParameterError(f".{tld.name} registers for {tld.min_years} to {tld.max_years} years; {years} was asked")
+
+
+def check_fee(expected_fee: int | None, fee: int, what: str) -> None:
+    if expected_fee is not None and expected_fee != fee:
+        raise FeeMismatch(f"the fee for {what} is {format_money(fee)}, not {format_money(expected_fee)}")
+
+
+def tld_names() -> list[str]:
+    """The TLDs this registry runs, in name order."""
+    return list(Tld.objects.order_by("name").values_list("name", flat=True))
+
+
+@dataclass(frozen=True)
+class RestoreQuote:
+    """What restoring a domain from redemption costs at the registry: the TLD's restore
+    fee plus a year's renewal for each year the domain has been expired (``renew_years``)."""
+
+    fee: int
+    renew_years: int
+
+
+def restore_quote(name: str, *, expires_at: datetime | None = None) -> RestoreQuote:
+    """The registry's price of restoring ``name`` now, from the expiry the registry holds
+    (a delete in the auto-renew grace takes back the auto-renewed year), or ``expires_at``
+    when the registry has no live domain of that name."""
+    parsed = parse_domain_name(name)
+    domain = Domain.objects.filter(name=parsed.ascii, deleted_at=None).only("expires_at").first()
+    if domain is not None:
+        expires_at = domain.expires_at
+    elif expires_at is None:
+        raise ObjectNotFound(f"domain {parsed.unicode} does not exist")
+    return price_restore(tld_for(parsed), expires_at, clock.now())
+
+
+def price_restore(tld: Tld, expires_at: datetime, now: datetime) -> RestoreQuote:
+    years = years_to_outlive(expires_at, now)
+    return RestoreQuote(fee=tld.restore_fee + tld_fee(tld, "renew") * years, renew_years=years)
+
+
+def annual_fee(name: str, command: str) -> int:
+    """What one year of ``command`` (create, renew, transfer; restore is per request) costs
+    for ``name`` today, premium pricing included."""
+    if command not in ("create", "renew", "transfer", "restore"):
+        raise ParameterError(f"no fee for {command!r}")
+    return tld_fee(tld_for(parse_domain_name(name)), command)
