@@ -67,7 +67,7 @@ class ProblemJSONRenderer(JSONRenderer):
     media_type = problems.PROBLEM_CONTENT_TYPE
 
 
-ERRORS = {code: s.ProblemSerializer for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS = {code: s.ProblemSerializer for code in (400, 401, 403, 404, 409, 415, 422, 429)}
 TRANSFORM_RESPONSES = {200: s.OperationSerializer, 202: s.OperationSerializer, **ERRORS}
 AUTH_INFO_HEADER = OpenApiParameter(
     "X-Auth-Info",
