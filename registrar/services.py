@@ -581,7 +581,7 @@ def registry_command(line: OrderLine) -> dict:
         }
     if line.kind == LineKind.TRANSFER:
         return {
-            "op": "domain.transfer_request",
+            "op": "domain.transfer.request",
             "registrar": settings.REGISTRAR_CLIENT_ID,
             "cl_trid": line.cl_trid,
             "params": {

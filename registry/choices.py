@@ -77,6 +77,14 @@ class OperationKind(models.TextChoices):
     BILLING_TOPUP = "billing.topup"
 
 
+class QueryKind(models.TextChoices):
+    """The reads a registrar may send over the command queue (no Operation is recorded)."""
+
+    DOMAIN_INFO = "domain.info"
+    POLL_REQUEST = "poll.request"
+    POLL_ACK = "poll.ack"
+
+
 class NameList(models.TextChoices):
     """The per-TLD label lists an operator can import from CSV."""
 

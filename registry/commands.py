@@ -1,33 +1,108 @@
-"""Commands that reach the registry over its Celery queue.
+"""The registry's command catalogue: every command a client can send by name, with the
+decoder of its parameters and the service it calls.
 
-The in-house registrar never touches registry tables; it sends a command like::
+Two adapters use it: the Celery command queue (``execute`` below; the in-house registrar
+never touches registry tables, it sends commands) and the REST API's asynchronous
+operations (``registry.api.operations``). A transform is keyed by its ``OperationKind``,
+a read by its ``QueryKind``; both adapters name a command the same way. The in-house
+registrar sends, for example::
 
     {"op": "domain.create", "registrar": "namesmith", "cl_trid": "order-7-line-9",
      "params": {"name": "example.com", "years": 1, "nameservers": [], "expected_fee": 1044,
                 "registrant": {"handle": "nsm-c12", "name": "...", ...}},
      "reply_to": {"task": "registrar.tasks.registry_result", "queue": "registrar", "args": [9]}}
 
-``execute`` runs it through ``registry.services`` and returns the reply that goes back
-to ``reply_to``: ``{"ok": true, "op", "cl_trid", "sv_trid", "replayed", "data"}`` or
+``execute`` runs it and returns the reply that goes back to ``reply_to``:
+``{"ok": true, "op", "cl_trid", "sv_trid", "replayed", "data"}`` or
 ``{"ok": false, "op", "cl_trid", "error": {"code", "epp_code", "message"}}``. Running a
 command twice returns the same reply (the services are idempotent on ``cl_trid``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from registry import services
-from registry.choices import RgpStatus
+from registry.choices import OperationKind, QueryKind, RgpStatus
 from registry.errors import ObjectExists, ObjectNotFound, ParameterError, RegistryError
 from registry.models import Contact, Registrar
+
+Params = dict[str, Any]
+Call = Callable[[Registrar, Params, str], services.OperationResult]
+
+
+def _date(value: object, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"{name} must be a date like 2027-01-31") from None
+
+
+def _message_id(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ParameterError(f"{name} must be a message id")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """How a command's parameters become its service's keyword arguments: the ones it
+    needs, the ones it may have, wire names the service spells differently, values to
+    convert, and (``rest``) an argument that takes every other parameter as one object."""
+
+    required: tuple[str, ...] = ("name",)
+    optional: tuple[str, ...] = ()
+    rename: Mapping[str, str] = field(default_factory=dict)
+    convert: Mapping[str, Callable[[object, str], object]] = field(default_factory=dict)
+    rest: str | None = None
+
+    def decode(self, params: Params) -> Params:
+        missing = [key for key in self.required if key not in params]
+        if missing:
+            raise ParameterError(f"missing parameter {missing[0]!r}")
+        known = {*self.required, *self.optional}
+        others = {key: value for key, value in params.items() if key not in known}
+        if others and self.rest is None:
+            raise ParameterError(f"unknown parameter {sorted(others)[0]!r}")
+        arguments: Params = {}
+        for key in known & params.keys():
+            value = params[key]
+            if key in self.convert:
+                value = self.convert[key](value, key)
+            arguments[self.rename.get(key, key)] = value
+        if self.rest is not None:
+            arguments[self.rest] = others
+        return arguments
+
+
+@dataclass(frozen=True)
+class Command:
+    """One entry of the catalogue: ``decoder`` checks the parameters, ``call`` runs the
+    service with the client transaction id."""
+
+    decoder: Decoder
+    call: Call
+
+    def run(self, registrar: Registrar, params: Params, cl_trid: str) -> services.OperationResult:
+        return self.call(registrar, self.decoder.decode(params), cl_trid)
+
+
+def _service(function: Callable[..., services.OperationResult]) -> Call:
+    """A call that hands the decoded parameters to ``function`` as keyword arguments."""
+    return lambda registrar, arguments, cl_trid: function(registrar, **arguments, cl_trid=cl_trid)
+
+
+# --- the queue's own steps --------------------------------------------------------------------
 
 
 def _ensure_contact(registrar: Registrar, data: dict) -> str:
     """Create or refresh the registrant contact a command carries; unchanged, no write."""
-    handle = data.get("handle")
+    if not isinstance(data, dict) or not data.get("handle"):
+        raise ParameterError("registrant is a contact handle, or an object with its handle and details")
+    handle = data["handle"]
     fields = {key: value for key, value in data.items() if key != "handle"}
     contact = Contact.objects.filter(handle=handle, deleted_at=None).first()
     if contact is None:
@@ -41,80 +116,24 @@ def _ensure_contact(registrar: Registrar, data: dict) -> str:
     return handle
 
 
-def _domain_create(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    # The contact is saved on its own: it stands as an object of its own even when the
-    # create fails, and a retry finds it in place.
-    registrant = params.get("registrant")
-    handle = _ensure_contact(registrar, registrant) if registrant else None
-    return services.create_domain(
-        registrar,
-        params["name"],
-        years=params.get("years", 1),
-        nameservers=params.get("nameservers", []),
-        registrant=handle,
-        cl_trid=cl_trid,
-        expected_fee=params.get("expected_fee"),
-    )
+def _create_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
+    # A registrant given with its details (the in-house registrar's commands) is saved on
+    # its own: it stands as an object even when the create fails, and a retry finds it.
+    registrant = arguments.get("registrant")
+    if registrant is not None and not isinstance(registrant, str):
+        arguments = arguments | {"registrant": _ensure_contact(registrar, registrant)}
+    return services.create_domain(registrar, **arguments, cl_trid=cl_trid)
 
 
-def _domain_renew(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    try:
-        current_expiry = date.fromisoformat(params["current_expiry"])
-    except (TypeError, ValueError):
-        raise ParameterError("current_expiry must be a date like 2027-01-31") from None
-    return services.renew_domain(
-        registrar,
-        params["name"],
-        current_expiry=current_expiry,
-        years=params.get("years", 1),
-        cl_trid=cl_trid,
-        expected_fee=params.get("expected_fee"),
-    )
-
-
-def _domain_update_nameservers(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    return services.update_nameservers(registrar, params["name"], params["nameservers"], cl_trid=cl_trid)
-
-
-def _domain_delete(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    return services.delete_domain(registrar, params["name"], cl_trid=cl_trid)
-
-
-def _domain_update(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    # Only the client statuses and the auth info: nameservers have their own command.
-    return services.update_domain(
-        registrar,
-        params["name"],
-        add_statuses=params.get("add_statuses", ()),
-        remove_statuses=params.get("remove_statuses", ()),
-        auth_info=params.get("auth_info"),
-        cl_trid=cl_trid,
-    )
-
-
-def _domain_info(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    """A read: the sponsor's view of its domain, auth info included."""
-    info = services.info_domain(params["name"], registrar=registrar)
-    data = {
-        "name": info.name,
-        "statuses": info.statuses,
-        "expires_at": info.expires_at.isoformat(),
-        "auth_info": info.auth_info,
-    }
-    return services.OperationResult(kind="domain.info", sv_trid="", cl_trid=cl_trid, data=data)
-
-
-def _domain_restore(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+def _restore_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
     """RGP restore request, and its report when the command carries one (a TLD with a
     pending-restore period waits for it). Each step is idempotent on its own cl_trid, so a
     resent command replays the request and completes the report."""
-    result = services.restore_domain(
-        registrar, params["name"], cl_trid=cl_trid, expected_fee=params.get("expected_fee")
-    )
-    report = params.get("report")
+    report = arguments.pop("report", None)
+    result = services.restore_domain(registrar, **arguments, cl_trid=cl_trid)
     if report is None or result.data.get("rgp_status") != RgpStatus.PENDING_RESTORE:
         return result
-    reported = services.report_restore(registrar, params["name"], report, cl_trid=f"{cl_trid}-report")
+    reported = services.report_restore(registrar, arguments["name"], report, cl_trid=f"{cl_trid}-report")
     return services.OperationResult(
         kind=result.kind,
         sv_trid=result.sv_trid,
@@ -124,60 +143,92 @@ def _domain_restore(registrar: Registrar, cl_trid: str, params: dict) -> service
     )
 
 
-def _domain_transfer_request(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    return services.request_transfer(
-        registrar,
-        params["name"],
-        auth_info=params["auth_info"],
-        years=params.get("years", 1),
-        cl_trid=cl_trid,
-        expected_fee=params.get("expected_fee"),
+def _domain_info(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
+    """A read: the sponsor's view of its domain, auth info included."""
+    info = services.info_domain(arguments["name"], registrar=registrar)
+    data = {
+        "name": info.name,
+        "statuses": info.statuses,
+        "expires_at": info.expires_at.isoformat(),
+        "auth_info": info.auth_info,
+    }
+    return services.OperationResult(kind=QueryKind.DOMAIN_INFO, sv_trid="", cl_trid=cl_trid, data=data)
+
+
+def _poll_reply(registrar: Registrar, cl_trid: str) -> services.OperationResult:
+    count, item = services.poll_request(registrar)
+    message = None if item is None else asdict(item) | {"created_at": item.created_at.isoformat()}
+    return services.OperationResult(
+        kind=QueryKind.POLL_REQUEST, sv_trid="", cl_trid=cl_trid, data={"count": count, "message": message}
     )
 
 
-def _poll_reply(cl_trid: str, count: int, item: services.PollItem | None) -> services.OperationResult:
-    message = None if item is None else asdict(item) | {"created_at": item.created_at.isoformat()}
-    return services.OperationResult(kind="poll", sv_trid="", cl_trid=cl_trid, data={"count": count, "message": message})
-
-
-def _poll_request(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
-    """A read: how many messages wait, and the oldest."""
-    return _poll_reply(cl_trid, *services.poll_request(registrar))
-
-
-def _poll_ack(registrar: Registrar, cl_trid: str, params: dict) -> services.OperationResult:
+def _poll_ack(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
     """Dequeue message ``id`` and answer with the next one, saving the caller a round trip."""
     try:
-        services.poll_ack(registrar, int(params["id"]))
+        services.poll_ack(registrar, arguments["message_id"])
     except ObjectNotFound:
         pass  # acknowledged already: this command was delivered twice
-    except (TypeError, ValueError):
-        raise ParameterError("id must be a message id") from None
-    return _poll_reply(cl_trid, *services.poll_request(registrar))
+    return _poll_reply(registrar, cl_trid)
 
 
-HANDLERS: dict[str, Callable[[Registrar, str, dict], services.OperationResult]] = {
-    "domain.create": _domain_create,
-    "domain.renew": _domain_renew,
-    "domain.update_nameservers": _domain_update_nameservers,
-    "domain.delete": _domain_delete,
-    "domain.update": _domain_update,
-    "domain.info": _domain_info,
-    "domain.restore": _domain_restore,
-    "domain.transfer_request": _domain_transfer_request,
-    "poll.request": _poll_request,
-    "poll.ack": _poll_ack,
+NAME = Decoder()
+DOMAIN_UPDATE = (
+    "add_nameservers",
+    "remove_nameservers",
+    "add_statuses",
+    "remove_statuses",
+    "registrant",
+    "auth_info",
+    "add_ds",
+    "remove_ds",
+    "remove_all_ds",
+)
+
+CATALOGUE: dict[str, Command] = {
+    OperationKind.DOMAIN_CREATE: Command(
+        Decoder(optional=("years", "nameservers", "registrant", "auth_info", "ds", "expected_fee")), _create_domain
+    ),
+    OperationKind.DOMAIN_RENEW: Command(
+        Decoder(("name", "current_expiry"), ("years", "expected_fee"), convert={"current_expiry": _date}),
+        _service(services.renew_domain),
+    ),
+    OperationKind.DOMAIN_UPDATE: Command(Decoder(optional=DOMAIN_UPDATE), _service(services.update_domain)),
+    OperationKind.DOMAIN_DELETE: Command(NAME, _service(services.delete_domain)),
+    OperationKind.DOMAIN_TRANSFER_REQUEST: Command(
+        Decoder(("name", "auth_info"), ("years", "expected_fee")), _service(services.request_transfer)
+    ),
+    OperationKind.DOMAIN_TRANSFER_APPROVE: Command(NAME, _service(services.approve_transfer)),
+    OperationKind.DOMAIN_TRANSFER_REJECT: Command(NAME, _service(services.reject_transfer)),
+    OperationKind.DOMAIN_TRANSFER_CANCEL: Command(NAME, _service(services.cancel_transfer)),
+    OperationKind.DOMAIN_RESTORE: Command(Decoder(optional=("expected_fee", "report")), _restore_domain),
+    OperationKind.DOMAIN_RESTORE_REPORT: Command(Decoder(rest="report"), _service(services.report_restore)),
+    OperationKind.HOST_CREATE: Command(Decoder(optional=("addresses",)), _service(services.create_host)),
+    OperationKind.HOST_UPDATE: Command(
+        Decoder(optional=("add_addresses", "remove_addresses", "new_name")), _service(services.update_host)
+    ),
+    OperationKind.HOST_DELETE: Command(NAME, _service(services.delete_host)),
+    OperationKind.CONTACT_CREATE: Command(
+        Decoder(("id",), rename={"id": "handle"}, rest="data"), _service(services.create_contact)
+    ),
+    OperationKind.CONTACT_UPDATE: Command(
+        Decoder(("id",), rename={"id": "handle"}, rest="data"), _service(services.update_contact)
+    ),
+    OperationKind.CONTACT_DELETE: Command(Decoder(("id",), rename={"id": "handle"}), _service(services.delete_contact)),
+    QueryKind.DOMAIN_INFO: Command(NAME, _domain_info),
+    QueryKind.POLL_REQUEST: Command(Decoder(()), lambda registrar, _, cl_trid: _poll_reply(registrar, cl_trid)),
+    QueryKind.POLL_ACK: Command(Decoder(("id",), rename={"id": "message_id"}, convert={"id": _message_id}), _poll_ack),
 }
 
 
-def execute(command: dict) -> dict:
-    """Run one command; registry errors become a failed reply, never an exception."""
+def execute(command: object) -> dict:
+    """Run one command from the queue; registry errors become a failed reply, never an exception."""
     op = command.get("op") if isinstance(command, dict) else None
     cl_trid = command.get("cl_trid") if isinstance(command, dict) else None
     reply = {"op": op, "cl_trid": cl_trid}
     try:
-        handler = HANDLERS.get(op)
-        if handler is None:
+        entry = CATALOGUE.get(op) if isinstance(op, str) else None
+        if entry is None or not isinstance(command, dict):
             raise ParameterError(f"unknown command {op!r}")
         if not cl_trid:
             raise ParameterError("commands over the queue need a cl_trid, so a retry cannot act twice")
@@ -185,10 +236,7 @@ def execute(command: dict) -> dict:
         if not isinstance(params, dict):
             raise ParameterError("params must be an object")
         registrar = services.get_registrar(command.get("registrar") or "")
-        try:
-            result = handler(registrar, cl_trid, params)
-        except KeyError as exc:
-            raise ParameterError(f"missing parameter {exc.args[0]!r}") from None
+        result = entry.run(registrar, dict(params), cl_trid)
     except RegistryError as exc:
         return reply | {"ok": False, "error": exc.as_dict()}
     return reply | {"ok": True, "sv_trid": result.sv_trid, "replayed": result.replayed, "data": result.data}

@@ -2,8 +2,9 @@
 
 ``submit`` records an ApiOperation and queues a Celery task; the client gets the id at
 once and reads ``GET operations/{id}``. ``execute`` (the task) claims the operation with a
-conditional update, runs the registry service with a client transaction id derived from
-the operation id, and records the outcome. Because the service is idempotent on that
+conditional update, runs its command from the registry's catalogue (``registry.commands``,
+the same the command queue runs) with a client transaction id derived from the operation
+id, and records the outcome. Because the service is idempotent on that
 id, a task that runs twice (a worker killed after the commit, a re-sent message) changes
 nothing twice. An operation whose message was lost is sent again by ``resend_stuck``.
 """
@@ -12,8 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from celery import current_app
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from kombu.exceptions import KombuError
 
 from config import clock
-from registry import services
+from registry import commands, services
 from registry.api.problems import of_registry_error, problem
 from registry.choices import ApiOperationState, OperationKind
 from registry.errors import RegistryError
@@ -33,30 +33,6 @@ log = logging.getLogger(__name__)
 FINAL_STATES = (ApiOperationState.SUCCESSFUL, ApiOperationState.FAILED, ApiOperationState.ERROR)
 TASK = "registry.tasks.run_api_operation"
 MAX_WAIT_SECONDS = 10.0
-
-Runner = Callable[[Registrar, dict, str], services.OperationResult]
-
-# How each kind of operation calls its service: (registrar, params, cl_trid) -> result.
-RUNNERS: dict[str, Runner] = {
-    OperationKind.DOMAIN_CREATE: lambda r, p, t: services.create_domain(r, p.pop("name"), **p, cl_trid=t),
-    OperationKind.DOMAIN_RENEW: lambda r, p, t: services.renew_domain(
-        r, p.pop("name"), **(p | {"current_expiry": date.fromisoformat(p["current_expiry"])}), cl_trid=t
-    ),
-    OperationKind.DOMAIN_UPDATE: lambda r, p, t: services.update_domain(r, p.pop("name"), **p, cl_trid=t),
-    OperationKind.DOMAIN_DELETE: lambda r, p, t: services.delete_domain(r, p["name"], cl_trid=t),
-    OperationKind.DOMAIN_TRANSFER_REQUEST: lambda r, p, t: services.request_transfer(r, p.pop("name"), **p, cl_trid=t),
-    OperationKind.DOMAIN_TRANSFER_APPROVE: lambda r, p, t: services.approve_transfer(r, p["name"], cl_trid=t),
-    OperationKind.DOMAIN_TRANSFER_REJECT: lambda r, p, t: services.reject_transfer(r, p["name"], cl_trid=t),
-    OperationKind.DOMAIN_TRANSFER_CANCEL: lambda r, p, t: services.cancel_transfer(r, p["name"], cl_trid=t),
-    OperationKind.DOMAIN_RESTORE: lambda r, p, t: services.restore_domain(r, p.pop("name"), **p, cl_trid=t),
-    OperationKind.DOMAIN_RESTORE_REPORT: lambda r, p, t: services.report_restore(r, p.pop("name"), p, cl_trid=t),
-    OperationKind.HOST_CREATE: lambda r, p, t: services.create_host(r, p["name"], p["addresses"], cl_trid=t),
-    OperationKind.HOST_UPDATE: lambda r, p, t: services.update_host(r, p.pop("name"), **p, cl_trid=t),
-    OperationKind.HOST_DELETE: lambda r, p, t: services.delete_host(r, p["name"], cl_trid=t),
-    OperationKind.CONTACT_CREATE: lambda r, p, t: services.create_contact(r, p.pop("id"), p, cl_trid=t),
-    OperationKind.CONTACT_UPDATE: lambda r, p, t: services.update_contact(r, p.pop("id"), p, cl_trid=t),
-    OperationKind.CONTACT_DELETE: lambda r, p, t: services.delete_contact(r, p["id"], cl_trid=t),
-}
 
 
 class IdempotencyKeyReused(Exception):
@@ -119,9 +95,9 @@ def execute(operation_id: str) -> None:
     if not claimed:
         return
     operation = ApiOperation.objects.select_related("registrar").get(pk=operation_id)
-    runner = RUNNERS[operation.kind]
+    command = commands.CATALOGUE[operation.kind]
     try:
-        outcome = runner(operation.registrar, dict(operation.params), f"api-{operation.pk}")
+        outcome = command.run(operation.registrar, dict(operation.params), f"api-{operation.pk}")
     except RegistryError as exc:
         _finish(operation.pk, ApiOperationState.FAILED, error=of_registry_error(exc))
         return

@@ -1,9 +1,12 @@
 """Commands arriving over the registry queue (registry.commands.execute)."""
 
+from datetime import date
+
 import pytest
 
-from registry import commands
-from registry.choices import OperationKind
+from registry import commands, services
+from registry.choices import OperationKind, QueryKind
+from registry.errors import ParameterError
 from registry.models import Contact, Domain, Operation
 
 REGISTRANT = {
@@ -94,3 +97,47 @@ def test_malformed_commands_get_a_failed_reply_not_an_exception(inhouse, command
     assert reply["ok"] is False
     assert reply["error"]["code"] == code
     assert message in reply["error"]["message"]
+
+
+REGISTRY_ONLY = {
+    OperationKind.DOMAIN_AUTO_RENEW,
+    OperationKind.DOMAIN_DELETION_PHASE,
+    OperationKind.DOMAIN_PURGE,
+    OperationKind.DOMAIN_SERVER_STATUS,
+    OperationKind.BILLING_TOPUP,
+}
+
+
+def test_the_catalogue_has_every_transform_a_registrar_may_ask_for_and_every_queue_read():
+    assert set(commands.CATALOGUE) == (set(OperationKind) - REGISTRY_ONLY) | set(QueryKind)
+
+
+def test_a_command_is_named_as_its_operation_over_the_queue_too(inhouse, beta):
+    services.create_domain(beta, "move.com", auth_info="move-me-2026")
+    reply = commands.execute(
+        {
+            "op": "domain.transfer.request",
+            "registrar": "namesmith",
+            "cl_trid": "t-1",
+            "params": {"name": "move.com", "auth_info": "move-me-2026", "years": 1},
+        }
+    )
+    assert reply["ok"], reply
+    assert Operation.objects.get(cl_trid="t-1").kind == "domain.transfer.request"
+
+
+def test_a_parameter_the_command_does_not_take_is_refused_and_nothing_runs(inhouse):
+    command = create_command("first.com", "c-1")
+    command["params"]["colour"] = "blue"
+    reply = commands.execute(command)
+    assert reply["error"]["message"] == "unknown parameter 'colour'"
+    assert not Domain.objects.exists()
+
+
+def test_every_adapter_decodes_a_renew_date_the_same_way():
+    renew = commands.CATALOGUE[OperationKind.DOMAIN_RENEW]
+    assert renew.decoder.decode({"name": "a.com", "current_expiry": "2027-01-31"})["current_expiry"] == date(
+        2027, 1, 31
+    )
+    with pytest.raises(ParameterError, match="current_expiry must be a date like 2027-01-31"):
+        renew.decoder.decode({"name": "a.com", "current_expiry": None})
