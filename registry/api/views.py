@@ -170,10 +170,7 @@ class DomainViewSet(RegistryAPI, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, name: str) -> Response:
         info = services.info_domain(name, registrar=self.registrar, auth_info=request.headers.get("X-Auth-Info"))
-        data = s.DomainInfoSerializer(info).data
-        if info.auth_info is None:  # neither the sponsor nor told the secret: no personal data
-            data["registrant"] = None
-        return Response(data)
+        return Response(s.DomainInfoSerializer(info).data)
 
     @extend_schema(
         summary="Availability and fees of up to 50 names",

@@ -16,6 +16,7 @@ from registry.choices import EppStatus, RgpStatus
 from registry.errors import InvalidName
 from registry.models import Contact, Domain, Host, Registrar
 from registry.names import parse_host_name
+from registry.services import disclosure
 
 CONFORMANCE = ("rdap_level_0", "redacted")
 MEDIA_TYPE = "application/rdap+json"
@@ -167,10 +168,12 @@ def redactions(entity_path: str, *, handle_shown: bool) -> list[dict]:
 
 
 def _contact_vcard(contact: Contact) -> list:
-    # Only state or province and country are public; name, street, city and postal code
-    # stay as empty values so clients reading positions still find the address.
-    adr = ["", "", "", "", contact.state, "", ""]
-    return _vcard(["fn", {}, "text", ""], ["adr", {"cc": contact.country_code}, "text", adr])
+    # Only what disclosure.PUBLIC_CONTACT_FIELDS names (state or province, and country);
+    # name, street, city and postal code stay as empty values so clients reading
+    # positions still find the address.
+    public = disclosure.public_contact(contact)
+    adr = ["", "", "", "", public["state"], "", ""]
+    return _vcard(["fn", {}, "text", ""], ["adr", {"cc": public["country_code"]}, "text", adr])
 
 
 _WITHHELD = {

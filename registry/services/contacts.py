@@ -13,14 +13,13 @@ from django.db import IntegrityError, transaction
 from registry.choices import OperationKind
 from registry.errors import (
     AssociationProhibits,
-    InvalidAuthorization,
     NotSponsor,
     ObjectExists,
     ObjectNotFound,
     ParameterError,
 )
 from registry.models import Contact, Operation, Registrar
-from registry.services.objects import knows_auth
+from registry.services import disclosure
 from registry.services.results import ContactInfo, ObjectCheck, OperationResult
 from registry.services.transform import run_transform
 from registry.services.validation import MAX_CHECK_NAMES
@@ -160,9 +159,10 @@ def info_contact(handle: str, *, registrar: Registrar | None = None, auth_info: 
     """A contact's details, for its sponsor or one who gives its auth info; contacts are
     personal data, so anyone else is refused (NotSponsor)."""
     contact = _live_contact(_contact_handle(handle))
-    if not knows_auth(registrar, contact.registrar_id, contact.auth_info, auth_info):
-        if auth_info is not None:
-            raise InvalidAuthorization(f"the auth info given for contact {contact.handle} is wrong")
+    seen_by = disclosure.viewer(
+        registrar, (contact.registrar_id,), contact.auth_info, auth_info, f"contact {contact.handle}"
+    )
+    if not seen_by.sees_secrets:
         raise NotSponsor(f"contact {contact.handle} is sponsored by another registrar")
     linked = contact.domains.filter(deleted_at=None).exists()
     return ContactInfo(

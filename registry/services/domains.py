@@ -30,12 +30,13 @@ from registry.models import (
     with_derived_statuses,
 )
 from registry.names import ParsedName, parse_domain_name
+from registry.services import disclosure
 from registry.services.billing import debit
 from registry.services.contacts import own_contact
 from registry.services.dates import add_years
 from registry.services.graces import current_graces, open_grace, refund_graces, start_deletion, with_phase
 from registry.services.hosts import resolve_hosts
-from registry.services.objects import knows_auth, live_domain, record_history, require_allowed, require_sponsor
+from registry.services.objects import live_domain, record_history, require_allowed, require_sponsor
 from registry.services.pricing import check_fee, check_period, tld_fee, tld_for
 from registry.services.results import DomainInfo, NameCheck, OperationResult
 from registry.services.transform import run_transform
@@ -106,21 +107,26 @@ def check(names: Iterable[str]) -> list[NameCheck]:
 
 
 def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str | None = None) -> DomainInfo:
-    """A domain's data; the auth info only for its sponsor or one who gave the right one."""
+    """A domain's data as ``registrar`` (None: anonymous) may see it (``disclosure``): the
+    auth info and the registrant only for its sponsor or one who gave the right auth info;
+    a wrong one is refused."""
     domain = live_domain(name)
+    sees_secrets = disclosure.viewer(
+        registrar, (domain.registrar_id,), domain.auth_info, auth_info, domain.unicode_name
+    ).sees_secrets
     facets = lookups.domain_facets(domain.pk, clock.now())
     return DomainInfo(
         name=domain.name,
         unicode_name=domain.unicode_name,
         roid=domain.roid,
         registrar=domain.registrar.client_id,
-        registrant=domain.registrant.handle if domain.registrant else None,
+        registrant=domain.registrant.handle if domain.registrant and sees_secrets else None,
         statuses=with_derived_statuses(facets.statuses, has_nameservers=bool(facets.nameservers)),
         nameservers=facets.nameservers,
         created_at=domain.created_at,
         expires_at=domain.expires_at,
         updated_at=domain.updated_at,
-        auth_info=domain.auth_info if knows_auth(registrar, domain.registrar_id, domain.auth_info, auth_info) else None,
+        auth_info=domain.auth_info if sees_secrets else None,
         ds=facets.ds,
         hosts=facets.hosts,
         transfer_status=facets.transfer_status,

@@ -4,7 +4,6 @@ what its statuses allow, and writing its history.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from registry.choices import PROHIBITING
@@ -50,10 +49,3 @@ def record_history(
         actor=actor,
         at=now,
     )
-
-
-def knows_auth(registrar: Registrar | None, sponsor_id: int, secret: str, auth_info: str | None) -> bool:
-    """Whether the asker may see an object's auth info: its sponsor, or one who gave it."""
-    if registrar is not None and registrar.pk == sponsor_id:
-        return True
-    return auth_info is not None and secrets.compare_digest(auth_info.encode(), secret.encode())

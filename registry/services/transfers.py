@@ -19,10 +19,11 @@ from registry.errors import (
 )
 from registry.models import MAX_PERIOD_YEARS, DomainStatus, Operation, Registrar, Transfer, new_auth_info
 from registry.names import ParsedName, parse_domain_name
+from registry.services import disclosure
 from registry.services.billing import debit, ledger
 from registry.services.dates import add_years
 from registry.services.graces import close_graces, current_graces, open_grace, refund_graces
-from registry.services.objects import knows_auth, live_domain, record_history, require_allowed
+from registry.services.objects import live_domain, record_history, require_allowed
 from registry.services.poll import post_poll
 from registry.services.pricing import check_fee, check_period, tld_fee, tld_for
 from registry.services.results import OperationResult, TransferInfo
@@ -252,10 +253,8 @@ def transfer_query(name: str, *, registrar: Registrar, auth_info: str | None = N
     transfer = domain.transfers.select_related("gaining", "losing").first()
     if transfer is None:
         raise ObjectNotFound(f"{domain.unicode_name} has never been transferred")
-    party = registrar.pk in (transfer.gaining_id, transfer.losing_id)
-    if not party and not knows_auth(None, domain.registrar_id, domain.auth_info, auth_info):
-        if auth_info is not None:
-            raise InvalidAuthorization(f"the auth info given for {domain.unicode_name} is wrong")
+    parties = (transfer.gaining_id, transfer.losing_id)
+    if not disclosure.viewer(registrar, parties, domain.auth_info, auth_info, domain.unicode_name).sees_secrets:
         raise NotSponsor(f"the transfers of {domain.unicode_name} concern other registrars")
     return TransferInfo(
         name=domain.name,

@@ -105,7 +105,7 @@ def test_update_registrant_must_be_the_registrars_contact(alpha, beta):
     with pytest.raises(NotSponsor, match="contact beta-c1 is sponsored by another registrar"):
         services.update_domain(alpha, "who.com", registrant="beta-c1")
     services.update_domain(alpha, "who.com", registrant="alpha-c1")
-    assert services.info_domain("who.com").registrant == "alpha-c1"
+    assert services.info_domain("who.com", registrar=alpha).registrant == "alpha-c1"
 
 
 def test_only_the_sponsor_updates_and_empty_updates_are_refused(alpha, beta):
@@ -120,8 +120,9 @@ def test_info_shows_auth_info_to_the_sponsor_or_one_who_knows_it(alpha, beta):
     services.create_domain(alpha, "mine.com", auth_info="secret-one")
     assert services.info_domain("mine.com", registrar=alpha).auth_info == "secret-one"
     assert services.info_domain("mine.com", registrar=beta).auth_info is None
-    assert services.info_domain("mine.com", registrar=beta, auth_info="wrong-one").auth_info is None
     assert services.info_domain("mine.com", registrar=beta, auth_info="secret-one").auth_info == "secret-one"
+    with pytest.raises(InvalidAuthorization, match="the auth info given for mine.com is wrong"):
+        services.info_domain("mine.com", registrar=beta, auth_info="wrong-one")
 
 
 # --- transfers --------------------------------------------------------------------------------
