@@ -77,6 +77,13 @@ class OperationKind(models.TextChoices):
     BILLING_TOPUP = "billing.topup"
 
 
+class FeeClass(models.TextChoices):
+    """The price class of a name (EPP's <fee:class>, RFC 8748 section 3.7; the REST check's fee_class)."""
+
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+
 class QueryKind(models.TextChoices):
     """The reads a registrar may send over the command queue (no Operation is recorded)."""
 

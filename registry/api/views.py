@@ -139,17 +139,6 @@ class RegistryAPI:
         return self.valid(s.CheckQuerySerializer, {"name": self.request.query_params.getlist("name")})["name"]
 
 
-def _registrable_fees(check: services.NameCheck) -> dict | None:
-    if not check.registrable:
-        return None
-    return {
-        "create": check.create_fee,
-        "renew": check.renew_fee,
-        "transfer": check.transfer_fee,
-        "restore": check.restore_fee,
-    }
-
-
 @extend_schema_view(
     list=extend_schema(summary="Your domains", responses={200: s.DomainSummarySerializer(many=True), **ERRORS}),
     retrieve=extend_schema(
@@ -181,13 +170,13 @@ class DomainViewSet(RegistryAPI, viewsets.GenericViewSet):
     def check(self, request: Request) -> Response:
         rows = []
         for check in services.check(self.names_asked()):
-            fees = _registrable_fees(check)
+            fees = services.fees_of(check)
             rows.append(
                 check.as_dict()
                 | {
                     "available": check.registrable,
-                    "fee_class": None if fees is None else ("premium" if check.status == "premium" else "standard"),
-                    "fees": fees,
+                    "fee_class": None if fees is None else fees.fee_class.value,
+                    "fees": None if fees is None else fees.as_dict(),
                     "currency": settings.REGISTRY_CURRENCY,
                 }
             )

@@ -77,10 +77,3 @@ class RestoreOp(models.TextChoices):
 
     REQUEST = "request"
     REPORT = "report"
-
-
-class FeeClass(models.TextChoices):
-    """<fee:class> of a name in a fee check (RFC 8748 section 3.7)."""
-
-    STANDARD = "standard"
-    PREMIUM = "premium"

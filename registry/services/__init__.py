@@ -49,7 +49,18 @@ from registry.services.lifecycle import (
     next_deletion_step,
 )
 from registry.services.poll import poll_ack, poll_request
-from registry.services.pricing import RestoreQuote, annual_fee, restore_quote, tld_names
+from registry.services.pricing import (
+    FREE,
+    PERIODIC,
+    PRICED,
+    Fees,
+    RestoreQuote,
+    annual_fee,
+    fees_for,
+    fees_of,
+    restore_quote,
+    tld_names,
+)
 from registry.services.restore import report_restore, restore_domain
 from registry.services.results import (
     ContactInfo,
@@ -82,6 +93,12 @@ from registry.services.validation import (
 )
 
 __all__ = [
+    "FREE",
+    "PERIODIC",
+    "PRICED",
+    "Fees",
+    "fees_for",
+    "fees_of",
     "ContactInfo",
     "DomainInfo",
     "HostInfo",

@@ -37,7 +37,7 @@ from registry.services.dates import add_years
 from registry.services.graces import current_graces, open_grace, refund_graces, start_deletion, with_phase
 from registry.services.hosts import resolve_hosts
 from registry.services.objects import live_domain, record_history, require_allowed, require_sponsor
-from registry.services.pricing import check_fee, check_period, tld_fee, tld_for
+from registry.services.pricing import check_fee, check_period, fees_at, tld_fee, tld_for
 from registry.services.results import DomainInfo, NameCheck, OperationResult
 from registry.services.transform import run_transform
 from registry.services.validation import MAX_CHECK_NAMES, ds_records, ds_text, nameserver_names, validate_nameservers
@@ -81,28 +81,18 @@ def check(names: Iterable[str]) -> list[NameCheck]:
                 **base, status=CheckStatus.RESERVED, reason=reserved[key] or "reserved by registry policy"
             )
         else:
-            period = {"min_years": tld.min_years, "max_years": tld.max_years}
-            if key in premium:
-                results[i] = NameCheck(
-                    **base,
-                    **period,
-                    status=CheckStatus.PREMIUM,
-                    reason="premium name",
-                    create_fee=premium[key],
-                    renew_fee=premium[key],
-                    transfer_fee=premium[key],
-                    restore_fee=tld.restore_fee,
-                )
-            else:
-                results[i] = NameCheck(
-                    **base,
-                    **period,
-                    status=CheckStatus.AVAILABLE,
-                    create_fee=tld.create_fee,
-                    renew_fee=tld.renew_fee,
-                    transfer_fee=tld.transfer_fee,
-                    restore_fee=tld.restore_fee,
-                )
+            fees = fees_at(tld, premium.get(key))
+            results[i] = NameCheck(
+                **base,
+                min_years=tld.min_years,
+                max_years=tld.max_years,
+                status=CheckStatus.PREMIUM if key in premium else CheckStatus.AVAILABLE,
+                reason="premium name" if key in premium else "",
+                create_fee=fees.create,
+                renew_fee=fees.renew,
+                transfer_fee=fees.transfer,
+                restore_fee=fees.restore,
+            )
     return [results[i] for i in range(len(names))]
 
 

@@ -1,5 +1,10 @@
 """Every fee question the registry answers: per-year fees by TLD and label (premium names
-included), registration periods, what a restore costs.
+included), registration periods, what a restore costs, and the fees a check shows (the
+REST check, EPP's fee extension, the registrar's quotes all read them from here).
+
+Create, renew and transfer are charged per year; a restore once per request (plus the
+renewals a restore of an expired domain needs, see ``restore_quote``); delete and update
+cost nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +15,64 @@ from datetime import datetime
 from config import clock
 from config.money import format_money
 from registry import lookups
+from registry.choices import CheckStatus, FeeClass
 from registry.errors import FeeMismatch, ObjectNotFound, ParameterError, UnknownTld
 from registry.models import Domain, Tld
 from registry.names import ParsedName, parse_domain_name
 from registry.services.dates import years_to_outlive
+from registry.services.results import NameCheck
+
+PERIODIC = ("create", "renew", "transfer")  # charged per year
+PRICED = (*PERIODIC, "restore")
+FREE = ("delete", "update")
+
+
+@dataclass(frozen=True)
+class Fees:
+    """What each priced command costs for one name: per year for create, renew and
+    transfer (a premium name's premium fee), once for a restore."""
+
+    fee_class: FeeClass
+    create: int
+    renew: int
+    transfer: int
+    restore: int
+
+    def total(self, command: str, years: int = 1) -> int:
+        """What ``command`` for ``years`` (periodic commands only) costs."""
+        if command in FREE:
+            return 0
+        if command not in PRICED:
+            raise ParameterError(f"no fee for {command!r}")
+        return getattr(self, command) * (years if command in PERIODIC else 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {command: getattr(self, command) for command in PRICED}
+
+
+def fees_at(tld: Tld, premium_fee: int | None) -> Fees:
+    """The fees of a name at ``tld`` whose label is premium at ``premium_fee`` (None: not)."""
+    if premium_fee is None:
+        return Fees(FeeClass.STANDARD, tld.create_fee, tld.renew_fee, tld.transfer_fee, tld.restore_fee)
+    return Fees(FeeClass.PREMIUM, premium_fee, premium_fee, premium_fee, tld.restore_fee)
+
+
+def fees_of(check: NameCheck) -> Fees | None:
+    """The fees a check priced (a name that can be registered), with no query; else None."""
+    if not check.registrable:
+        return None
+    fee_class = FeeClass.PREMIUM if check.status == CheckStatus.PREMIUM else FeeClass.STANDARD
+    return Fees(fee_class, check.create_fee, check.renew_fee, check.transfer_fee, check.restore_fee)  # type: ignore[arg-type]
+
+
+def fees_for(check: NameCheck) -> Fees:
+    """The fees of a checked name: from the check when it priced the name (no query), else
+    (a registered name, whose renewal or transfer one may ask the price of) from its TLD."""
+    fees = fees_of(check)
+    if fees is not None:
+        return fees
+    tld = tld_for(parse_domain_name(check.ascii or check.name))
+    return fees_at(tld, tld.premium_fee)
 
 
 def tld_for(parsed: ParsedName) -> Tld:
@@ -26,10 +85,9 @@ def tld_for(parsed: ParsedName) -> Tld:
 
 
 def tld_fee(tld: Tld, command: str) -> int:
-    """Per-year fee of ``command`` for the name ``tld`` was fetched for by ``tld_for``."""
-    if tld.premium_fee is not None and command in ("create", "renew", "transfer"):
-        return tld.premium_fee
-    return getattr(tld, f"{command}_fee")
+    """Per-year fee of ``command`` (once for a restore) for the name ``tld`` was fetched
+    for by ``tld_for``."""
+    return getattr(fees_at(tld, tld.premium_fee), command)
 
 
 def check_period(tld: Tld, years: int) -> None:
@@ -79,6 +137,6 @@ def price_restore(tld: Tld, expires_at: datetime, now: datetime) -> RestoreQuote
 def annual_fee(name: str, command: str) -> int:
     """What one year of ``command`` (create, renew, transfer; restore is per request) costs
     for ``name`` today, premium pricing included."""
-    if command not in ("create", "renew", "transfer", "restore"):
+    if command not in PRICED:
         raise ParameterError(f"no fee for {command!r}")
     return tld_fee(tld_for(parse_domain_name(name)), command)

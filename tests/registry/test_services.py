@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from registry import services
-from registry.choices import CheckStatus, EppStatus, LedgerKind, NameList, OperationKind
+from registry.choices import CheckStatus, EppStatus, FeeClass, LedgerKind, NameList, OperationKind
 from registry.errors import (
     AssociationProhibits,
     DomainReserved,
@@ -22,7 +22,7 @@ from registry.errors import (
     UnknownTld,
 )
 from registry.models import Domain, DomainHistory, DomainStatus, Host, LedgerEntry, Operation, Registrar, Tld
-from tests.conftest import PREMIUM_FEE
+from tests.conftest import COM_FEES, PREMIUM_FEE
 
 CONTACT = {"name": "Alice Doe", "city": "Springfield", "country_code": "us", "email": "alice@example.org"}
 
@@ -508,3 +508,35 @@ def test_import_with_a_bad_row_names_it_and_writes_nothing(tlds, kind, rows, mes
 def test_import_into_an_unknown_tld_is_refused(tlds):
     with pytest.raises(UnknownTld):
         services.import_name_list("example", NameList.RESERVED, [["nic"]])
+
+
+def test_every_fee_question_of_a_checked_name_has_one_answer(alpha):
+    available, premium = services.check(["plain.com", "shop.com"])
+    assert services.fees_for(available) == services.Fees(
+        FeeClass.STANDARD,
+        COM_FEES["create_fee"],
+        COM_FEES["renew_fee"],
+        COM_FEES["transfer_fee"],
+        COM_FEES["restore_fee"],
+    )
+    assert services.fees_for(premium).as_dict() == {
+        "create": PREMIUM_FEE,
+        "renew": PREMIUM_FEE,
+        "transfer": PREMIUM_FEE,
+        "restore": COM_FEES["restore_fee"],
+    }
+    fees = services.fees_for(available)
+    assert [fees.total(c, 3) for c in ("create", "restore", "delete", "update")] == [
+        3 * COM_FEES["create_fee"],
+        COM_FEES["restore_fee"],
+        0,
+        0,
+    ]
+
+
+def test_a_registered_premium_name_is_priced_as_premium_for_its_renewal(alpha):
+    services.create_domain(alpha, "shop.com")
+    [taken] = services.check(["shop.com"])
+    assert services.fees_of(taken) is None  # nothing to register, so the check priced nothing
+    fees = services.fees_for(taken)
+    assert (fees.fee_class, fees.total("renew", 2)) == (FeeClass.PREMIUM, 2 * PREMIUM_FEE)

@@ -5,17 +5,11 @@ from __future__ import annotations
 from registry import services
 from registry.choices import CheckStatus
 from registry.epp import xml
-from registry.epp.choices import FeeClass
 from registry.epp.errors import ParameterValueSyntax, RequiredParameterMissing, UnimplementedOption
 from registry.epp.flows.base import Flow, FlowResult
 from registry.epp.flows.common import check_currency, currency
 from registry.epp.xml import DOMAIN, DOMAIN_E, FEE, FEE_E
 from registry.errors import RegistryError
-
-# Commands RFC 8748 prices; delete and update cost nothing here.
-PRICED = ("create", "renew", "transfer", "restore")
-FREE = ("delete", "update")
-PERIODIC = ("create", "renew", "transfer")
 
 
 class DomainCheckFlow(Flow):
@@ -52,11 +46,13 @@ class DomainCheckFlow(Flow):
             name = command.get("name", "")
             if name == "custom":
                 raise UnimplementedOption("custom fee commands are not priced here")
-            if name not in PRICED + FREE:
-                raise ParameterValueSyntax(f"fee command {name!r} is not one of {', '.join(PRICED + FREE)}")
+            if name not in services.PRICED + services.FREE:
+                raise ParameterValueSyntax(
+                    f"fee command {name!r} is not one of {', '.join(services.PRICED + services.FREE)}"
+                )
             if command.get("phase") or command.get("subphase"):
                 raise UnimplementedOption("this registry has no launch phases")
-            asked.append((name, xml.period_years(command, FEE) if name in PERIODIC else None))
+            asked.append((name, xml.period_years(command, FEE) if name in services.PERIODIC else None))
         cds = [self.fee_cd(result, asked) for result in results]
         return FEE_E.chkData(FEE_E.currency(currency()), *cds)
 
@@ -64,30 +60,16 @@ class DomainCheckFlow(Flow):
         if result.status in (CheckStatus.INVALID, CheckStatus.RESERVED) or result.ascii is None:
             # No command can be carried out on such a name, so no fee applies.
             return FEE_E.cd(FEE_E.objID(result.name), FEE_E.reason(result.reason), avail="0")
-        fee_class = FeeClass.PREMIUM if result.status == CheckStatus.PREMIUM else FeeClass.STANDARD
-        parts = [FEE_E.objID(result.name), getattr(FEE_E, "class")(fee_class.value)]
+        try:
+            fees = services.fees_for(result)
+        except RegistryError as exc:
+            return FEE_E.cd(FEE_E.objID(result.name), FEE_E.reason(exc.message), avail="0")
+        parts = [FEE_E.objID(result.name), getattr(FEE_E, "class")(fees.fee_class.value)]
         for name, years in asked:
-            try:
-                fee = self.fee(result, name, years)
-            except RegistryError as exc:
-                return FEE_E.cd(FEE_E.objID(result.name), FEE_E.reason(exc.message), avail="0")
+            fee = fees.total(name, years or 1)
             element = FEE_E.command(name=name)
             if years is not None:
                 element.append(FEE_E.period(str(years), unit="y"))
             element.append(FEE_E.fee(xml.fee_text(fee)))
             parts.append(element)
         return FEE_E.cd(*parts, avail="1")
-
-    @staticmethod
-    def fee(result: services.NameCheck, command: str, years: int | None) -> int:
-        if command in FREE:
-            return 0
-        # check() priced every command for a registrable name: no query per name here.
-        known = {
-            "create": result.create_fee,
-            "renew": result.renew_fee,
-            "transfer": result.transfer_fee,
-            "restore": result.restore_fee,
-        }[command]
-        per_year = known if known is not None else services.annual_fee(result.ascii or result.name, command)
-        return per_year * (years or 1)
