@@ -38,11 +38,6 @@ class ParameterError(RegistryError):
     epp_code = 2306
 
 
-class ParameterRange(RegistryError):
-    code = "parameter_range"
-    epp_code = 2004
-
-
 class DomainUnavailable(RegistryError):
     code = "domain_unavailable"
     epp_code = 2302

@@ -22,7 +22,6 @@ CATALOG = Catalog(
         "invalid_name": (400, "The name is not a valid domain or host name"),
         "unknown_tld": (422, "The registry does not run that TLD"),
         "parameter_policy": (422, "A value is outside the registry's policy"),
-        "parameter_range": (422, "A value is out of range"),
         "domain_unavailable": (409, "The domain is registered already"),
         "domain_reserved": (409, "The domain is reserved"),
         "object_exists": (409, "The object exists already"),

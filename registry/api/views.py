@@ -340,7 +340,7 @@ class HostViewSet(RegistryAPI, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(services.with_host_details(self.get_queryset()))
-        infos = [services.host_info(host) for host in page]
+        infos = [services.HostInfo.of(host) for host in page]
         return self.get_paginated_response(s.HostInfoSerializer(infos, many=True).data)
 
     def retrieve(self, request: Request, name: str) -> Response:

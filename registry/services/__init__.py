@@ -36,7 +36,6 @@ from registry.services.hosts import (
     check_hosts,
     create_host,
     delete_host,
-    host_info,
     info_host,
     update_host,
     with_host_details,
@@ -89,10 +88,12 @@ from registry.services.validation import (
     MAX_DS_RECORDS,
     MAX_NAMESERVERS,
     MIN_NAMESERVERS,
+    validate_auth_info,
     validate_nameservers,
 )
 
 __all__ = [
+    "validate_auth_info",
     "FREE",
     "PERIODIC",
     "PRICED",
@@ -137,7 +138,6 @@ __all__ = [
     "delete_host",
     "fingerprint",
     "get_registrar",
-    "host_info",
     "import_name_list",
     "info_contact",
     "info_domain",

@@ -40,7 +40,14 @@ from registry.services.objects import live_domain, record_history, require_allow
 from registry.services.pricing import check_fee, check_period, fees_at, tld_fee, tld_for
 from registry.services.results import DomainInfo, NameCheck, OperationResult
 from registry.services.transform import run_transform
-from registry.services.validation import MAX_CHECK_NAMES, ds_records, ds_text, nameserver_names, validate_nameservers
+from registry.services.validation import (
+    MAX_CHECK_NAMES,
+    ds_records,
+    ds_text,
+    nameserver_names,
+    validate_auth_info,
+    validate_nameservers,
+)
 
 
 def check(names: Iterable[str]) -> list[NameCheck]:
@@ -140,8 +147,8 @@ def create_domain(
     parsed = parse_domain_name(name)
     ns_names = validate_nameservers(nameservers)
     ds_rows = ds_records(ds)
-    if auth_info is not None and not (6 <= len(auth_info) <= 64):
-        raise ParameterError("auth info is 6 to 64 characters long")
+    if auth_info is not None:
+        validate_auth_info(auth_info)
     params = {
         "name": parsed.ascii,
         "years": years,
@@ -309,8 +316,8 @@ def update_domain(
     ns_add, ns_remove = nameserver_names(add_nameservers), nameserver_names(remove_nameservers)
     ds_add, ds_remove = ds_records(add_ds), ds_records(remove_ds)
     add_statuses, remove_statuses = sorted(set(add_statuses)), sorted(set(remove_statuses))
-    if auth_info is not None and not (6 <= len(auth_info) <= 64):
-        raise ParameterError("auth info is 6 to 64 characters long")
+    if auth_info is not None:
+        validate_auth_info(auth_info)
     params = {
         "name": parsed.ascii,
         "ns": [ns_add, ns_remove],

@@ -44,7 +44,7 @@ def _check_glue(name: str, tld: str, internal: bool, glue: Sequence[str]) -> Non
 
 
 def _live_host(name: str, *, lock: bool = False, details: bool = False) -> Host:
-    """The live host ``name``; with ``details``, read as ``host_info`` needs it."""
+    """The live host ``name``; with ``details``, read as ``HostInfo.of`` needs it."""
     parsed = parse_host_name(name)
     rows = Host.objects.filter(name=parsed.ascii, deleted_at=None)
     rows = with_host_details(rows) if details else rows
@@ -89,27 +89,13 @@ def check_hosts(names: Iterable[str]) -> list[ObjectCheck]:
 def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
     """A host's data. Hosts carry no secrets, so ``registrar`` (kept for the same call
     shape as the other info functions) changes nothing: every registrar may read them."""
-    return host_info(_live_host(name, details=True))
+    return HostInfo.of(_live_host(name, details=True))
 
 
 def with_host_details(hosts: QuerySet[Host]) -> QuerySet[Host]:
-    """``hosts`` with what ``host_info`` reads: a page of them costs two queries, whatever its size."""
+    """``hosts`` with what ``HostInfo.of`` reads: a page of them costs two queries, whatever its size."""
     linked = Exists(Domain.objects.filter(nameservers=OuterRef("pk"), deleted_at=None))
     return hosts.select_related("registrar", "superordinate").prefetch_related("addresses").annotate(linked=linked)
-
-
-def host_info(host: Host) -> HostInfo:
-    """The data of a host read through ``with_host_details``."""
-    return HostInfo(
-        name=host.name,
-        roid=host.roid,
-        registrar=host.registrar.client_id,
-        addresses=sorted((a.address for a in host.addresses.all()), key=address_order),
-        statuses=["linked"] if host.linked else ["ok"],
-        superordinate=host.superordinate.name if host.superordinate_id else None,
-        created_at=host.created_at,
-        updated_at=host.updated_at,
-    )
 
 
 def resolve_hosts(registrar: Registrar, names: list[str], now: datetime) -> list[Host]:

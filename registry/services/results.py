@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from registry.choices import CheckStatus
+from registry.models import Host
+from registry.services.validation import address_order
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,21 @@ class HostInfo:
     superordinate: str | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, host: Host) -> HostInfo:
+        """The data of a host read through ``with_host_details`` (a page of them costs two
+        queries); ``info_host`` looks one up by name."""
+        return cls(
+            name=host.name,
+            roid=host.roid,
+            registrar=host.registrar.client_id,
+            addresses=sorted((a.address for a in host.addresses.all()), key=address_order),
+            statuses=["linked"] if host.linked else ["ok"],
+            superordinate=host.superordinate.name if host.superordinate_id else None,
+            created_at=host.created_at,
+            updated_at=host.updated_at,
+        )
 
 
 @dataclass(frozen=True)

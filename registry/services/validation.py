@@ -57,6 +57,17 @@ def ds_text(row: dict) -> str:
     return f"{row['key_tag']} {row['algorithm']} {row['digest_type']} {row['digest']}"
 
 
+AUTH_INFO_LENGTH = (6, 64)  # characters, as EPP's pwType allows and secrets need
+
+
+def validate_auth_info(value: object) -> str:
+    """An auth info a registrar chose (a domain's transfer secret), or ParameterError."""
+    low, high = AUTH_INFO_LENGTH
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        raise ParameterError(f"auth info is {low} to {high} characters long")
+    return value
+
+
 def nameserver_names(nameservers: Sequence[str]) -> list[str]:
     """Canonical host names of a list of nameservers, each once, or an error naming the bad entry."""
     if isinstance(nameservers, str):
