@@ -32,7 +32,6 @@ import json
 import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -43,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.harness import CLIENT_CPU, SERVER_CPU, Process, percentile, pinned
+from registry.epp.client import EppClient
+from registry.epp.framing import HEADER, body_size, framed
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -83,36 +84,10 @@ LOGOUT = f'<?xml version="1.0" encoding="UTF-8"?><epp xmlns="{EPP}"><command><lo
 # --- the client -------------------------------------------------------------------------------
 
 
-class Session:
-    """One EPP session: a blocking TLS socket, one frame out and one in at a time."""
-
-    def __init__(self, address: str, port: int, context: ssl.SSLContext, name: str = EPP_ADDRESS) -> None:
-        raw = socket.create_connection((address, port), timeout=30)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # The echo peer presents run_epp's certificate, which names run_epp's address.
-        self.sock = context.wrap_socket(raw, server_hostname=name)
-        self.greeting = self.receive()
-
-    def send(self, data: bytes) -> bytes:
-        self.sock.sendall((len(data) + 4).to_bytes(4, "big") + data)
-        return self.receive()
-
-    def receive(self) -> bytes:
-        size = int.from_bytes(self._exactly(4), "big")
-        return self._exactly(size - 4)
-
-    def _exactly(self, size: int) -> bytes:
-        chunks, left = [], size
-        while left:
-            chunk = self.sock.recv(left)
-            if not chunk:
-                raise ConnectionError("the server closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self.sock.close()
+def epp_session(address: str, port: int, context: ssl.SSLContext) -> EppClient:
+    """One EPP session: a blocking TLS socket, one frame out and one in at a time. The echo
+    peer presents run_epp's certificate, which names run_epp's address."""
+    return EppClient(address, port, context, server_hostname=EPP_ADDRESS, timeout=30, nodelay=True)
 
 
 def result_code(answer: bytes) -> int:
@@ -144,7 +119,7 @@ class Timings:
         }
 
 
-def run_session(session: Session, tag: str, count: int, info_names: list[str], timings: Timings) -> list[str]:
+def run_session(session: EppClient, tag: str, count: int, info_names: list[str], timings: Timings) -> list[str]:
     """``count`` of each command, interleaved (hello, check, info, create, hello, ...) so
     that every command sees the same server state; returns the names created."""
     created = []
@@ -170,8 +145,8 @@ def run_session(session: Session, tag: str, count: int, info_names: list[str], t
     return created
 
 
-def logged_in(address: str, port: int, context: ssl.SSLContext, tag: str) -> Session:
-    session = Session(address, port, context)
+def logged_in(address: str, port: int, context: ssl.SSLContext, tag: str) -> EppClient:
+    session = epp_session(address, port, context)
     answer = session.send(LOGIN.format(trid=f"login-{tag}").encode())
     if result_code(answer) != 1000:
         raise RuntimeError(f"login failed: {answer.decode(errors='replace')}")
@@ -179,7 +154,7 @@ def logged_in(address: str, port: int, context: ssl.SSLContext, tag: str) -> Ses
 
 
 def echo_round_trips(port: int, context: ssl.SSLContext, count: int) -> list[float]:
-    session = Session(ECHO_ADDRESS, port, context)
+    session = epp_session(ECHO_ADDRESS, port, context)
     values = []
     for _ in range(count):
         started = time.perf_counter()
@@ -224,11 +199,11 @@ def serve_echo(port: int, cert: str, key: str) -> None:
     context.load_cert_chain(cert, key)
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write((len(HELLO) + 4).to_bytes(4, "big") + HELLO)  # stands in for the greeting
+        writer.write(framed(HELLO))  # stands in for the greeting
         try:
             while True:
-                header = await reader.readexactly(4)
-                body = await reader.readexactly(int.from_bytes(header, "big") - 4)
+                header = await reader.readexactly(HEADER)
+                body = await reader.readexactly(body_size(header))
                 writer.write(header + body)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

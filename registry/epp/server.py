@@ -22,11 +22,11 @@ from typing import Protocol
 
 from config.serving import run_until_stopped
 from config.threads import on_every_thread
+from registry.epp.framing import HEADER, framed
 from registry.epp.session import Session, SessionGate
 
 log = logging.getLogger(__name__)
 
-HEADER = 4
 DISCARD_CHUNK = 64 * 1024
 
 
@@ -45,10 +45,6 @@ class Handler(Protocol):
     def oversized(self, size: int) -> bytes: ...
 
     def release(self) -> None: ...
-
-
-def framed(data: bytes) -> bytes:
-    return (len(data) + HEADER).to_bytes(HEADER, "big") + data
 
 
 @dataclass(eq=False)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import socket
 import ssl
 import threading
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from lxml import etree
 
 from config import clock
 from registry.epp import certs, xml
+from registry.epp.client import EppClient
 from registry.epp.runner import EppHandler
 from registry.epp.server import EppServer
 from registry.epp.session import Session, SessionGate
@@ -247,25 +247,14 @@ class Running:
         assert self.error is None, self.error
 
 
-class Client:
-    """A bare EPP client: TLS, the 4-byte length header, one frame out, one in."""
+class Client(EppClient):
+    """A bare EPP client on a real socket whose answers are parsed ``Response``s."""
 
     def __init__(self, address: str, port: int, cafile: Path, timeout: float = 10) -> None:
-        context = ssl.create_default_context(cafile=str(cafile))
-        raw = socket.create_connection((address, port), timeout=timeout)
-        self.sock = context.wrap_socket(raw, server_hostname=address)
-        self.greeting = self.receive()
-
-    def send_raw(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def send_frame(self, data: bytes | str) -> None:
-        body = data.encode() if isinstance(data, str) else data
-        self.sock.sendall((len(body) + 4).to_bytes(4, "big") + body)
+        super().__init__(address, port, ssl.create_default_context(cafile=str(cafile)), timeout=timeout)
 
     def receive(self) -> Response:
-        size = int.from_bytes(self._exactly(4), "big")
-        return Response(self._exactly(size - 4))
+        return Response(super().receive())
 
     def send(self, data: bytes | str) -> Response:
         self.send_frame(data)
@@ -273,26 +262,6 @@ class Client:
 
     def login(self, client_id: str, password: str | None = None) -> Response:
         return self.send(LOGIN.format(client_id=client_id, password=password or f"{client_id}-password"))
-
-    def closed_by_server(self) -> bool:
-        """Whether the server has closed the connection (EOF, or a reset)."""
-        try:
-            return self.sock.recv(1) == b""
-        except (ConnectionError, ssl.SSLError):
-            return True
-
-    def _exactly(self, size: int) -> bytes:
-        chunks, left = [], size
-        while left:
-            chunk = self.sock.recv(left)
-            if not chunk:
-                raise ConnectionError("the server closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="session")
