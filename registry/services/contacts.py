@@ -11,13 +11,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from registry.choices import OperationKind
-from registry.errors import (
-    AssociationProhibits,
-    NotSponsor,
-    ObjectExists,
-    ObjectNotFound,
-    ParameterError,
-)
+from registry.errors import AssociationProhibits, NotSponsor, ObjectExists, ObjectNotFound, ParameterError
 from registry.models import Contact, Operation, Registrar
 from registry.services import disclosure
 from registry.services.results import ContactInfo, ObjectCheck, OperationResult
