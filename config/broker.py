@@ -9,6 +9,7 @@ is atomic on POSIX), so a consumer only ever sees whole messages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from time import monotonic
@@ -22,7 +23,7 @@ from kombu.utils.json import dumps
 class Channel(filesystem.Channel):
     def _put(self, queue, payload, **kwargs):
         """Put ``payload`` onto ``queue``: written aside, then renamed into the queue folder."""
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         # No dot before the queue name: kombu's _get skips it (and files it cannot parse).
         partial = os.path.join(self.data_folder_out, f"partial-{uuid.uuid4().hex}")
@@ -31,10 +32,8 @@ class Channel(filesystem.Channel):
                 f.write(str_to_bytes(dumps(payload)))
             os.replace(partial, final)
         except OSError as exc:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(partial)
-            except OSError:
-                pass
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
 

@@ -19,7 +19,7 @@ os.environ.setdefault("REDIS_KEY_PREFIX", f"namesmith-test-{uuid.uuid4().hex[:8]
 # DNS listeners of this run on a /16 of their own, away from a running emulator's 127.53.
 os.environ.setdefault("NETWORK_BLOCK", f"127.{random.randint(100, 250)}.0.0/16")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -16,10 +17,8 @@ def on_every_thread(
     barrier = threading.Barrier(threads)
 
     def once() -> None:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=timeout / 2)
-        except threading.BrokenBarrierError:
-            pass
         work()
 
     concurrent.futures.wait([executor.submit(once) for _ in range(threads)], timeout=timeout)

@@ -20,6 +20,7 @@ command twice returns the same reply (the services are idempotent on ``cl_trid``
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -165,10 +166,8 @@ def _poll_reply(registrar: Registrar, cl_trid: str) -> services.OperationResult:
 
 def _poll_ack(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
     """Dequeue message ``id`` and answer with the next one, saving the caller a round trip."""
-    try:
+    with contextlib.suppress(ObjectNotFound):  # acknowledged already: this command was delivered twice
         services.poll_ack(registrar, arguments["message_id"])
-    except ObjectNotFound:
-        pass  # acknowledged already: this command was delivered twice
     return _poll_reply(registrar, cl_trid)
 
 

@@ -38,7 +38,7 @@ def test_a_plan_file_in_the_endpoints_shape_is_read_and_checked(tmp_path):
     data = plan.as_dict()
     data["rental_nameservers"][0]["address"] = "127.0.0.53"
     path.write_text(json.dumps(data))
-    with pytest.raises(ImproperlyConfigured, match="127.0.0.53"):
+    with pytest.raises(ImproperlyConfigured, match=r"127.0.0.53"):
         network.validate(network.plan_from_file(path, 53))
 
     data = plan.as_dict()
@@ -57,7 +57,7 @@ def test_regions_stay_on_loopback_and_latency_names_known_regions():
     assert [r.name for r in plan.regions] == ["us-east-1", "eu-west-1", "ap-northeast-2", "sa-east-1"]
     assert [o.address for o in plan.origins] == ["127.53.5.1", "127.53.5.2"]
     wide = network.Region("everywhere", "NA", "US", ("10.0.0.0/8",))
-    with pytest.raises(ImproperlyConfigured, match="beyond 127.0.0.0/8"):
+    with pytest.raises(ImproperlyConfigured, match=r"beyond 127.0.0.0/8"):
         network.validate(dataclasses.replace(plan, regions=(wide,)))
     with pytest.raises(ImproperlyConfigured, match=r"latency names unknown regions \['mars-1'\]"):
         network.validate(dataclasses.replace(plan, latency=(("us-east-1", "mars-1", 9),)))

@@ -42,6 +42,8 @@ from registry.models.tlds import (
 )
 
 __all__ = [
+    "MAX_PERIOD_YEARS",
+    "MIN_PERIOD_YEARS",
     "ApiOperation",
     "AppendOnlyQuerySet",
     "Contact",
@@ -53,8 +55,6 @@ __all__ = [
     "Host",
     "HostAddress",
     "LedgerEntry",
-    "MAX_PERIOD_YEARS",
-    "MIN_PERIOD_YEARS",
     "Operation",
     "PollMessage",
     "PremiumName",

@@ -294,6 +294,51 @@ def _status_changes(current: set[str], add: Sequence[str], remove: Sequence[str]
     return (current - set(remove)) | set(add)
 
 
+def _change_statuses(
+    domain: Domain, current: set[str], add: list[str], remove: list[str], changes: dict, now: datetime
+) -> bool:
+    """Apply a client's status changes; whether the domain's zone must be built anew (a
+    hold status came or went)."""
+    statuses = _status_changes(current, add, remove, domain.unicode_name)
+    if statuses == current:
+        return False
+    domain.statuses.filter(status__in=remove).delete()
+    DomainStatus.objects.bulk_create(DomainStatus(domain=domain, status=status, created_at=now) for status in add)
+    changes["statuses"] = [sorted(current), sorted(statuses)]
+    return bool(set(add + remove) & set(zones.HOLD_STATUSES))
+
+
+def _change_nameservers(
+    registrar: Registrar, domain: Domain, add: list[str], remove: list[str], changes: dict, now: datetime
+) -> None:
+    before = sorted(domain.nameservers.values_list("name", flat=True))
+    for host in remove:
+        if host not in before:
+            raise ParameterError(f"{host} is not a nameserver of {domain.unicode_name}")
+    for host in add:
+        if host in before:
+            raise ParameterError(f"{host} is a nameserver of {domain.unicode_name} already")
+    after = validate_nameservers([h for h in before if h not in remove] + add)
+    domain.nameservers.set(resolve_hosts(registrar, after, now))
+    changes["nameservers"] = [before, sorted(after)]
+
+
+def _change_ds(domain: Domain, add: list[dict], remove: list[dict], remove_all: bool, changes: dict) -> None:
+    before = [ds.as_dict() for ds in domain.ds_records.all()]
+    kept = [] if remove_all else list(before)
+    for row in remove:
+        if row not in kept:
+            raise ParameterError(f"{domain.unicode_name} has no DS record {ds_text(row)}")
+        kept.remove(row)
+    for row in add:
+        if row in kept:
+            raise ParameterError(f"{domain.unicode_name} has DS record {ds_text(row)} already")
+    after = ds_records(kept + add)
+    domain.ds_records.all().delete()
+    DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in after)
+    changes["ds"] = [[ds_text(r) for r in before], [ds_text(r) for r in after]]
+
+
 def update_domain(
     registrar: Registrar,
     name: str,
@@ -338,44 +383,12 @@ def update_domain(
         lifts_lock = EppStatus.CLIENT_UPDATE_PROHIBITED in remove_statuses
         require_allowed(domain, "update", ignore={EppStatus.CLIENT_UPDATE_PROHIBITED} if lifts_lock else set())
         changes: dict = {}
-        republish = False
-
-        statuses = _status_changes(current, add_statuses, remove_statuses, domain.unicode_name)
-        if statuses != current:
-            domain.statuses.filter(status__in=remove_statuses).delete()
-            DomainStatus.objects.bulk_create(
-                DomainStatus(domain=domain, status=status, created_at=now) for status in add_statuses
-            )
-            changes["statuses"] = [sorted(current), sorted(statuses)]
-            republish |= bool(set(add_statuses + remove_statuses) & set(zones.HOLD_STATUSES))
-
+        republish = _change_statuses(domain, current, add_statuses, remove_statuses, changes, now)
         if ns_add or ns_remove:
-            before = sorted(domain.nameservers.values_list("name", flat=True))
-            for host in ns_remove:
-                if host not in before:
-                    raise ParameterError(f"{host} is not a nameserver of {domain.unicode_name}")
-            for host in ns_add:
-                if host in before:
-                    raise ParameterError(f"{host} is a nameserver of {domain.unicode_name} already")
-            after = validate_nameservers([h for h in before if h not in ns_remove] + ns_add)
-            domain.nameservers.set(resolve_hosts(registrar, after, now))
-            changes["nameservers"] = [before, sorted(after)]
+            _change_nameservers(registrar, domain, ns_add, ns_remove, changes, now)
             republish = True
-
         if ds_add or ds_remove or remove_all_ds:
-            before_ds = [ds.as_dict() for ds in domain.ds_records.all()]
-            kept = [] if remove_all_ds else list(before_ds)
-            for row in ds_remove:
-                if row not in kept:
-                    raise ParameterError(f"{domain.unicode_name} has no DS record {ds_text(row)}")
-                kept.remove(row)
-            for row in ds_add:
-                if row in kept:
-                    raise ParameterError(f"{domain.unicode_name} has DS record {ds_text(row)} already")
-            after_ds = ds_records(kept + ds_add)
-            domain.ds_records.all().delete()
-            DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in after_ds)
-            changes["ds"] = [[ds_text(r) for r in before_ds], [ds_text(r) for r in after_ds]]
+            _change_ds(domain, ds_add, ds_remove, remove_all_ds, changes)
             republish = True
 
         fields = ["updated_at"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -34,10 +35,8 @@ def purge_queues() -> None:
     with app.connection_for_write() as conn:
         channel = conn.default_channel
         for queue in QUEUES.split(","):
-            try:
+            with contextlib.suppress(Exception):  # a queue never declared has nothing to purge
                 channel.queue_purge(queue)
-            except Exception:  # a queue never declared has nothing to purge
-                pass
 
 
 def wait_until_idle(timeout: float = 15) -> None:
@@ -53,10 +52,8 @@ def wait_until_idle(timeout: float = 15) -> None:
         with app.connection_for_write() as conn:
             queued = 0
             for queue in QUEUES.split(","):
-                try:
+                with contextlib.suppress(Exception):  # never declared: empty
                     queued += conn.default_channel.queue_declare(queue, passive=True).message_count
-                except Exception:  # never declared: empty
-                    pass
         quiet = 0 if busy or queued else quiet + 1
         if quiet < 2:
             time.sleep(0.2)

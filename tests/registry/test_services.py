@@ -261,7 +261,7 @@ def test_renew_prohibited_status_gives_2304(alpha):
 
 
 def test_renew_of_unknown_domain_is_object_not_found(alpha):
-    with pytest.raises(ObjectNotFound, match="domain nowhere.com does not exist"):
+    with pytest.raises(ObjectNotFound, match=r"domain nowhere.com does not exist"):
         services.renew_domain(alpha, "nowhere.com", current_expiry=date(2030, 1, 1))
 
 
@@ -331,7 +331,7 @@ def test_info_shows_auth_info_only_to_the_sponsor(alpha, beta):
 
 
 def test_internal_host_needs_its_domain_same_sponsor_and_glue(alpha, beta):
-    with pytest.raises(ObjectNotFound, match="needs its domain parent.com"):
+    with pytest.raises(ObjectNotFound, match=r"needs its domain parent.com"):
         services.create_host(alpha, "ns1.parent.com", ["192.0.2.1"])
     services.create_domain(alpha, "parent.com")
     with pytest.raises(ParameterError, match="needs a glue address"):

@@ -134,7 +134,7 @@ def test_a_build_sends_the_next_version_to_the_zone_store(delegated, monkeypatch
     assert zones.publish("com.") == 1
     assert zones.publish("com.") == 2
     assert ZonePublication.objects.get(zone="com.").requested_at is None
-    name, (zone, kind, version, records, servers) = sent[-1]
+    name, (zone, kind, version, _records, _servers) = sent[-1]
     assert (name, zone, kind, version) == ("resolver.tasks.store_zone", "com.", "tld", 2)
     assert zones.publish("nosuchtld.") is None
 
@@ -154,7 +154,7 @@ def test_the_store_gives_each_new_version_a_higher_serial_and_ignores_late_ones(
     records, servers = zones.build("com.")
     first = publish_zone("com.", "tld", records, servers, version=5)
     assert publish_zone("com.", "tld", records, servers, version=4) is None
-    changed = records + [["late.com.", 172800, "NS", "ns.example.org."]]
+    changed = [*records, ["late.com.", 172800, "NS", "ns.example.org."]]
     second = publish_zone("com.", "tld", changed, servers, version=6)
     assert second.serial > first.serial
     stored = Zone.objects.get(name="com.")
