@@ -7,6 +7,7 @@ the operation that caused it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -69,7 +70,7 @@ def top_up(registrar: Registrar, amount: int, *, cl_trid: str | None = None, des
     if not isinstance(amount, int) or amount <= 0:
         raise ParameterError("a top-up is a positive amount in minor units")
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         balance = ledger(registrar, LedgerKind.TOPUP, amount, operation, description or "Top-up", now)
         return {"amount": amount, "balance": balance}
 

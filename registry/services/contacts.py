@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -34,7 +35,7 @@ _CONTACT_FIELDS = (
 )
 
 
-def _contact_fields(data: dict) -> dict:
+def _contact_fields(data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(_CONTACT_FIELDS)
     if unknown:
         raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
@@ -55,7 +56,7 @@ def _contact_fields(data: dict) -> dict:
     return fields
 
 
-def contact_differs(contact: Contact, data: dict) -> bool:
+def contact_differs(contact: Contact, data: dict[str, Any]) -> bool:
     """Whether saving ``data`` would change ``contact`` (invalid data counts as a change)."""
     try:
         fields = _contact_fields(data)
@@ -85,11 +86,13 @@ def _contact_handle(handle: str) -> str:
     return handle
 
 
-def create_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: str | None = None) -> OperationResult:
+def create_contact(
+    registrar: Registrar, handle: str, data: dict[str, Any], *, cl_trid: str | None = None
+) -> OperationResult:
     """Create the contact object ``handle`` sponsored by ``registrar``."""
     handle, fields = _contact_handle(handle), _contact_fields(data)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         contact = Contact(handle=handle, registrar=registrar, created_at=now, updated_at=now, **fields)
         try:
             with transaction.atomic():
@@ -102,7 +105,7 @@ def create_contact(registrar: Registrar, handle: str, data: dict, *, cl_trid: st
 
 
 def update_contact(
-    registrar: Registrar, handle: str, data: dict, *, partial: bool = False, cl_trid: str | None = None
+    registrar: Registrar, handle: str, data: dict[str, Any], *, partial: bool = False, cl_trid: str | None = None
 ) -> OperationResult:
     """Replace the details of contact ``handle``, or with ``partial`` only the fields
     ``data`` names (as EPP's contact update does), merged under the row lock so a
@@ -116,7 +119,7 @@ def update_contact(
     else:
         params = {"name": handle, **_contact_fields(data)}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")
@@ -176,7 +179,7 @@ def delete_contact(registrar: Registrar, handle: str, *, cl_trid: str | None = N
     history of the domains that named it, and the handle becomes free."""
     handle = _contact_handle(handle)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")

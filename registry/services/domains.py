@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -70,7 +71,7 @@ def check(names: Iterable[str]) -> list[NameCheck]:
     reserved, premium = policies.reserved, policies.premium
 
     for i, p in parsed.items():
-        base = {"name": str(names[i]), "ascii": p.ascii, "unicode": p.unicode}
+        base: dict[str, Any] = {"name": str(names[i]), "ascii": p.ascii, "unicode": p.unicode}
         tld = tlds.get(p.tld)
         key = (p.tld, p.labels[0])
         if tld is None:
@@ -139,7 +140,7 @@ def create_domain(
     nameservers: Sequence[str] = (),
     registrant: str | None = None,
     auth_info: str | None = None,
-    ds: Sequence[dict] = (),
+    ds: Sequence[dict[str, Any]] = (),
     cl_trid: str | None = None,
     expected_fee: int | None = None,
 ) -> OperationResult:
@@ -160,7 +161,7 @@ def create_domain(
     if ds_rows:
         params["ds"] = ds_rows
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         tld = tld_for(parsed)
         if parsed.is_idn and not tld.allows_idn:
             raise InvalidName(f".{tld.name} does not accept IDN names")
@@ -226,7 +227,7 @@ def renew_domain(
     parsed = parse_domain_name(name)
     params = {"name": parsed.ascii, "years": years, "current_expiry": str(current_expiry), "expected_fee": expected_fee}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         require_allowed(domain, "renew")
@@ -263,7 +264,7 @@ def update_nameservers(
     parsed = parse_domain_name(name)
     ns_names = validate_nameservers(nameservers)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         require_allowed(domain, "update")
@@ -295,7 +296,7 @@ def _status_changes(current: set[str], add: Sequence[str], remove: Sequence[str]
 
 
 def _change_statuses(
-    domain: Domain, current: set[str], add: list[str], remove: list[str], changes: dict, now: datetime
+    domain: Domain, current: set[str], add: list[str], remove: list[str], changes: dict[str, Any], now: datetime
 ) -> bool:
     """Apply a client's status changes; whether the domain's zone must be built anew (a
     hold status came or went)."""
@@ -309,7 +310,7 @@ def _change_statuses(
 
 
 def _change_nameservers(
-    registrar: Registrar, domain: Domain, add: list[str], remove: list[str], changes: dict, now: datetime
+    registrar: Registrar, domain: Domain, add: list[str], remove: list[str], changes: dict[str, Any], now: datetime
 ) -> None:
     before = sorted(domain.nameservers.values_list("name", flat=True))
     for host in remove:
@@ -323,7 +324,9 @@ def _change_nameservers(
     changes["nameservers"] = [before, sorted(after)]
 
 
-def _change_ds(domain: Domain, add: list[dict], remove: list[dict], remove_all: bool, changes: dict) -> None:
+def _change_ds(
+    domain: Domain, add: list[dict[str, Any]], remove: list[dict[str, Any]], remove_all: bool, changes: dict[str, Any]
+) -> None:
     before = [ds.as_dict() for ds in domain.ds_records.all()]
     kept = [] if remove_all else list(before)
     for row in remove:
@@ -349,8 +352,8 @@ def update_domain(
     remove_statuses: Sequence[str] = (),
     registrant: str | None = None,
     auth_info: str | None = None,
-    add_ds: Sequence[dict] = (),
-    remove_ds: Sequence[dict] = (),
+    add_ds: Sequence[dict[str, Any]] = (),
+    remove_ds: Sequence[dict[str, Any]] = (),
     remove_all_ds: bool = False,
     cl_trid: str | None = None,
 ) -> OperationResult:
@@ -376,13 +379,13 @@ def update_domain(
     ):
         raise ParameterError(f"the update of {parsed.unicode} changes nothing")
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         current = domain.stored_statuses()
         lifts_lock = EppStatus.CLIENT_UPDATE_PROHIBITED in remove_statuses
-        require_allowed(domain, "update", ignore={EppStatus.CLIENT_UPDATE_PROHIBITED} if lifts_lock else set())
-        changes: dict = {}
+        require_allowed(domain, "update", ignore=frozenset({EppStatus.CLIENT_UPDATE_PROHIBITED} if lifts_lock else ()))
+        changes: dict[str, Any] = {}
         republish = _change_statuses(domain, current, add_statuses, remove_statuses, changes, now)
         if ns_add or ns_remove:
             _change_nameservers(registrar, domain, ns_add, ns_remove, changes, now)
@@ -422,7 +425,7 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
     """
     parsed = parse_domain_name(name)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         require_allowed(domain, "delete")
@@ -432,7 +435,7 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
         graces = current_graces(domain, now)
         before = domain.expires_at
         refunded = refund_graces(domain, graces, operation, now)
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         if domain.expires_at != before:
             changes["expires_at"] = [before.isoformat(), domain.expires_at.isoformat()]
         domain.updated_at = now
@@ -442,12 +445,12 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
             data = {"name": domain.name, "deleted_at": now.isoformat(), "pending": False}
             changes["deleted_at"] = [None, now.isoformat()]
         else:
-            start_deletion(domain, now)
+            redemption_ends = start_deletion(domain, now)
             data = {
                 "name": domain.name,
                 "pending": True,
                 "rgp_status": domain.rgp_status,
-                "redemption_ends_at": domain.redemption_ends_at.isoformat(),
+                "redemption_ends_at": redemption_ends.isoformat(),
             }
             changes["rgp_status"] = ["", domain.rgp_status]
         domain.save()

@@ -80,7 +80,7 @@ def refund_graces(
                 LedgerKind.REFUND,
                 grace.amount,
                 operation,
-                f"Refund: {_GRACE_COMMAND[grace.kind]} of {domain.unicode_name} ({why} in its {grace.kind})",
+                f"Refund: {_GRACE_COMMAND[RgpStatus(grace.kind)]} of {domain.unicode_name} ({why} in its {grace.kind})",
                 now,
             )
             refunded += grace.amount
@@ -102,14 +102,17 @@ def enter_phase(domain: Domain, phase: RgpStatus, ends: datetime) -> None:
         domain.redemption_ends_at = ends
 
 
-def start_deletion(domain: Domain, now: datetime) -> None:
+def start_deletion(domain: Domain, now: datetime) -> datetime:
     """Take a domain out of service: pendingDelete, first the redemption period (when
-    the TLD has one), then pendingDelete until the purge."""
+    the TLD has one), then pendingDelete until the purge. Returns when redemption ends
+    (``now`` when the TLD has none)."""
     DomainStatus.objects.get_or_create(domain=domain, status=EppStatus.PENDING_DELETE, defaults={"created_at": now})
     tld = domain.tld
+    redemption_ends = now + timedelta(days=tld.redemption_days)
     if tld.redemption_days:
-        enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, now + timedelta(days=tld.redemption_days))
+        enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, redemption_ends)
     else:
-        domain.redemption_ends_at = now
+        domain.redemption_ends_at = redemption_ends
         enter_phase(domain, RgpStatus.PENDING_DELETE, now + timedelta(days=tld.pending_delete_days))
     zones.request_after_commit(zones.zone_of_tld(tld.name))
+    return redemption_ends

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -129,7 +130,7 @@ def create_host(
     parsed = parse_host_name(name)
     glue = glue_addresses(addresses)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         superordinate = _superordinate(registrar, parsed)
         _check_glue(parsed.ascii, parsed.tld, superordinate is not None, glue)
         host = Host(name=parsed.ascii, registrar=registrar, superordinate=superordinate, created_at=now, updated_at=now)
@@ -162,7 +163,7 @@ def update_host(
         raise ParameterError(f"the update of host {parsed.ascii} changes nothing")
     params = {"name": parsed.ascii, "add": add, "remove": remove, "new_name": renamed.ascii if renamed else None}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         host = _own_host(registrar, parsed.ascii)
         was_internal = host.is_internal
         current = set(host.addresses.values_list("address", flat=True))
@@ -200,7 +201,7 @@ def delete_host(registrar: Registrar, name: str, *, cl_trid: str | None = None) 
     """Delete a host no live domain uses; only its sponsor may."""
     parsed = parse_host_name(name)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         host = _own_host(registrar, parsed.ascii)
         users = list(host.domains.filter(deleted_at=None).values_list("name", flat=True)[:5])
         if users:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
 
 from config import clock
 from registry import zones
@@ -20,7 +23,7 @@ from registry.services.graces import close_graces, current_graces, enter_phase, 
 from registry.services.objects import record_history
 from registry.services.poll import post_poll
 from registry.services.pricing import tld_fee, tld_for
-from registry.services.transform import run_transform
+from registry.services.transform import Body, Data, run_transform
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-def _registry_transform(domain_id: int, name: str, kind: OperationKind, cl_trid: str, body) -> bool:
+def _registry_transform(domain_id: int, name: str, kind: OperationKind, cl_trid: str, body: Body) -> bool:
     """Run one piece of scheduled work under the domain's sponsor, once per ``cl_trid``;
     False when the domain moved on meanwhile (the body raised a RegistryError)."""
     sponsor = Registrar.objects.get(domains__pk=domain_id)
@@ -52,7 +55,7 @@ def _locked_domain(domain_id: int) -> Domain:
     return domain
 
 
-def _renewable():
+def _renewable() -> QuerySet[Domain]:
     return Domain.objects.filter(deleted_at=None, rgp_status="")
 
 
@@ -68,7 +71,7 @@ def auto_renew_expired() -> int:
     due = _renewable().filter(expires_at__lte=clock.now()).order_by("expires_at")
     for domain_id, name, expiry in due.values_list("id", "name", "expires_at")[:SWEEP_BATCH]:
 
-        def body(operation: Operation, now: datetime, domain_id=domain_id, expiry=expiry) -> dict:
+        def body(operation: Operation, now: datetime, domain_id: int = domain_id, expiry: datetime = expiry) -> Data:
             domain = _locked_domain(domain_id)
             if domain.expires_at != expiry or domain.rgp_status:
                 raise StatusProhibits(f"{domain.name} was renewed or deleted meanwhile")
@@ -138,7 +141,7 @@ def next_deletion_step() -> datetime | None:
     )
 
 
-def _next_phase(domain: Domain, now: datetime) -> dict:
+def _next_phase(domain: Domain, now: datetime) -> dict[str, Any]:
     """Move a deleted domain on when its phase ends: redemption -> pendingDelete -> purged;
     a restore request with no report by its deadline falls back to redemption (or to
     pendingDelete once redemption is over)."""
@@ -164,10 +167,12 @@ def _next_phase(domain: Domain, now: datetime) -> dict:
             now,
         )
         return {"name": domain.name, "purged_at": now.isoformat(), "changes": {"deleted_at": [None, now.isoformat()]}}
-    if phase == RgpStatus.PENDING_RESTORE and domain.redemption_ends_at > ended:
-        enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, domain.redemption_ends_at)
+    assert ended is not None  # only a domain in a deletion phase comes here
+    redemption_ends = domain.redemption_ends_at
+    if phase == RgpStatus.PENDING_RESTORE and redemption_ends is not None and redemption_ends > ended:
+        enter_phase(domain, RgpStatus.REDEMPTION_PERIOD, redemption_ends)
     else:
-        start = max(ended, domain.redemption_ends_at or ended)
+        start = max(ended, redemption_ends or ended)
         enter_phase(domain, RgpStatus.PENDING_DELETE, start + timedelta(days=tld.pending_delete_days))
     if phase == RgpStatus.PENDING_RESTORE:  # it was back in the zone while the report was awaited
         zones.request_after_commit(zones.zone_of_tld(tld.name))
@@ -191,7 +196,13 @@ def advance_deletions() -> int:
     for domain_id, name, phase, ends in due.values_list("id", "name", "rgp_status", "rgp_ends_at")[:SWEEP_BATCH]:
         kind = OperationKind.DOMAIN_PURGE if phase == RgpStatus.PENDING_DELETE else OperationKind.DOMAIN_DELETION_PHASE
 
-        def body(operation: Operation, now: datetime, domain_id=domain_id, phase=phase, ends=ends) -> dict:
+        def body(
+            operation: Operation,
+            now: datetime,
+            domain_id: int = domain_id,
+            phase: str = phase,
+            ends: datetime | None = ends,
+        ) -> Data:
             domain = _locked_domain(domain_id)
             if (domain.rgp_status, domain.rgp_ends_at) != (phase, ends):
                 raise StatusProhibits(f"{domain.name} left its {phase} meanwhile")

@@ -5,6 +5,7 @@ what its statuses allow, and writing its history.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from registry.choices import PROHIBITING
 from registry.errors import NotSponsor, ObjectNotFound, StatusProhibits
@@ -28,7 +29,7 @@ def require_sponsor(domain: Domain, registrar: Registrar) -> None:
         raise NotSponsor(f"domain {domain.unicode_name} is sponsored by another registrar")
 
 
-def require_allowed(domain: Domain, command: str, ignore: set[str] = frozenset()) -> None:
+def require_allowed(domain: Domain, command: str, ignore: frozenset[str] = frozenset()) -> None:
     blocking = sorted((domain.stored_statuses() & PROHIBITING[command]) - ignore)
     if blocking:
         raise StatusProhibits(
@@ -37,7 +38,12 @@ def require_allowed(domain: Domain, command: str, ignore: set[str] = frozenset()
 
 
 def record_history(
-    domain: Domain, operation: Operation, now: datetime, changes: dict, period: int | None = None, actor: str = ""
+    domain: Domain,
+    operation: Operation,
+    now: datetime,
+    changes: dict[str, Any],
+    period: int | None = None,
+    actor: str = "",
 ) -> None:
     DomainHistory.objects.create(
         domain=domain,

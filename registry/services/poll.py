@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from config import clock
 from registry.choices import PollKind
@@ -11,7 +12,9 @@ from registry.models import PollMessage, Registrar
 from registry.services.results import PollItem
 
 
-def post_poll(registrar: Registrar, kind: PollKind, object_name: str, message: str, data: dict, now: datetime) -> None:
+def post_poll(
+    registrar: Registrar, kind: PollKind, object_name: str, message: str, data: dict[str, Any], now: datetime
+) -> None:
     PollMessage.objects.create(
         registrar=registrar, kind=kind, object_name=object_name, message=message, data=data, created_at=now
     )

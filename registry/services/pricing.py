@@ -44,7 +44,8 @@ class Fees:
             return 0
         if command not in PRICED:
             raise ParameterError(f"no fee for {command!r}")
-        return getattr(self, command) * (years if command in PERIODIC else 1)
+        fee: int = getattr(self, command)
+        return fee * (years if command in PERIODIC else 1)
 
     def as_dict(self) -> dict[str, int]:
         return {command: getattr(self, command) for command in PRICED}

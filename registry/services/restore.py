@@ -5,6 +5,7 @@ report that completes it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from registry import zones
 from registry.choices import EppStatus, OperationKind, RgpStatus
@@ -45,7 +46,7 @@ def restore_domain(
     parsed = parse_domain_name(name)
     params = {"name": parsed.ascii, "expected_fee": expected_fee}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         if domain.rgp_status != RgpStatus.REDEMPTION_PERIOD:
@@ -59,7 +60,7 @@ def restore_domain(
         renew_fee = fee - tld.restore_fee
         check_fee(expected_fee, fee, f"restoring {domain.unicode_name}")
         debit(registrar, tld.restore_fee, operation, f"Restore {domain.unicode_name}", now)
-        changes: dict = {"rgp_status": [domain.rgp_status]}
+        changes: dict[str, Any] = {"rgp_status": [domain.rgp_status]}
         if years:
             debit(registrar, renew_fee, operation, f"Renew {domain.unicode_name} for {years} year(s) on restore", now)
             after = add_years(domain.expires_at, years)
@@ -85,7 +86,9 @@ def restore_domain(
     return run_transform(registrar, OperationKind.DOMAIN_RESTORE, cl_trid, params, body)
 
 
-def report_restore(registrar: Registrar, name: str, report: dict, *, cl_trid: str | None = None) -> OperationResult:
+def report_restore(
+    registrar: Registrar, name: str, report: dict[str, Any], *, cl_trid: str | None = None
+) -> OperationResult:
     """RGP restore report (RFC 3915 section 4.2.5): the domain's data before the delete
     and after the restore, the reason and the registrar's statements. It completes a
     restore request; the report is kept in the domain's history."""
@@ -100,7 +103,7 @@ def report_restore(registrar: Registrar, name: str, report: dict, *, cl_trid: st
         raise ParameterError("statements is a list of non-empty texts")
     clean = {key: report[key] for key in (*_REPORT_FIELDS, "other") if key in report}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         require_sponsor(domain, registrar)
         if domain.rgp_status != RgpStatus.PENDING_RESTORE:

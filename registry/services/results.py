@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from registry.choices import CheckStatus
 from registry.models import Host
@@ -33,7 +34,7 @@ class NameCheck:
     def registrable(self) -> bool:
         return self.status in (CheckStatus.AVAILABLE, CheckStatus.PREMIUM)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"status": self.status.value}
 
 
@@ -48,10 +49,10 @@ class OperationResult:
     kind: str
     sv_trid: str
     cl_trid: str | None
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     replayed: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -68,7 +69,7 @@ class DomainInfo:
     expires_at: datetime
     updated_at: datetime
     auth_info: str | None  # only for the sponsoring registrar or one who knows it
-    ds: list[dict] = field(default_factory=list)  # secDNS dsData
+    ds: list[dict[str, Any]] = field(default_factory=list)  # secDNS dsData
     hosts: list[str] = field(default_factory=list)  # subordinate hosts
     transfer_status: str | None = None  # trStatus of the latest transfer
     rgp_statuses: list[str] = field(default_factory=list)  # RFC 3915 grace and deletion phases
@@ -103,8 +104,8 @@ class HostInfo:
             roid=host.roid,
             registrar=host.registrar.client_id,
             addresses=sorted((a.address for a in host.addresses.all()), key=address_order),
-            statuses=["linked"] if host.linked else ["ok"],
-            superordinate=host.superordinate.name if host.superordinate_id else None,
+            statuses=["linked"] if host.linked else ["ok"],  # annotated by with_host_details
+            superordinate=host.superordinate.name if host.superordinate is not None else None,
             created_at=host.created_at,
             updated_at=host.updated_at,
         )
@@ -116,7 +117,7 @@ class ContactInfo:
     roid: str
     registrar: str
     statuses: list[str]
-    data: dict
+    data: dict[str, Any]
     auth_info: str | None
     created_at: datetime
     updated_at: datetime
@@ -132,7 +133,7 @@ class TransferInfo:
     act_by: datetime
     expires_at: datetime | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -142,7 +143,7 @@ class PollItem:
     kind: str
     object_name: str
     message: str
-    data: dict
+    data: dict[str, Any]
     created_at: datetime
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -48,7 +49,7 @@ def set_server_status(
     status = EppStatus(status)
     params = {"name": parsed.ascii, "status": status.value, "on": on, "reason": reason, "actor": actor}
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         if domain.registrar_id != sponsor.pk:  # transferred since we looked it up
             raise ParameterError(f"the sponsor of {domain.unicode_name} changed; try again")
@@ -66,7 +67,7 @@ def set_server_status(
         domain.save(update_fields=["updated_at"])
         if status in zones.HOLD_STATUSES:
             zones.request_after_commit(zones.zone_of_tld(parsed.tld))
-        changes = {"statuses": [sorted(before), sorted(after)]}
+        changes: dict[str, Any] = {"statuses": [sorted(before), sorted(after)]}
         if reason:
             changes["reason"] = reason
         record_history(domain, operation, now, changes=changes, actor=actor)
@@ -93,8 +94,9 @@ def _import_row(tld: Tld, kind: NameList, cells: list[str], where: str) -> tuple
                 f"{where}: a reserved name row is a label and an optional reason; got {len(cells)} columns"
             )
         reason = cells[1].strip() if len(cells) == 2 else ""
-        if len(reason) > ReservedName._meta.get_field("reason").max_length:
-            raise ParameterError(f"{where}: the reason is longer than 200 characters")
+        longest = ReservedName._meta.get_field("reason").max_length or 0
+        if len(reason) > longest:
+            raise ParameterError(f"{where}: the reason is longer than {longest} characters")
         return _import_label(tld, cells[0], where), reason
     if len(cells) != 2:
         raise ParameterError(
@@ -137,14 +139,13 @@ def import_name_list(tld_name: str, kind: NameList, rows: Iterable[Sequence[str]
     if not parsed:
         raise ParameterError("the file has no rows to import")
 
-    model, field_name = (ReservedName, "reason") if kind == NameList.RESERVED else (PremiumName, "annual_fee")
+    model: type[ReservedName] | type[PremiumName] = ReservedName if kind == NameList.RESERVED else PremiumName
+    field_name = "reason" if kind == NameList.RESERVED else "annual_fee"
+    entries: list[Any] = [model(tld=tld, label=label, **{field_name: value}) for label, value in parsed.items()]
     with transaction.atomic():
         existing = set(model.objects.filter(tld=tld, label__in=parsed).values_list("label", flat=True))
         # One upsert: a concurrent import of the same label updates instead of failing.
         model.objects.bulk_create(
-            [model(tld=tld, label=label, **{field_name: value}) for label, value in parsed.items()],
-            update_conflicts=True,
-            unique_fields=["tld", "label"],
-            update_fields=[field_name],
+            entries, update_conflicts=True, unique_fields=["tld", "label"], update_fields=[field_name]
         )
     return ImportResult(created=len(parsed) - len(existing), updated=len(existing))

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
 
 from config import clock
 from registry.choices import EppStatus, LedgerKind, OperationKind, PollKind, RgpStatus, TransferStatus
@@ -30,7 +33,7 @@ from registry.services.results import OperationResult, TransferInfo
 from registry.services.transform import fingerprint, run_transform
 
 
-def _transfer_data(transfer: Transfer) -> dict:
+def _transfer_data(transfer: Transfer) -> dict[str, Any]:
     return {
         "name": transfer.domain.name,
         "status": transfer.status,
@@ -73,7 +76,7 @@ def request_transfer(
         "auth": fingerprint("auth", {"a": auth_info}),
     }
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         domain = live_domain(parsed.ascii, lock=True)
         if domain.registrar_id == registrar.pk:
             raise NotEligibleForTransfer(f"{domain.unicode_name} is sponsored by {registrar.client_id} already")
@@ -120,13 +123,13 @@ def _pending_transfer(parsed: ParsedName) -> Transfer:
     return transfer
 
 
-def _close_transfer(transfer: Transfer, status: TransferStatus, operation: Operation, now: datetime) -> dict:
+def _close_transfer(transfer: Transfer, status: TransferStatus, operation: Operation, now: datetime) -> dict[str, Any]:
     """Settle a pending transfer: move the domain if approved, refund if not."""
     domain = transfer.domain
     domain.statuses.filter(status=EppStatus.PENDING_TRANSFER).delete()
     transfer.status, transfer.resolved_at = status, now
     transfer.save(update_fields=["status", "resolved_at"])
-    changes: dict = {"transfer": [TransferStatus.PENDING, status]}
+    changes: dict[str, Any] = {"transfer": [TransferStatus.PENDING, status]}
     if status in (TransferStatus.CLIENT_APPROVED, TransferStatus.SERVER_APPROVED):
         # The transfer's years replace the registry's auto-renewal when the domain is in
         # its auto-renew grace period: the losing registrar gets that charge back.
@@ -180,7 +183,7 @@ def _act_on_transfer(
 ) -> OperationResult:
     parsed = parse_domain_name(name)
 
-    def body(operation: Operation, now: datetime) -> dict:
+    def body(operation: Operation, now: datetime) -> dict[str, Any]:
         transfer = _pending_transfer(parsed)
         party = transfer.gaining if status == TransferStatus.CLIENT_CANCELLED else transfer.losing
         if party.pk != registrar.pk:
@@ -212,7 +215,7 @@ def cancel_transfer(registrar: Registrar, name: str, *, cl_trid: str | None = No
     )
 
 
-def _pending_transfers():
+def _pending_transfers() -> QuerySet[Transfer]:
     return Transfer.objects.filter(status=TransferStatus.PENDING)
 
 
@@ -229,7 +232,7 @@ def approve_due_transfers() -> int:
     for transfer_id, name, losing_id in due.values_list("id", "domain__name", "losing_id"):
         losing = Registrar.objects.get(pk=losing_id)
 
-        def body(operation: Operation, now: datetime, name=name) -> dict:
+        def body(operation: Operation, now: datetime, name: str = name) -> dict[str, Any]:
             transfer = _pending_transfer(parse_domain_name(name))
             return _close_transfer(transfer, TransferStatus.SERVER_APPROVED, operation, now)
 

@@ -12,6 +12,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -35,17 +36,21 @@ def _new_sv_trid() -> str:
     return f"NSM-{secrets.token_hex(10)}"
 
 
-def fingerprint(kind: str, params: dict) -> str:
+def fingerprint(kind: str, params: dict[str, Any]) -> str:
     blob = json.dumps({"kind": kind, "params": params}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+Data = dict[str, Any]  # a response's data: JSON types only
+Body = Callable[[Operation, datetime], Data]
 
 
 def run_transform(
     registrar: Registrar,
     kind: OperationKind,
     cl_trid: str | None,
-    params: dict,
-    body: Callable[[Operation, datetime], dict],
+    params: dict[str, Any],
+    body: Body,
 ) -> OperationResult:
     """Run ``body`` once per (registrar, cl_trid) inside one transaction.
 

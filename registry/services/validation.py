@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from registry.errors import InvalidName, ParameterError
 from registry.names import parse_host_name
@@ -24,11 +25,11 @@ _DS_DIGEST_HEX = {1: 40, 2: 64, 3: 64, 4: 96}
 MAX_DS_RECORDS = 8
 
 
-def ds_records(items: Sequence[dict]) -> list[dict]:
+def ds_records(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Canonical DS rows (RFC 5910 dsData) or ParameterError naming the bad one."""
     if isinstance(items, (str, dict)):
         raise ParameterError("DS data must be a list of records")
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for i, item in enumerate(items, start=1):
         try:
             key_tag, algorithm, digest_type = (int(item[k]) for k in ("key_tag", "algorithm", "digest_type"))
@@ -53,7 +54,7 @@ def ds_records(items: Sequence[dict]) -> list[dict]:
     return rows
 
 
-def ds_text(row: dict) -> str:
+def ds_text(row: dict[str, Any]) -> str:
     return f"{row['key_tag']} {row['algorithm']} {row['digest_type']} {row['digest']}"
 
 
