@@ -6,9 +6,9 @@ class RegistrarConfig(AppConfig):
     verbose_name = "Registrar"
 
     def ready(self) -> None:
-        from registrar import lifecycle, services
+        from registrar import services
         from resolver import ownership
 
-        lifecycle.register_sweeps()
+        services.register_sweeps()
         # The rental service asks us who holds a name before it makes its hosted zone.
         ownership.register(services.holds_any)

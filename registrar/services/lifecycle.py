@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 
 from config import clock
-from registrar import notify, services
+from registrar import notify
 from registrar.choices import (
     FINAL_ORDER_STATES,
     TRANSFER_APPROVED,
@@ -49,6 +49,10 @@ from registrar.models import (
     RegistryPoll,
     RenewalReminder,
 )
+from registrar.services.checkout import place_renewal
+from registrar.services.commands import REGISTRY_COMMAND_TASK
+from registrar.services.errors import CheckoutError
+from registrar.services.pipeline import settle_transfer
 from registry import services as registry
 from registry.errors import RegistryError
 
@@ -160,7 +164,7 @@ def auto_renew(domain_id: int) -> bool:
             problem = "we have no card of yours on file"
         else:
             try:
-                order, created = services.place_renewal(
+                order, created = place_renewal(
                     domain.customer,
                     domain.name,
                     1,
@@ -168,7 +172,7 @@ def auto_renew(domain_id: int) -> bool:
                     idempotency_key=f"auto-renew-{domain.pk}-{domain.expires_at:%Y%m%dT%H%M%S}",
                     automatic=True,
                 )
-            except services.CheckoutError as exc:
+            except CheckoutError as exc:
                 problem = "; ".join(exc.errors.values())
             else:
                 if created and order.state == OrderState.FAILED:
@@ -219,7 +223,7 @@ def _send_poll(op: str, params: dict) -> None:
         "params": params,
         "reply_to": {"task": POLL_RESULT_TASK, "queue": "registrar", "args": []},
     }
-    current_app.send_task(services.REGISTRY_COMMAND_TASK, args=[command])
+    current_app.send_task(REGISTRY_COMMAND_TASK, args=[command])
 
 
 def apply_poll_reply(reply: dict) -> None:
@@ -311,7 +315,7 @@ def _transferred(item: _Message, now: datetime) -> None:
         if line is None:
             return
         word = {TransferStatus.CLIENT_REJECTED: "rejected by the current registrar"}.get(status, "cancelled")
-        services.settle_transfer(
+        settle_transfer(
             line.pk, status in TRANSFER_APPROVED, _moment(item.data.get("expires_at")), f"the transfer was {word}"
         )
 

@@ -1,0 +1,273 @@
+"""Checkout: orders registering names, renewing, restoring or transferring in a held
+domain. Each is validated, saved and charged in one transaction; the registry commands
+go out after commit (see ``registrar.services.pipeline``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from config import clock
+from registrar.choices import DomainState, LineKind, OrderState
+from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, PaymentCard
+from registrar.services.charging import card_to_charge, mark_dispatched, settle_charge
+from registrar.services.commands import PROCESS_ORDER_TASK, registry_command, send
+from registrar.services.errors import CheckoutError
+from registrar.services.holdings import standing
+from registrar.services.quotes import quote, restore_price
+from registry import services as registry
+from registry.errors import RegistryError
+from registry.models import MAX_PERIOD_YEARS
+from resolver import rental
+
+MAX_LINES = 20
+
+
+def place_order(
+    customer: Customer, lines: list[dict], card: dict, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """Validate and save an order; returns (order, created).
+
+    ``lines`` are ``{"domain", "years", "nameservers", "first_address"}`` (the last, with
+    our nameservers only, points the apex and www at an address); ``card`` is ``{"number",
+    "exp_month", "exp_year", "cvc"}``. The card is charged in the same transaction
+    that saves the order; the registry commands go out once it commits (a card that
+    fails transiently leaves the order to the worker's retries). With an
+    ``idempotency_key`` already used by this customer, the first order is returned and
+    nothing new is created.
+    """
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+
+    errors: dict[str, str] = {}
+    if not lines:
+        raise CheckoutError({"lines": "an order needs at least one domain"})
+    if len(lines) > MAX_LINES:
+        raise CheckoutError({"lines": f"at most {MAX_LINES} domains per order"})
+    try:
+        quotes = quote([line.get("domain", "") for line in lines])
+    except RegistryError as exc:
+        raise CheckoutError({"lines": exc.message}) from None
+
+    prepared: list[dict] = []
+    seen: set[str] = set()
+    for i, (line, q) in enumerate(zip(lines, quotes, strict=True)):
+        path = f"lines[{i}]"
+        check = q.check
+        if not check.registrable:
+            errors[f"{path}.domain"] = f"{check.unicode or check.name}: {check.status.value}" + (
+                f" ({check.reason})" if check.reason else ""
+            )
+            continue
+        if check.ascii in seen:
+            errors[f"{path}.domain"] = f"{check.unicode} is in the order twice"
+            continue
+        seen.add(check.ascii)
+        years = line.get("years", 1)
+        if not isinstance(years, int) or isinstance(years, bool) or not check.min_years <= years <= check.max_years:
+            errors[f"{path}.years"] = f"{check.unicode} registers for {check.min_years} to {check.max_years} years"
+            continue
+        try:
+            nameservers = registry.validate_nameservers(line.get("nameservers") or [])
+        except RegistryError as exc:
+            errors[f"{path}.nameservers"] = exc.message
+            continue
+        hosted_zone, ours = "", not nameservers
+        first_address = line.get("first_address") or None
+        if first_address is not None:
+            try:
+                first_address = str(ipaddress.ip_address(str(first_address).strip()))
+            except ValueError:
+                errors[f"{path}.first_address"] = f"{first_address!r} is not an IPv4 or IPv6 address"
+                continue
+            if not ours:
+                errors[f"{path}.first_address"] = "a first record needs our nameservers: yours hold your records"
+                continue
+        if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
+            try:
+                hosted_zone, nameservers = rental.registration_nameservers(customer.user, check.ascii)
+            except rental.RentalError as exc:
+                errors[f"{path}.nameservers"] = exc.message
+                continue
+        prepared.append(
+            {
+                "kind": LineKind.REGISTER,
+                "domain": check.ascii,
+                "unicode_domain": check.unicode,
+                "years": years,
+                "nameservers": nameservers,
+                "our_nameservers": ours,
+                "hosted_zone": hosted_zone,
+                "first_address": first_address,
+                "registry_fee": check.create_fee * years,
+                "price": q.price(years),
+            }
+        )
+    if errors:
+        raise CheckoutError(errors)
+    return _charge_and_save(customer, prepared, card, idempotency_key)
+
+
+def place_renewal(
+    customer: Customer,
+    name: str,
+    years: object,
+    card: dict | PaymentCard,
+    *,
+    idempotency_key: str | None = None,
+    automatic: bool = False,
+) -> tuple[Order, bool]:
+    """An order renewing a domain the customer holds by ``years``; charged like a checkout
+    (``card`` is the details typed in, or a stored card of the customer's). The registry
+    is told the expiry date it extends, so a resent command cannot renew twice."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
+    if domain is None:
+        raise CheckoutError({"domain": f"you hold no domain {name}"})
+    if domain.state != DomainState.ACTIVE:
+        raise CheckoutError({"domain": f"{domain.unicode_name} is in its redemption period: restore it instead"})
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_PERIOD_YEARS:
+        raise CheckoutError({"years": f"renew for 1 to {MAX_PERIOD_YEARS} years"})
+    try:
+        fee = registry.annual_fee(domain.name, "renew")
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.RENEW,
+        "domain": domain.name,
+        "unicode_domain": domain.unicode_name,
+        "years": years,
+        "current_expiry": domain.expires_at.date(),
+        "registry_fee": fee * years,
+        "price": (fee + settings.REGISTRAR_MARGIN_PER_YEAR) * years,
+    }
+    return _charge_and_save(customer, [line], card, idempotency_key, automatic=automatic)
+
+
+def place_restore(
+    customer: Customer, name: str, card: dict | PaymentCard, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """An order restoring a held domain the registry has in its redemption period."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
+    if domain is None:
+        raise CheckoutError({"domain": f"you hold no domain {name}"})
+    try:
+        info = registry.info_domain(domain.name)
+    except RegistryError:
+        info = None
+    if standing(domain, info).state != DomainState.REDEMPTION:
+        raise CheckoutError({"domain": f"{domain.unicode_name} is not in its redemption period"})
+    try:
+        fee, price = restore_price(domain)
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.RESTORE,
+        "domain": domain.name,
+        "unicode_domain": domain.unicode_name,
+        "years": 1,
+        "registry_fee": fee,
+        "price": price,
+    }
+    return _charge_and_save(customer, [line], card, idempotency_key)
+
+
+def place_transfer(
+    customer: Customer, name: str, auth_code: str, card: dict | PaymentCard, *, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """An order transferring a registered name to us with its auth code; the transfer adds
+    a year. The line settles when the registry reports the transfer approved (the name is
+    then the customer's) or rejected or cancelled (the line is refunded)."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    auth_code = (auth_code or "").strip()
+    if not 6 <= len(auth_code) <= 64:
+        raise CheckoutError({"auth_code": "the auth code is 6 to 64 characters long"})
+    try:
+        [check] = registry.check([name])
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    if check.ascii is None:
+        raise CheckoutError({"domain": f"{name}: {check.reason or check.status.value}"})
+    if check.registrable:
+        raise CheckoutError({"domain": f"{check.unicode} is not registered: register it instead"})
+    if CustomerDomain.objects.filter(name=check.ascii, released_at=None).exists():
+        raise CheckoutError({"domain": f"{check.unicode} is with us already"})
+    try:
+        fee = registry.annual_fee(check.ascii, "transfer")
+    except RegistryError as exc:
+        raise CheckoutError({"domain": exc.message}) from None
+    line = {
+        "kind": LineKind.TRANSFER,
+        "domain": check.ascii,
+        "unicode_domain": check.unicode,
+        "years": 1,
+        "auth_info": auth_code,
+        "registry_fee": fee,
+        "price": fee + settings.REGISTRAR_MARGIN_PER_YEAR,
+    }
+    return _charge_and_save(customer, [line], card, idempotency_key)
+
+
+def _charge_and_save(
+    customer: Customer,
+    prepared: list[dict],
+    card: dict | PaymentCard,
+    idempotency_key: str | None,
+    *,
+    automatic: bool = False,
+) -> tuple[Order, bool]:
+    """Save an order of checked lines, charging the card in the same transaction; the
+    registry commands go out after commit."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            paid_with = card_to_charge(customer, card, now)
+            total = sum(p["price"] for p in prepared)
+            order = Order(
+                customer=customer,
+                card=paid_with,
+                total=total,
+                currency=settings.REGISTRY_CURRENCY,
+                idempotency_key=idempotency_key or None,
+                automatic=automatic,
+                created_at=now,
+                updated_at=now,
+            )
+            order_lines = [OrderLine(order=order, **p) for p in prepared]
+            # The emulated card processor answers at once, so the first charge attempt
+            # happens here; everything is decided before the rows are written.
+            payment = Payment(order=order, amount=total, created_at=now)
+            settle_charge(order, order_lines, payment, now)
+            if order.state == OrderState.PAID:
+                mark_dispatched(order, order_lines, now)
+            order.save()
+            OrderLine.objects.bulk_create(order_lines)
+            payment.save()
+            if order.state == OrderState.IN_PROGRESS:
+                commands = [registry_command(line) for line in order_lines]
+                transaction.on_commit(partial(send, commands))
+            elif order.state == OrderState.SUBMITTED:
+                transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order.pk]))
+    except IntegrityError:
+        # The same idempotency key was used by a concurrent request that won.
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
