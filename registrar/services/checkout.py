@@ -5,6 +5,7 @@ go out after commit (see ``registrar.services.pipeline``)."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from functools import partial
 
 from celery import current_app
@@ -18,7 +19,7 @@ from registrar.services.charging import card_to_charge, mark_dispatched, settle_
 from registrar.services.commands import PROCESS_ORDER_TASK, registry_command, send
 from registrar.services.errors import CheckoutError
 from registrar.services.holdings import standing
-from registrar.services.quotes import quote, restore_price
+from registrar.services.quotes import Quote, quote, restore_price
 from registry import services as registry
 from registry.errors import RegistryError
 from registry.models import MAX_PERIOD_YEARS
@@ -40,12 +41,21 @@ def place_order(
     ``idempotency_key`` already used by this customer, the first order is returned and
     nothing new is created.
     """
-    if idempotency_key:
-        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    return _place(customer, idempotency_key, partial(_registrations, customer, lines), card)
 
-    errors: dict[str, str] = {}
+
+class _LineRefused(Exception):
+    """One line of an order cannot be accepted: the line's ``field`` and the reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def _registrations(customer: Customer, lines: list[dict]) -> list[dict]:
+    """The checked lines of a registration order; the CheckoutError names the first
+    problem of every line that has one."""
     if not lines:
         raise CheckoutError({"lines": "an order needs at least one domain"})
     if len(lines) > MAX_LINES:
@@ -55,63 +65,71 @@ def place_order(
     except RegistryError as exc:
         raise CheckoutError({"lines": exc.message}) from None
 
+    errors: dict[str, str] = {}
     prepared: list[dict] = []
     seen: set[str] = set()
     for i, (line, q) in enumerate(zip(lines, quotes, strict=True)):
-        path = f"lines[{i}]"
-        check = q.check
-        if not check.registrable:
-            errors[f"{path}.domain"] = f"{check.unicode or check.name}: {check.status.value}" + (
-                f" ({check.reason})" if check.reason else ""
-            )
-            continue
-        if check.ascii in seen:
-            errors[f"{path}.domain"] = f"{check.unicode} is in the order twice"
-            continue
-        seen.add(check.ascii)
-        years = line.get("years", 1)
-        if not isinstance(years, int) or isinstance(years, bool) or not check.min_years <= years <= check.max_years:
-            errors[f"{path}.years"] = f"{check.unicode} registers for {check.min_years} to {check.max_years} years"
-            continue
         try:
-            nameservers = registry.validate_nameservers(line.get("nameservers") or [])
-        except RegistryError as exc:
-            errors[f"{path}.nameservers"] = exc.message
-            continue
-        hosted_zone, ours = "", not nameservers
-        first_address = line.get("first_address") or None
-        if first_address is not None:
-            try:
-                first_address = str(ipaddress.ip_address(str(first_address).strip()))
-            except ValueError:
-                errors[f"{path}.first_address"] = f"{first_address!r} is not an IPv4 or IPv6 address"
-                continue
-            if not ours:
-                errors[f"{path}.first_address"] = "a first record needs our nameservers: yours hold your records"
-                continue
-        if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
-            try:
-                hosted_zone, nameservers = rental.registration_nameservers(customer.user, check.ascii)
-            except rental.RentalError as exc:
-                errors[f"{path}.nameservers"] = exc.message
-                continue
-        prepared.append(
-            {
-                "kind": LineKind.REGISTER,
-                "domain": check.ascii,
-                "unicode_domain": check.unicode,
-                "years": years,
-                "nameservers": nameservers,
-                "our_nameservers": ours,
-                "hosted_zone": hosted_zone,
-                "first_address": first_address,
-                "registry_fee": check.create_fee * years,
-                "price": q.price(years),
-            }
-        )
+            prepared.append(_registration(customer, line, q, seen))
+        except _LineRefused as exc:
+            errors[f"lines[{i}].{exc.field}"] = exc.reason
     if errors:
         raise CheckoutError(errors)
-    return _charge_and_save(customer, prepared, card, idempotency_key)
+    return prepared
+
+
+def _registration(customer: Customer, line: dict, q: Quote, seen: set[str]) -> dict:
+    """One line registering a name, checked; ``seen`` holds the names of the lines before
+    it, and gets this one."""
+    check = q.check
+    if not check.registrable:
+        raise _LineRefused(
+            "domain",
+            f"{check.unicode or check.name}: {check.status.value}" + (f" ({check.reason})" if check.reason else ""),
+        )
+    if check.ascii in seen:
+        raise _LineRefused("domain", f"{check.unicode} is in the order twice")
+    seen.add(check.ascii)
+    years = line.get("years", 1)
+    if not isinstance(years, int) or isinstance(years, bool) or not check.min_years <= years <= check.max_years:
+        raise _LineRefused("years", f"{check.unicode} registers for {check.min_years} to {check.max_years} years")
+    try:
+        nameservers = registry.validate_nameservers(line.get("nameservers") or [])
+    except RegistryError as exc:
+        raise _LineRefused("nameservers", exc.message) from None
+    hosted_zone, ours = "", not nameservers
+    first_address = _first_address(line.get("first_address") or None, ours)
+    if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
+        try:
+            hosted_zone, nameservers = rental.registration_nameservers(customer.user, check.ascii)
+        except rental.RentalError as exc:
+            raise _LineRefused("nameservers", exc.message) from None
+    return {
+        "kind": LineKind.REGISTER,
+        "domain": check.ascii,
+        "unicode_domain": check.unicode,
+        "years": years,
+        "nameservers": nameservers,
+        "our_nameservers": ours,
+        "hosted_zone": hosted_zone,
+        "first_address": first_address,
+        "registry_fee": check.create_fee * years,
+        "price": q.price(years),
+    }
+
+
+def _first_address(first_address: object, ours: bool) -> str | None:
+    """The address of the checkout's first record, if one is asked for: a valid address,
+    and our nameservers to serve it."""
+    if first_address is None:
+        return None
+    try:
+        address = str(ipaddress.ip_address(str(first_address).strip()))
+    except ValueError:
+        raise _LineRefused("first_address", f"{first_address!r} is not an IPv4 or IPv6 address") from None
+    if not ours:
+        raise _LineRefused("first_address", "a first record needs our nameservers: yours hold your records")
+    return address
 
 
 def place_renewal(
@@ -126,10 +144,10 @@ def place_renewal(
     """An order renewing a domain the customer holds by ``years``; charged like a checkout
     (``card`` is the details typed in, or a stored card of the customer's). The registry
     is told the expiry date it extends, so a resent command cannot renew twice."""
-    if idempotency_key:
-        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    return _place(customer, idempotency_key, partial(_renewal, customer, name, years), card, automatic=automatic)
+
+
+def _renewal(customer: Customer, name: str, years: object) -> list[dict]:
     domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
     if domain is None:
         raise CheckoutError({"domain": f"you hold no domain {name}"})
@@ -150,17 +168,17 @@ def place_renewal(
         "registry_fee": fee * years,
         "price": (fee + settings.REGISTRAR_MARGIN_PER_YEAR) * years,
     }
-    return _charge_and_save(customer, [line], card, idempotency_key, automatic=automatic)
+    return [line]
 
 
 def place_restore(
     customer: Customer, name: str, card: dict | PaymentCard, *, idempotency_key: str | None = None
 ) -> tuple[Order, bool]:
     """An order restoring a held domain the registry has in its redemption period."""
-    if idempotency_key:
-        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    return _place(customer, idempotency_key, partial(_restore, customer, name), card)
+
+
+def _restore(customer: Customer, name: str) -> list[dict]:
     domain = CustomerDomain.objects.filter(customer=customer, name=name, released_at=None).first()
     if domain is None:
         raise CheckoutError({"domain": f"you hold no domain {name}"})
@@ -182,7 +200,7 @@ def place_restore(
         "registry_fee": fee,
         "price": price,
     }
-    return _charge_and_save(customer, [line], card, idempotency_key)
+    return [line]
 
 
 def place_transfer(
@@ -191,10 +209,10 @@ def place_transfer(
     """An order transferring a registered name to us with its auth code; the transfer adds
     a year. The line settles when the registry reports the transfer approved (the name is
     then the customer's) or rejected or cancelled (the line is refunded)."""
-    if idempotency_key:
-        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    return _place(customer, idempotency_key, partial(_transfer, name, auth_code), card)
+
+
+def _transfer(name: str, auth_code: str) -> list[dict]:
     auth_code = (auth_code or "").strip()
     if not 6 <= len(auth_code) <= 64:
         raise CheckoutError({"auth_code": "the auth code is 6 to 64 characters long"})
@@ -221,7 +239,34 @@ def place_transfer(
         "registry_fee": fee,
         "price": fee + settings.REGISTRAR_MARGIN_PER_YEAR,
     }
-    return _charge_and_save(customer, [line], card, idempotency_key)
+    return [line]
+
+
+# --- what every order shares -------------------------------------------------------------------
+
+
+def _earlier_order(customer: Customer, idempotency_key: str | None) -> Order | None:
+    """The order the customer placed before with ``idempotency_key``, if any."""
+    if not idempotency_key:
+        return None
+    return Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+
+
+def _place(
+    customer: Customer,
+    idempotency_key: str | None,
+    prepare: Callable[[], list[dict]],
+    card: dict | PaymentCard,
+    *,
+    automatic: bool = False,
+) -> tuple[Order, bool]:
+    """Place an order of the lines ``prepare`` checks (it raises CheckoutError); returns
+    (order, created). With an ``idempotency_key`` this customer used before, the first
+    order comes back and nothing is checked, charged or created."""
+    earlier = _earlier_order(customer, idempotency_key)
+    if earlier is not None:
+        return earlier, False
+    return _charge_and_save(customer, prepare(), card, idempotency_key, automatic=automatic)
 
 
 def _charge_and_save(
@@ -266,7 +311,7 @@ def _charge_and_save(
                 transaction.on_commit(partial(current_app.send_task, PROCESS_ORDER_TASK, args=[order.pk]))
     except IntegrityError:
         # The same idempotency key was used by a concurrent request that won.
-        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        existing = _earlier_order(customer, idempotency_key)
         if existing is None:
             raise
         return existing, False
