@@ -56,7 +56,18 @@ from registrar.services.pipeline import (
     settle_transfer,
     tell_auto_renew_failed,
 )
-from registrar.services.quotes import VARIANT_FORMS, Quote, Search, quote, renewal_price, restore_price, search
+from registrar.services.quotes import (
+    VARIANT_FORMS,
+    Price,
+    Quote,
+    Search,
+    quote,
+    renewal_cost,
+    renewal_price,
+    restore_price,
+    search,
+    transfer_cost,
+)
 
 __all__ = [
     "MAX_LINES",
@@ -68,6 +79,7 @@ __all__ = [
     "RESULT_TASK",
     "VARIANT_FORMS",
     "CheckoutError",
+    "Price",
     "Quote",
     "Search",
     "Standing",
@@ -94,6 +106,7 @@ __all__ = [
     "register_sweeps",
     "registry_command",
     "reminders_next_due",
+    "renewal_cost",
     "renewal_price",
     "request_command",
     "request_domain_change",
@@ -104,4 +117,5 @@ __all__ = [
     "standing",
     "start_poll",
     "tell_auto_renew_failed",
+    "transfer_cost",
 ]

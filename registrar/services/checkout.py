@@ -19,10 +19,9 @@ from registrar.services.charging import card_to_charge, mark_dispatched, settle_
 from registrar.services.commands import PROCESS_ORDER_TASK, registry_command, send
 from registrar.services.errors import CheckoutError
 from registrar.services.holdings import standing
-from registrar.services.quotes import Quote, quote, restore_price
+from registrar.services.quotes import Quote, quote, renewal_cost, restore_price, transfer_cost
 from registry import services as registry
 from registry.errors import RegistryError
-from registry.models import MAX_PERIOD_YEARS
 from resolver import rental
 
 MAX_LINES = 20
@@ -153,10 +152,10 @@ def _renewal(customer: Customer, name: str, years: object) -> list[dict]:
         raise CheckoutError({"domain": f"you hold no domain {name}"})
     if domain.state != DomainState.ACTIVE:
         raise CheckoutError({"domain": f"{domain.unicode_name} is in its redemption period: restore it instead"})
-    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_PERIOD_YEARS:
-        raise CheckoutError({"years": f"renew for 1 to {MAX_PERIOD_YEARS} years"})
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= registry.MAX_PERIOD_YEARS:
+        raise CheckoutError({"years": f"renew for 1 to {registry.MAX_PERIOD_YEARS} years"})
     try:
-        fee = registry.annual_fee(domain.name, "renew")
+        fee, price = renewal_cost(domain.name, years)
     except RegistryError as exc:
         raise CheckoutError({"domain": exc.message}) from None
     line = {
@@ -165,8 +164,8 @@ def _renewal(customer: Customer, name: str, years: object) -> list[dict]:
         "unicode_domain": domain.unicode_name,
         "years": years,
         "current_expiry": domain.expires_at.date(),
-        "registry_fee": fee * years,
-        "price": (fee + settings.REGISTRAR_MARGIN_PER_YEAR) * years,
+        "registry_fee": fee,
+        "price": price,
     }
     return [line]
 
@@ -227,7 +226,7 @@ def _transfer(name: str, auth_code: str) -> list[dict]:
     if CustomerDomain.objects.filter(name=check.ascii, released_at=None).exists():
         raise CheckoutError({"domain": f"{check.unicode} is with us already"})
     try:
-        fee = registry.annual_fee(check.ascii, "transfer")
+        fee, price = transfer_cost(check.ascii)
     except RegistryError as exc:
         raise CheckoutError({"domain": exc.message}) from None
     line = {
@@ -237,7 +236,7 @@ def _transfer(name: str, auth_code: str) -> list[dict]:
         "years": 1,
         "auth_info": auth_code,
         "registry_fee": fee,
-        "price": fee + settings.REGISTRAR_MARGIN_PER_YEAR,
+        "price": price,
     }
     return [line]
 

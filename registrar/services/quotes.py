@@ -5,15 +5,14 @@ and restores."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import idna
 from django.conf import settings
 
-from config import clock
 from registrar.models import CustomerDomain
 from registry import services as registry
-from registry.errors import ParameterError, RegistryError
-from registry.models import Tld
+from registry.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -29,9 +28,9 @@ class Quote:
 
 
 def quote(names: list[str]) -> list[Quote]:
-    margin = settings.REGISTRAR_MARGIN_PER_YEAR
     return [
-        Quote(check=c, price_per_year=(c.create_fee + margin) if c.registrable else None) for c in registry.check(names)
+        Quote(check=c, price_per_year=with_margin(c.create_fee, 1) if c.registrable else None)
+        for c in registry.check(names)
     ]
 
 
@@ -54,9 +53,9 @@ def search(query: str) -> Search:
     text = query.strip().rstrip(".")
     if not text:
         raise ParameterError("type a name to look for, such as example or example.com")
-    tlds = list(Tld.objects.order_by("name").values_list("name", flat=True))
+    tlds = registry.tld_names()
     label, _, tld = text.rpartition(".")
-    if not label or tld.lower() not in tlds and _ascii_tld(tld) not in tlds:
+    if not label or (tld.lower() not in tlds and _ascii_tld(tld) not in tlds):
         label, tld = text, ""  # no TLD we run: look for the whole text under each of them
     tld = _ascii_tld(tld) if tld else ""
     exact_name = f"{label}.{tld}" if tld else None
@@ -81,22 +80,44 @@ def _ascii_tld(tld: str) -> str:
         return tld.lower()
 
 
+# --- prices of orders about a held domain ----------------------------------------------------
+
+
+class Price(NamedTuple):
+    """What an order line costs: the registry's fee, which our prepaid account pays, and
+    the customer's price, that fee plus our margin."""
+
+    registry_fee: int
+    retail: int
+
+
+def with_margin(registry_fee: int, years: int) -> int:
+    """The customer's price of ``years`` years at ``registry_fee``: the registrar's margin
+    (REGISTRAR_MARGIN_PER_YEAR) on each."""
+    return registry_fee + settings.REGISTRAR_MARGIN_PER_YEAR * years
+
+
 def renewal_price(name: str) -> int:
     """The retail price of one more year of ``name``: the registry's renew fee plus the margin."""
-    return registry.annual_fee(name, "renew") + settings.REGISTRAR_MARGIN_PER_YEAR
+    return renewal_cost(name, 1).retail
 
 
-def restore_price(domain: CustomerDomain) -> tuple[int, int]:
+def renewal_cost(name: str, years: int) -> Price:
+    """What renewing ``name`` for ``years`` costs: the registry's renew fee and our margin for each year."""
+    fee = registry.annual_fee(name, "renew")
+    return Price(fee * years, with_margin(fee * years, years))
+
+
+def transfer_cost(name: str) -> Price:
+    """What transferring ``name`` in costs: the registry's transfer fee (it adds a year) and our margin."""
+    fee = registry.annual_fee(name, "transfer")
+    return Price(fee, with_margin(fee, 1))
+
+
+def restore_price(domain: CustomerDomain) -> Price:
     """(registry fee, retail price) of restoring ``domain`` from redemption: the registry's
     restore fee, plus a year's renewal for each year it has been expired, each with our
     margin. The expiry is the registry's (a delete in the auto-renew grace takes back the
-    auto-renewed year)."""
-    try:
-        expires_at = registry.info_domain(domain.name).expires_at
-    except RegistryError:
-        expires_at = domain.expires_at
-    now, years = clock.now(), 0
-    while registry.add_years(expires_at, years) <= now:
-        years += 1
-    fee = registry.annual_fee(domain.name, "restore") + registry.annual_fee(domain.name, "renew") * years
-    return fee, fee + settings.REGISTRAR_MARGIN_PER_YEAR * (1 + years)
+    auto-renewed year), or ours when the registry no longer has the domain."""
+    restore = registry.restore_quote(domain.name, expires_at=domain.expires_at)
+    return Price(restore.fee, with_margin(restore.fee, 1 + restore.renew_years))
