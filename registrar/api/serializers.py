@@ -76,6 +76,19 @@ class OrderSerializer(serializers.ModelSerializer):
         }
 
 
+class CheckQuerySerializer(serializers.Serializer):
+    # Each name goes to the registry's check as given: a blank or malformed one gets its
+    # row there, with the reason.
+    name = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        allow_empty=False,
+        error_messages={
+            "required": "give at least one name, like ?name=example.com",
+            "empty": "give at least one name, like ?name=example.com",
+        },
+    )
+
+
 class QuoteSerializer(serializers.Serializer):
     name = serializers.CharField()
     ascii = serializers.CharField(allow_null=True)
