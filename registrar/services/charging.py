@@ -6,6 +6,7 @@ callers save them, with the field lists below."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -15,7 +16,7 @@ from registrar.models import Customer, Order, OrderLine, Payment, PaymentCard
 from registrar.services.errors import CheckoutError
 
 
-def card_to_charge(customer: Customer, card: dict | PaymentCard, now: datetime) -> PaymentCard:
+def card_to_charge(customer: Customer, card: dict[str, Any] | PaymentCard, now: datetime) -> PaymentCard:
     """The stored card to charge: the one given (it must be the customer's and unexpired),
     or a new token for the details typed in."""
     if isinstance(card, PaymentCard):

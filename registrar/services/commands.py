@@ -4,6 +4,8 @@ however often it is sent."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import current_app
 from django.conf import settings
 
@@ -15,7 +17,7 @@ RESULT_TASK = "registrar.tasks.registry_result"
 PROCESS_ORDER_TASK = "registrar.tasks.process_order"
 
 
-def send(commands: list[dict]) -> None:
+def send(commands: list[dict[str, Any]]) -> None:
     for command in commands:
         current_app.send_task(REGISTRY_COMMAND_TASK, args=[command])
 
@@ -25,10 +27,11 @@ def send_commands(line_ids: list[int]) -> None:
     send([registry_command(line) for line in lines])
 
 
-def registry_command(line: OrderLine) -> dict:
+def registry_command(line: OrderLine) -> dict[str, Any]:
     """The registry-queue command that carries out ``line``."""
     reply_to = {"task": RESULT_TASK, "queue": "registrar", "args": [line.order_id, line.pk]}
     if line.kind == LineKind.RENEW:
+        assert line.current_expiry is not None  # place_renewal gives every renewal line one
         return {
             "op": "domain.renew",
             "registrar": settings.REGISTRAR_CLIENT_ID,
@@ -86,7 +89,7 @@ RESTORE_STATEMENTS = [
 ]
 
 
-def _restore_report(line: OrderLine) -> dict:
+def _restore_report(line: OrderLine) -> dict[str, Any]:
     """The RGP restore report (RFC 3915) sent with a restore: the same on every resend of
     the line's command, since the registry acts once per transaction id and its data."""
     customer = line.order.customer

@@ -4,6 +4,7 @@ transfers. Each is a registry command sent after commit whose reply settles the 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,8 +35,8 @@ def request_domain_change(customer: Customer, name: str, kind: DomainRequestKind
     return request
 
 
-def request_command(request: DomainRequest) -> dict:
-    params: dict = {"name": request.domain.name}
+def request_command(request: DomainRequest) -> dict[str, Any]:
+    params: dict[str, Any] = {"name": request.domain.name}
     op = "domain.update"
     if request.kind == DomainRequestKind.REVEAL_AUTH_CODE:
         op = "domain.info"
@@ -52,7 +53,7 @@ def request_command(request: DomainRequest) -> dict:
     }
 
 
-def apply_request_result(request_id: int, reply: dict) -> None:
+def apply_request_result(request_id: int, reply: dict[str, Any]) -> None:
     """Settle a request from the registry's reply; a second reply changes nothing."""
     now = clock.now()
     with transaction.atomic():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from config import clock
 from registrar.choices import DomainState
@@ -12,6 +13,9 @@ from registrar.models import CustomerDomain
 from registrar.services.quotes import restore_price
 from registry import services as registry
 from registry.errors import RegistryError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Standing:
     restore_price: int | None = None  # what a restore costs the customer, while it can be restored
 
 
-def holds_any(user, names: Sequence[str]) -> bool:
+def holds_any(user: User, names: Sequence[str]) -> bool:
     """Whether the customer account ``user`` holds any of ``names`` (ASCII) with us now."""
     return CustomerDomain.objects.filter(customer__user=user, released_at=None, name__in=list(names)).exists()
 

@@ -25,6 +25,7 @@ import ipaddress
 import logging
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -99,7 +100,7 @@ def dispatch_order(order_id: int) -> None:
         transaction.on_commit(partial(send, [registry_command(line) for line in lines]))
 
 
-def apply_registry_result(order_id: int, line_id: int, reply: dict) -> None:
+def apply_registry_result(order_id: int, line_id: int, reply: dict[str, Any]) -> None:
     """Settle a line from the registry's reply; a second reply for it changes nothing."""
     pause_point("registrar.before_result")
     now = clock.now()
@@ -179,6 +180,7 @@ def tell_auto_renew_failed(order: Order) -> None:
 
 def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
     # The registry says this line now holds the name: an older holding of it has ended.
+    assert line.expires_at is not None  # the registry's reply (or poll message) gave the expiry
     CustomerDomain.objects.filter(name=line.domain, released_at=None).exclude(order_line=line).update(released_at=now)
     CustomerDomain.objects.create(
         order_line=line,
@@ -191,7 +193,7 @@ def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
     if line.our_nameservers and not line.hosted_zone:
         _make_hosted_zone(order, line)
     if line.hosted_zone and line.first_address:
-        _point_at_first_address(order, line)
+        _point_at_first_address(order, line, line.first_address)
 
 
 def _make_hosted_zone(order: Order, line: OrderLine) -> None:
@@ -211,11 +213,11 @@ def _make_hosted_zone(order: Order, line: OrderLine) -> None:
     OrderLine.objects.filter(pk=line.pk).update(hosted_zone=zone.pk)
 
 
-def _point_at_first_address(order: Order, line: OrderLine) -> None:
+def _point_at_first_address(order: Order, line: OrderLine, address: str) -> None:
     """The checkout's first record: the apex and www answer with the address given."""
-    rtype = "AAAA" if ipaddress.ip_address(line.first_address).version == 6 else "A"
+    rtype = "AAAA" if ipaddress.ip_address(address).version == 6 else "A"
     changes = [
-        {"action": "UPSERT", "record_set": {"name": name, "type": rtype, "ttl": 300, "values": [line.first_address]}}
+        {"action": "UPSERT", "record_set": {"name": name, "type": rtype, "ttl": 300, "values": [address]}}
         for name in (line.domain, f"www.{line.domain}")
     ]
     try:
@@ -257,7 +259,7 @@ def _finish_if_settled(order: Order, now: datetime) -> None:
     order.save(update_fields=ORDER_FIELDS)
 
 
-def recover_stuck_work() -> dict:
+def recover_stuck_work() -> dict[str, int]:
     """Requeue orders and resend the commands of lines and domain requests that have made
     no progress for ``PIPELINE_STUCK_AFTER`` seconds. Safe to run at any time, in any
     number: the registry answers a resent command as it answered the first."""

@@ -29,7 +29,9 @@ class Quote:
 
 def quote(names: list[str]) -> list[Quote]:
     return [
-        Quote(check=c, price_per_year=with_margin(c.create_fee, 1) if c.registrable else None)
+        Quote(
+            check=c, price_per_year=with_margin(c.create_fee, 1) if c.registrable and c.create_fee is not None else None
+        )
         for c in registry.check(names)
     ]
 
