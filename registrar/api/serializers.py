@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from rest_framework import serializers
 
-from registrar.models import Order, OrderLine
+from registrar.models import Order, OrderLine, PaymentCard
 
 
 class CardSerializer(serializers.Serializer):
@@ -46,7 +48,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
-    card = serializers.StringRelatedField()
+    card: serializers.StringRelatedField[PaymentCard] = serializers.StringRelatedField()
     payment = serializers.SerializerMethodField()
 
     class Meta:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,8 +23,11 @@ from registrar.models import Customer, Order
 
 def _customer(request: Request) -> Customer:
     # Token authentication has loaded it with the user; a session's user reads it here.
+    user = request.user
+    if not user.is_authenticated:  # the views' permission lets no one else in
+        raise NotAuthenticated()
     try:
-        return request.user.customer
+        return user.customer
     except Customer.DoesNotExist:
         raise PermissionDenied("this account has no customer profile") from None
 
