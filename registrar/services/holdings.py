@@ -43,7 +43,7 @@ def standing(domain: CustomerDomain, info: registry.DomainInfo | None) -> Standi
         state = DomainState.PENDING_DELETE
     if state == DomainState.REDEMPTION:
         try:
-            price = restore_price(domain)[1]
+            price = restore_price(domain).retail
         except RegistryError:
             price = None
         return Standing(state, DomainState.REDEMPTION.label, price)

@@ -1,4 +1,5 @@
-"""Registrar services: quoting, checkout, and the order pipeline.
+"""The order pipeline after checkout: the charge's retries, dispatch to the registry,
+settling lines and orders from the registry's replies, and the recovery sweep.
 
 The pipeline, each step safe to run twice:
 

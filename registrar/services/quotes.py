@@ -28,12 +28,14 @@ class Quote:
 
 
 def quote(names: list[str]) -> list[Quote]:
-    return [
-        Quote(
-            check=c, price_per_year=with_margin(c.create_fee, 1) if c.registrable and c.create_fee is not None else None
-        )
-        for c in registry.check(names)
-    ]
+    return [Quote(check=c, price_per_year=_price_per_year(c)) for c in registry.check(names)]
+
+
+def _price_per_year(check: registry.NameCheck) -> int | None:
+    """A year of a name that can be registered: the registry's create fee plus our margin."""
+    if not check.registrable or check.create_fee is None:
+        return None
+    return with_margin(check.create_fee, 1)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def _ascii_tld(tld: str) -> str:
         return tld.lower()
 
 
-# --- prices of orders about a held domain ----------------------------------------------------
+# --- prices: the margin, and orders about a held domain ---------------------------------------
 
 
 class Price(NamedTuple):
