@@ -156,8 +156,8 @@ def _renewal(customer: Customer, name: str, years: object) -> list[dict[str, Any
         raise CheckoutError({"domain": f"you hold no domain {name}"})
     if domain.state != DomainState.ACTIVE:
         raise CheckoutError({"domain": f"{domain.unicode_name} is in its redemption period: restore it instead"})
-    # registry.services has no __all__ until its split: mypy --strict sees MAX_PERIOD_YEARS
-    # as imported there from registry.models, not exported.
+    # registry.services has no __all__ until its split, so mypy --strict takes
+    # MAX_PERIOD_YEARS, which it imports from the registry's models, for a private name.
     most = registry.MAX_PERIOD_YEARS  # type: ignore[attr-defined, unused-ignore]
     if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= most:
         raise CheckoutError({"years": f"renew for 1 to {most} years"})
