@@ -2,13 +2,16 @@ from django.contrib import admin
 
 from registrar import models
 
+# What an order's page shows of each line, none of it editable.
+LINE_FIELDS = ("kind", "unicode_domain", "years", "price", "state", "failure_reason", "expires_at", "dispatch_count")
+
 
 class OrderLineInline(admin.TabularInline):
     model = models.OrderLine
     extra = 0
     can_delete = False
-    fields = ["kind", "unicode_domain", "years", "price", "state", "failure_reason", "expires_at", "dispatch_count"]
-    readonly_fields = fields
+    fields = LINE_FIELDS
+    readonly_fields = LINE_FIELDS
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

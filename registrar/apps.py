@@ -6,9 +6,12 @@ class RegistrarConfig(AppConfig):
     verbose_name = "Registrar"
 
     def ready(self) -> None:
-        from registrar import lifecycle, services
+        from config import problems
+        from registrar import services
         from resolver import ownership
 
-        lifecycle.register_sweeps()
+        services.register_sweeps()
+        # A path under the customer API that no route matches is a problem of that API too.
+        problems.mount("/api/v1/", problems.CUSTOMER_API)
         # The rental service asks us who holds a name before it makes its hosted zone.
         ownership.register(services.holds_any)

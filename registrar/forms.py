@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -39,7 +40,7 @@ class SignUpForm(UserCreationForm):
     country_code = forms.CharField(max_length=2, label="Country code", help_text="Two letters, like US or KR.")
 
     class Meta(UserCreationForm.Meta):
-        fields = ["username", "email", "name", "city", "country_code"]
+        fields = ("username", "email", "name", "city", "country_code")
 
     clean_country_code = ContactForm.clean_country_code
 
@@ -82,7 +83,9 @@ class CardForm(forms.Form):
     def __init__(self, *args, today: datetime.date | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         year = (today or datetime.date.today()).year
-        self.fields["exp_year"].choices = [(y, str(y)) for y in range(year, year + 11)]
+        exp_year = self.fields["exp_year"]
+        assert isinstance(exp_year, forms.TypedChoiceField)
+        exp_year.choices = [(y, str(y)) for y in range(year, year + 11)]
 
     def card(self) -> dict:
         data = self.cleaned_data
@@ -156,8 +159,9 @@ class CheckoutForm(CardForm):
                 initial=check.min_years,
             )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("nameserver_choice") == self.OWN:
             if not data.get("nameservers", "").split():
                 self.add_error("nameservers", "give your nameservers, or choose ours")

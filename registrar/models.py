@@ -6,6 +6,9 @@ messages (``RegistryMessage``).
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,7 +54,7 @@ class Customer(models.Model):
         """The id of this customer's registrant contact at the registry."""
         return f"nsm-c{self.pk}"
 
-    def registrant_contact(self) -> dict:
+    def registrant_contact(self) -> dict[str, Any]:
         return {
             "handle": self.registry_handle,
             "name": self.name,
@@ -82,7 +85,7 @@ class PaymentCard(models.Model):
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
 
-    def expired(self, today) -> bool:
+    def expired(self, today: date) -> bool:
         """Whether the card is past its expiry month on ``today``."""
         return (self.exp_year, self.exp_month) < (today.year, today.month)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,7 +16,7 @@ from registrar.models import Customer, CustomerDomain, Order
 log = logging.getLogger(__name__)
 
 
-def _send(customer: Customer, template: str, context: dict) -> None:
+def _send(customer: Customer, template: str, context: dict[str, Any]) -> None:
     text = render_to_string(f"registrar/email/{template}.txt", context | {"customer": customer})
     subject, _, body = text.strip().partition("\n")
     send_mail(subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, [customer.email])
@@ -31,7 +32,7 @@ def auto_renew_failed(domain: CustomerDomain, reason: str) -> None:
     _send(domain.customer, "auto_renew_failed", {"domain": domain, "reason": reason})
 
 
-def auto_renewed(order: Order, name: str, expires_at: datetime) -> None:
+def auto_renewed(order: Order, name: str, expires_at: datetime | None) -> None:
     _send(order.customer, "auto_renewed", {"order": order, "name": name, "expires_at": expires_at})
 
 

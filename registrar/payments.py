@@ -59,7 +59,10 @@ def _brand(digits: str) -> str:
     return "Card"
 
 
-def tokenize(customer: Customer, number: str, exp_month: int, exp_year: int, cvc: str, now: datetime) -> PaymentCard:
+def tokenize(
+    customer: Customer, number: str, exp_month: object, exp_year: object, cvc: str, now: datetime
+) -> PaymentCard:
+    """A card token for the details typed in (checked here, whatever their types)."""
     digits = re.sub(r"[\s-]", "", str(number))
     if not re.fullmatch(r"\d{12,19}", digits):
         raise CardError("the card number must be 12 to 19 digits")

@@ -80,11 +80,12 @@ def _paid(order: Order) -> Step:
 
 
 def _registered(line: OrderLine) -> Step:
-    title = {
+    titles: dict[str, str] = {
         LineKind.RENEW: "Renewed at the registry",
         LineKind.RESTORE: "Restored at the registry",
         LineKind.TRANSFER: "Transferred at the registry",
-    }.get(line.kind, "Registered at the registry")
+    }
+    title = titles.get(line.kind, "Registered at the registry")
     if line.state == LineState.SUCCESSFUL:
         return Step(
             title,

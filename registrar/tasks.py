@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from config.tasks import retrying_task
-from registrar import lifecycle, services
+from registrar import services
 
 
 @retrying_task("registrar.tasks.process_order", bind=True)
@@ -29,7 +29,7 @@ def recover_stuck_work() -> dict:
 
 @retrying_task("registrar.tasks.poll_result")
 def poll_result(reply: dict) -> None:
-    lifecycle.apply_poll_reply(reply)
+    services.apply_poll_reply(reply)
 
 
 @retrying_task("registrar.tasks.request_result")

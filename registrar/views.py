@@ -4,6 +4,7 @@ the customer's domains (with the record editor of zones we host) and the account
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -34,10 +35,13 @@ from registry.errors import RegistryError
 from resolver import health, rental
 from resolver.models import Change, HealthCheck, HostedZone
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    context = {"q": query, "result": None, "error": "", "in_cart": set(cart.names(request.session))}
+    context: dict[str, Any] = {"q": query, "result": None, "error": "", "in_cart": set(cart.names(request.session))}
     if query:
         try:
             context["result"] = services.search(query)
@@ -63,8 +67,15 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return target if ok else default
 
 
+def _user(request: HttpRequest) -> User:
+    """The user logged in; only login_required views ask."""
+    user = request.user
+    assert user.is_authenticated
+    return user
+
+
 def _customer(request: HttpRequest) -> Customer:
-    customer = Customer.objects.filter(user=request.user).first()
+    customer = Customer.objects.filter(user=_user(request)).first()
     if customer is None:  # a staff account without a customer profile
         raise Http404("this account has no customer profile; sign up as a customer to buy domains")
     return customer
@@ -196,12 +207,13 @@ def _held(request: HttpRequest, name: str) -> CustomerDomain:
 @login_required
 def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
-    zone = HostedZone.objects.filter(name=f"{domain.name}.", owner=request.user).first()
+    zone = HostedZone.objects.filter(name=f"{domain.name}.", owner=_user(request)).first()
     form = RecordSetForm(request.POST or None) if zone else None
-    if request.method == "POST" and zone is not None:
+    if request.method == "POST" and zone is not None and form is not None:
         batch = None
         if request.POST.get("action") == "delete":
-            record_set = zone.record_sets.filter(pk=request.POST.get("record_set")).first()
+            record_set_id = request.POST.get("record_set")
+            record_set = zone.record_sets.filter(pk=record_set_id).first() if record_set_id is not None else None
             if record_set is None:
                 messages.error(request, "That record set is gone already.")
             else:
@@ -217,7 +229,7 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
                 messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
                 return redirect("shop:domain", domain.name)
     info = _registry_info(domain.name)
-    context = {"domain": domain, "info": info, "zone": zone, "form": form}
+    context: dict[str, Any] = {"domain": domain, "info": info, "zone": zone, "form": form}
     context["standing"] = services.standing(domain, info)
     context["renew"] = RenewForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
     context["restore"] = RestoreForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
@@ -232,7 +244,7 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     if zone is not None:
         context["record_sets"] = list(zone.record_sets.select_related("health_check").order_by("name", "type"))
         context["changes"] = list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10])
-        context["checks"] = list(HealthCheck.objects.filter(owner=request.user).order_by("name", "pk"))
+        context["checks"] = list(HealthCheck.objects.filter(owner=_user(request)).order_by("name", "pk"))
         context["check_form"] = HealthCheckForm()
     status = 400 if form is not None and form.errors else 200
     return render(request, "registrar/domain.html", context, status=status)

@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from rest_framework import serializers
 
-from registrar.models import Order, OrderLine
+from registrar.models import Order, OrderLine, PaymentCard
 
 
 class CardSerializer(serializers.Serializer):
@@ -46,7 +48,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
-    card = serializers.StringRelatedField()
+    card: serializers.StringRelatedField[PaymentCard] = serializers.StringRelatedField()
     payment = serializers.SerializerMethodField()
 
     class Meta:
@@ -74,6 +76,19 @@ class OrderSerializer(serializers.ModelSerializer):
             "attempts": payment.attempts,
             "reference": payment.reference,
         }
+
+
+class CheckQuerySerializer(serializers.Serializer):
+    # Each name goes to the registry's check as given: a blank or malformed one gets its
+    # row there, with the reason.
+    name = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        allow_empty=False,
+        error_messages={
+            "required": "give at least one name, like ?name=example.com",
+            "empty": "give at least one name, like ?name=example.com",
+        },
+    )
 
 
 class QuoteSerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 from registrar.models import Order
 from tests.conftest import GOOD_CARD
 
+PROBLEM = "application/problem+json"
+
 
 @pytest.fixture
 def api():
@@ -31,13 +33,36 @@ def test_check_needs_no_login_and_shows_retail_prices(api, customer):
 
 def test_check_without_a_name_is_a_clear_400(api, tlds):
     response = api.get("/api/v1/check/")
-    assert response.status_code == 400
-    assert "give at least one name" in response.json()["name"]
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    body = response.json()
+    assert (body["code"], body["type"]) == ("validation_error", "/api/v1/problems/validation_error")
+    assert body["errors"] == {"name": ["give at least one name, like ?name=example.com"]}
+
+
+def test_check_answers_a_blank_name_with_its_reason(api, tlds):
+    response = api.get("/api/v1/check/", {"name": [""]})
+    assert response.status_code == 200
+    assert [(r["status"], r["reason"]) for r in response.json()] == [("invalid", "the name is empty")]
+
+
+def test_a_check_of_too_many_names_is_the_registrys_refusal(api, tlds):
+    response = api.get("/api/v1/check/", {"name": [f"n{i}.com" for i in range(51)]})
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("parameter_policy", "at most 50 names per check; 51 given")
 
 
 def test_orders_need_authentication(api, customer):
-    assert api.get("/api/v1/orders/").status_code == 401
     assert api.post("/api/v1/orders/", {}, format="json").status_code == 401
+    response = api.get("/api/v1/orders/")
+    assert (response.status_code, response["Content-Type"], response["WWW-Authenticate"]) == (401, PROBLEM, "Token")
+    assert response.json() == {
+        "type": "/api/v1/problems/not_authenticated",
+        "title": "Log in or send a customer API token",
+        "status": 401,
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
 
 
 def test_creating_an_order_answers_202_with_its_location(api, customer):
@@ -76,22 +101,41 @@ def test_checkout_errors_name_the_line_and_field(api, customer):
     response = as_customer(api, customer).post(
         "/api/v1/orders/", {"lines": [{"domain": "ok.com"}, {"domain": "nic.com"}], "card": GOOD_CARD}, format="json"
     )
-    assert response.status_code == 400
-    assert response.json() == {"lines[1].domain": ["nic.com: reserved (registry operations)"]}
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    assert response.json() == {
+        "type": "/api/v1/problems/validation_error",
+        "title": "The request is not valid",
+        "status": 400,
+        "detail": "lines[1].domain: nic.com: reserved (registry operations)",
+        "code": "validation_error",
+        "errors": {"lines[1].domain": ["nic.com: reserved (registry operations)"]},
+    }
     assert not Order.objects.exists()
 
 
 def test_malformed_bodies_are_refused_by_shape(api, customer):
     response = as_customer(api, customer).post("/api/v1/orders/", {"lines": "new.com"}, format="json")
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    assert response.json()["code"] == "validation_error"
+    assert set(response.json()["errors"]) == {"lines", "card"}
+
+
+def test_an_idempotency_key_over_100_characters_is_refused(api, customer):
+    payload = {"lines": [{"domain": "new.com"}], "card": GOOD_CARD}
+    response = as_customer(api, customer).post(
+        "/api/v1/orders/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k" * 101
+    )
     assert response.status_code == 400
-    assert set(response.json()) == {"lines", "card"}
+    assert response.json()["errors"] == {"Idempotency-Key": ["at most 100 characters"]}
+    assert not Order.objects.exists()
 
 
 def test_customers_see_only_their_own_orders(api, customer, second_customer):
     payload = {"lines": [{"domain": "mine.com"}], "card": GOOD_CARD}
     mine = as_customer(api, customer).post("/api/v1/orders/", payload, format="json").json()
     other = as_customer(APIClient(), second_customer)
-    assert other.get(f"/api/v1/orders/{mine['id']}/").status_code == 404
+    response = other.get(f"/api/v1/orders/{mine['id']}/")
+    assert (response.status_code, response["Content-Type"], response.json()["code"]) == (404, PROBLEM, "not_found")
     assert other.get("/api/v1/orders/").json()["results"] == []
     assert as_customer(api, customer).get("/api/v1/orders/").json()["count"] == 1
 
@@ -100,8 +144,15 @@ def test_an_account_without_a_customer_profile_is_told_so(api, staff):
     token = Token.objects.create(user=staff)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get("/api/v1/orders/")
-    assert response.status_code == 403
-    assert response.json()["detail"] == "this account has no customer profile"
+    assert (response.status_code, response["Content-Type"]) == (403, PROBLEM)
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("permission_denied", "this account has no customer profile")
+
+
+def test_a_path_no_route_matches_is_a_problem_of_the_customer_api(api, db):
+    response = api.get("/api/v1/no-such-thing/")
+    assert (response.status_code, response["Content-Type"]) == (404, PROBLEM)
+    assert response.json()["type"] == "/api/v1/problems/not_found"
 
 
 def test_the_openapi_schema_describes_the_order_endpoints(api, db):
@@ -117,6 +168,9 @@ def test_customers_can_log_in_to_the_browsable_api(client, customer):
     response = client.post("/api/auth/login/", {"username": "alice", "password": "alice-password", "next": "/api/v1/"})
     assert (response.status_code, response["Location"]) == (302, "/api/v1/")
     assert client.get("/api/v1/orders/").status_code == 200
+    # The browsable API shows an error as its page, in HTML.
+    page = client.get("/api/v1/orders/999/", HTTP_ACCEPT="text/html")
+    assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")
 
 
 def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.core import mail
 
 from config import clock
-from registrar import lifecycle
 from registrar.choices import DomainState
 from registrar.models import CustomerDomain, RegistryMessage, RegistryPoll
+from registrar.services import lifecycle
 from registry import services as registry
 from registry.models import PollMessage
 from tests.registrar.conftest import hold

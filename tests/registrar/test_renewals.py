@@ -5,9 +5,10 @@ from datetime import timedelta
 from django.core import mail
 
 from config import clock
-from registrar import lifecycle, services
+from registrar import services
 from registrar.choices import CardBehaviour, LineKind, OrderState
 from registrar.models import CustomerDomain, Order, PaymentCard, RegistryMessage, RenewalReminder
+from registrar.services import lifecycle
 from registry import services as registry
 from registry.models import Domain
 from tests.conftest import GOOD_CARD

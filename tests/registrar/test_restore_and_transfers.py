@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 
 from config import clock
-from registrar import lifecycle, services
+from registrar import services
 from registrar.choices import DomainRequestKind, DomainRequestState, DomainState, LineKind, LineState, OrderState
 from registrar.models import CustomerDomain, DomainRequest, Order, Refund
+from registrar.services import lifecycle
 from registry import services as registry
 from registry.errors import StatusProhibits
 from registry.models import Domain

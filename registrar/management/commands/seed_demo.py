@@ -4,7 +4,6 @@ from config.money import format_money
 from registrar import demo as registrar_demo
 from registry import demo as registry_demo
 from registry import zones
-from registry.models import Registrar
 from resolver import demo as resolver_demo
 
 
@@ -22,7 +21,7 @@ class Command(BaseCommand):
         # start serves the whole chain.
         zones.request_all()
 
-        balances = dict(Registrar.objects.values_list("client_id", "balance"))
+        balances = registry_demo.balances()
         self.stdout.write("Demo data is loaded. Registrars (EPP login / password, API token, balance):")
         for r in registrars:
             self.stdout.write(

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Expression, F, Min, OuterRef, Q, QuerySet
 
 from config import clock
-from registrar import notify, services
+from registrar import notify
 from registrar.choices import (
     FINAL_ORDER_STATES,
     TRANSFER_APPROVED,
@@ -49,6 +51,10 @@ from registrar.models import (
     RegistryPoll,
     RenewalReminder,
 )
+from registrar.services.checkout import place_renewal
+from registrar.services.commands import REGISTRY_COMMAND_TASK
+from registrar.services.errors import CheckoutError
+from registrar.services.pipeline import settle_transfer
 from registry import services as registry
 from registry.errors import RegistryError
 
@@ -75,7 +81,7 @@ def card_for(domain: CustomerDomain) -> PaymentCard | None:
 # --- renewal reminders ---------------------------------------------------------------------------
 
 
-def _not_reminded(days: int) -> Exists:
+def _not_reminded(days: int) -> Expression:
     sent = RenewalReminder.objects.filter(domain=OuterRef("pk"), expires_at=OuterRef("expires_at"), days_before=days)
     return ~Exists(sent)
 
@@ -160,7 +166,7 @@ def auto_renew(domain_id: int) -> bool:
             problem = "we have no card of yours on file"
         else:
             try:
-                order, created = services.place_renewal(
+                order, created = place_renewal(
                     domain.customer,
                     domain.name,
                     1,
@@ -168,7 +174,7 @@ def auto_renew(domain_id: int) -> bool:
                     idempotency_key=f"auto-renew-{domain.pk}-{domain.expires_at:%Y%m%dT%H%M%S}",
                     automatic=True,
                 )
-            except services.CheckoutError as exc:
+            except CheckoutError as exc:
                 problem = "; ".join(exc.errors.values())
             else:
                 if created and order.state == OrderState.FAILED:
@@ -193,7 +199,9 @@ def start_poll() -> int:
     """Start a chain of poll commands when messages wait and no chain is under way;
     returns how many messages wait for it."""
     try:
-        waiting, _ = registry.poll_request(registry.get_registrar(settings.REGISTRAR_CLIENT_ID))
+        # The setting has a default; config.env.env_str is typed str | None for every call.
+        us = registry.get_registrar(settings.REGISTRAR_CLIENT_ID)  # type: ignore[arg-type, unused-ignore]
+        waiting, _ = registry.poll_request(us)
     except RegistryError:  # no in-house registrar (yet)
         return 0
     if not waiting:
@@ -211,7 +219,7 @@ def poll_busy() -> bool:
     return RegistryPoll.objects.filter(pk=1, running_since__isnull=False, heartbeat_at__gte=_stuck_cutoff()).exists()
 
 
-def _send_poll(op: str, params: dict) -> None:
+def _send_poll(op: str, params: dict[str, Any]) -> None:
     command = {
         "op": op,
         "registrar": settings.REGISTRAR_CLIENT_ID,
@@ -219,10 +227,10 @@ def _send_poll(op: str, params: dict) -> None:
         "params": params,
         "reply_to": {"task": POLL_RESULT_TASK, "queue": "registrar", "args": []},
     }
-    current_app.send_task(services.REGISTRY_COMMAND_TASK, args=[command])
+    current_app.send_task(REGISTRY_COMMAND_TASK, args=[command])
 
 
-def apply_poll_reply(reply: dict) -> None:
+def apply_poll_reply(reply: dict[str, Any]) -> None:
     """One step of the chain: apply the message the reply carries and acknowledge it
     (the ack's reply brings the next), or end the chain when none is left."""
     message = (reply.get("data") or {}).get("message") if reply.get("ok") else None
@@ -241,11 +249,11 @@ class _Message:
     id: int
     kind: str
     name: str
-    data: dict
+    data: dict[str, Any]
     sent_at: datetime
 
 
-def apply_message(message: dict) -> bool:
+def apply_message(message: dict[str, Any]) -> bool:
     """Bring the customers' domains in line with one poll message; returns False when the
     message was applied before."""
     data = message.get("data") or {}
@@ -311,7 +319,7 @@ def _transferred(item: _Message, now: datetime) -> None:
         if line is None:
             return
         word = {TransferStatus.CLIENT_REJECTED: "rejected by the current registrar"}.get(status, "cancelled")
-        services.settle_transfer(
+        settle_transfer(
             line.pk, status in TRANSFER_APPROVED, _moment(item.data.get("expires_at")), f"the transfer was {word}"
         )
 
@@ -325,11 +333,11 @@ _PHASE_STATES = {
 }
 
 
-def _phase_changes(item: _Message) -> dict:
+def _phase_changes(item: _Message) -> dict[str, Any]:
     state = _PHASE_STATES.get(item.data.get("rgp_status") or "")
     if state is None:
         return {}
-    changes: dict = {"state": state}
+    changes: dict[str, Any] = {"state": state}
     if state == DomainState.REDEMPTION:
         changes["redemption_at"] = item.sent_at
     elif state == DomainState.ACTIVE:
@@ -355,7 +363,7 @@ def _restore_settled(item: _Message, now: datetime) -> None:
         CustomerDomain.objects.filter(name=item.name, released_at=None).update(**changes)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[_Message, datetime], None]] = {
     RegistryMessageKind.AUTO_RENEW: _auto_renewed,
     RegistryMessageKind.TRANSFER: _transferred,
     RegistryMessageKind.DELETED: _deleted,
