@@ -22,7 +22,7 @@ from registrar.services.errors import CheckoutError
 from registrar.services.holdings import standing
 from registrar.services.quotes import Quote, quote, renewal_cost, restore_price, transfer_cost
 from registry import services as registry
-from registry.errors import RegistryError
+from registry.errors import ParameterError, RegistryError
 from resolver import rental
 
 MAX_LINES = 20
@@ -225,8 +225,11 @@ def place_transfer(
 
 def _transfer(name: str, auth_code: str) -> list[dict[str, Any]]:
     auth_code = (auth_code or "").strip()
-    if not 6 <= len(auth_code) <= 64:
-        raise CheckoutError({"auth_code": "the auth code is 6 to 64 characters long"})
+    try:
+        registry.validate_auth_info(auth_code)  # the registry's rule, in the shop's words
+    except ParameterError:
+        low, high = registry.AUTH_INFO_LENGTH
+        raise CheckoutError({"auth_code": f"the auth code is {low} to {high} characters long"}) from None
     try:
         [check] = registry.check([name])
     except RegistryError as exc:

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from registrar.choices import LineKind
 from registrar.models import CustomerDomain, OrderLine
+from registry.choices import OperationKind
 
 REGISTRY_COMMAND_TASK = "registry.tasks.execute_command"
 RESULT_TASK = "registrar.tasks.registry_result"
@@ -33,7 +34,7 @@ def registry_command(line: OrderLine) -> dict[str, Any]:
     if line.kind == LineKind.RENEW:
         assert line.current_expiry is not None  # place_renewal gives every renewal line one
         return {
-            "op": "domain.renew",
+            "op": OperationKind.DOMAIN_RENEW,
             "registrar": settings.REGISTRAR_CLIENT_ID,
             "cl_trid": line.cl_trid,
             "params": {
@@ -46,7 +47,7 @@ def registry_command(line: OrderLine) -> dict[str, Any]:
         }
     if line.kind == LineKind.RESTORE:
         return {
-            "op": "domain.restore",
+            "op": OperationKind.DOMAIN_RESTORE,
             "registrar": settings.REGISTRAR_CLIENT_ID,
             "cl_trid": line.cl_trid,
             "params": {"name": line.domain, "expected_fee": line.registry_fee, "report": _restore_report(line)},
@@ -54,7 +55,7 @@ def registry_command(line: OrderLine) -> dict[str, Any]:
         }
     if line.kind == LineKind.TRANSFER:
         return {
-            "op": "domain.transfer.request",
+            "op": OperationKind.DOMAIN_TRANSFER_REQUEST,
             "registrar": settings.REGISTRAR_CLIENT_ID,
             "cl_trid": line.cl_trid,
             "params": {
@@ -66,7 +67,7 @@ def registry_command(line: OrderLine) -> dict[str, Any]:
             "reply_to": reply_to,
         }
     return {
-        "op": "domain.create",
+        "op": OperationKind.DOMAIN_CREATE,
         "registrar": settings.REGISTRAR_CLIENT_ID,
         "cl_trid": line.cl_trid,
         "params": {

@@ -14,7 +14,7 @@ from registrar.choices import DomainRequestKind, DomainRequestState, DomainState
 from registrar.models import Customer, CustomerDomain, DomainRequest
 from registrar.services.commands import send
 from registrar.services.errors import CheckoutError
-from registry.choices import EppStatus
+from registry.choices import EppStatus, OperationKind, QueryKind
 
 REQUEST_RESULT_TASK = "registrar.tasks.request_result"
 
@@ -37,9 +37,9 @@ def request_domain_change(customer: Customer, name: str, kind: DomainRequestKind
 
 def request_command(request: DomainRequest) -> dict[str, Any]:
     params: dict[str, Any] = {"name": request.domain.name}
-    op = "domain.update"
+    op: str = OperationKind.DOMAIN_UPDATE
     if request.kind == DomainRequestKind.REVEAL_AUTH_CODE:
-        op = "domain.info"
+        op = QueryKind.DOMAIN_INFO
     elif request.kind == DomainRequestKind.LOCK:
         params["add_statuses"] = [EppStatus.CLIENT_TRANSFER_PROHIBITED.value]
     else:

@@ -56,6 +56,7 @@ from registrar.services.commands import REGISTRY_COMMAND_TASK
 from registrar.services.errors import CheckoutError
 from registrar.services.pipeline import settle_transfer
 from registry import services as registry
+from registry.choices import QueryKind
 from registry.errors import RegistryError
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ def start_poll() -> int:
     idle = Q(running_since=None) | Q(heartbeat_at__lt=_stuck_cutoff())
     if not RegistryPoll.objects.filter(idle, pk=1).update(running_since=now, heartbeat_at=now):
         return 0
-    transaction.on_commit(partial(_send_poll, "poll.request", {}))
+    transaction.on_commit(partial(_send_poll, QueryKind.POLL_REQUEST, {}))
     return waiting
 
 
@@ -241,7 +242,7 @@ def apply_poll_reply(reply: dict[str, Any]) -> None:
         return
     apply_message(message)
     RegistryPoll.objects.filter(pk=1).update(heartbeat_at=clock.now())
-    transaction.on_commit(partial(_send_poll, "poll.ack", {"id": message["id"]}))
+    transaction.on_commit(partial(_send_poll, QueryKind.POLL_ACK, {"id": message["id"]}))
 
 
 @dataclass(frozen=True)

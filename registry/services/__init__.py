@@ -84,6 +84,7 @@ from registry.services.transfers import (
 )
 from registry.services.transform import fingerprint, get_registrar
 from registry.services.validation import (
+    AUTH_INFO_LENGTH,
     MAX_CHECK_NAMES,
     MAX_DS_RECORDS,
     MAX_NAMESERVERS,
@@ -93,6 +94,7 @@ from registry.services.validation import (
 )
 
 __all__ = [
+    "AUTH_INFO_LENGTH",
     "FREE",
     "MAX_CHECK_NAMES",
     "MAX_DS_RECORDS",
