@@ -135,10 +135,7 @@ def run_session(session: EppClient, tag: str, count: int, info_names: list[str],
             started = time.perf_counter()
             answer = session.send(frames[command])
             timings.ms[command].append((time.perf_counter() - started) * 1000)
-            if command == "hello":
-                ok = b"<greeting>" in answer
-            else:
-                ok = result_code(answer) == 1000
+            ok = b"<greeting>" in answer if command == "hello" else result_code(answer) == 1000
             if not ok:
                 timings.errors.append(f"{command} {name}: {answer[:400].decode(errors='replace')}")
         created.append(name)
@@ -237,6 +234,138 @@ def table(title: str, timings: Timings) -> list[str]:
     return lines
 
 
+def _environment(work: Path, sessions: int) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "EPP_TLS_CERT")}
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(work / "var"),
+        "NETWORK_BLOCK": "127.81.0.0/16",
+        "EPP_SESSIONS_PER_REGISTRAR": str(sessions + 2),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _fresh_database(pg_url: str, name: str, *, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {name}")
+
+
+def _start_servers(args: argparse.Namespace, work: Path, env: dict[str, str], processes: list[Process]) -> Path:
+    """run_epp and the echo peer, each pinned to the server CPU; the certificate they present."""
+    server = Process(
+        "run_epp",
+        [*pinned(SERVER_CPU), PYTHON, "manage.py", "run_epp", "--address", EPP_ADDRESS, "--port", str(args.port)],
+        work / "run_epp.log",
+        env,
+    )
+    processes.append(server)
+    server.wait_for_output("run_epp: serving", 60)
+    cert, key = work / "var" / "epp-cert.pem", work / "var" / "epp-key.pem"
+    echo = Process(
+        "echo",
+        [
+            *pinned(SERVER_CPU),
+            PYTHON,
+            str(Path(__file__).resolve()),
+            "--port",
+            str(args.port),
+            "--serve-echo",
+            str(cert),
+            str(key),
+        ],
+        work / "echo.log",
+        env,
+    )
+    processes.append(echo)
+    echo.wait_for_output("echo: serving", 30)
+    return cert
+
+
+def _one_session(port: int, context: ssl.SSLContext, count: int, info_names: list[str]) -> Timings:
+    warm = Timings()
+    session = logged_in(EPP_ADDRESS, port, context, "warm")
+    run_session(session, "warm", 30, info_names, warm)
+    session.close()
+    if warm.errors:
+        raise RuntimeError("warm-up answers were not 1000:\n" + "\n".join(warm.errors[:5]))
+    single = Timings()
+    session = logged_in(EPP_ADDRESS, port, context, "one")
+    started = time.perf_counter()
+    run_session(session, "one", count, info_names, single)
+    single.seconds = time.perf_counter() - started
+    session.send(LOGOUT)
+    session.close()
+    return single
+
+
+def _parallel_sessions(port: int, context: ssl.SSLContext, sessions: int, count: int, info_names: list[str]) -> Timings:
+    parallel = Timings()
+    clients = [logged_in(EPP_ADDRESS, port, context, f"p{n}") for n in range(sessions)]
+    parts = [Timings() for _ in clients]
+    gate = threading.Barrier(len(clients))
+
+    def work_one(n: int) -> None:
+        gate.wait()
+        run_session(clients[n], f"p{n}", count, info_names, parts[n])
+
+    threads = [threading.Thread(target=work_one, args=(n,)) for n in range(len(clients))]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    parallel.seconds = time.perf_counter() - started
+    for part in parts:
+        parallel.merge(part)
+    for client in clients:
+        client.send(LOGOUT)
+        client.close()
+    return parallel
+
+
+def _report(args: argparse.Namespace, database: str, single: Timings, parallel: Timings, echo_ms: list[float]) -> dict:
+    errors = single.errors + parallel.errors
+    ours = {
+        "database": database,
+        "cpus": os.cpu_count(),
+        "one_session": {c: single.figures(c) for c in COMMANDS},
+        "parallel_sessions": args.sessions,
+        "parallel": {c: parallel.figures(c) for c in COMMANDS},
+        "parallel_commands_per_second": sum(len(v) for v in parallel.ms.values()) / parallel.seconds,
+        "echo_ms": {"p50": percentile(echo_ms, 50), "p90": percentile(echo_ms, 90), "p99": percentile(echo_ms, 99)},
+        "errors": errors[:20],
+    }
+    print(
+        f"EPP over TLS: run_epp ({database}, {os.cpu_count()} CPUs; server and client pinned apart when"
+        " possible), one command in flight per session, latency as the client sees it (ms)"
+    )
+    print(f"    {'command':<8}{'n':>6}{'p50':>10}{'p90':>10}{'p99':>10}{'mean':>10}")
+    for line in table(f"one session, {args.commands} of each", single):
+        print(line)
+    rate = ours["parallel_commands_per_second"]
+    title = f"{args.sessions} sessions in parallel, {args.parallel_commands} of each per session"
+    title += f", {rate:.0f} commands/s in all"
+    for line in table(title, parallel):
+        print(line)
+    e = ours["echo_ms"]
+    print(f"  bare TLS echo, same framing, no EPP: p50 {e['p50']:.2f}, p90 {e['p90']:.2f}, p99 {e['p99']:.2f}")
+    if errors:
+        print(f"  {len(errors)} answers were not 1000, first: {errors[0]}")
+    for label, timings in (("one session", single), (f"{args.sessions} sessions", parallel)):
+        hello = timings.figures("hello")["p50"]
+        ratios = ", ".join(f"{c} {timings.figures(c)['p50'] / hello:.1f}x" for c in ("check", "info", "create"))
+        print(f"Ratio ({label}): p50 against <hello> on the same sessions: {ratios}")
+    for label, timings in (("one session", single), (f"{args.sessions} sessions", parallel)):
+        p90 = timings.figures("create")["p90"]
+        verdict = "met" if p90 <= TARGET_P90_MS else "NOT met"
+        print(f"Target ({label}): transform (create) p90 {p90:.2f} ms <= {TARGET_P90_MS:g} ms: {verdict}")
+    return ours
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=300, help="of each command over the single session")
@@ -256,23 +385,12 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     work = Path(tempfile.mkdtemp(prefix="namesmith-bench-epp-"))
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL", "EPP_TLS_CERT")}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "VAR_DIR": str(work / "var"),
-        "NETWORK_BLOCK": "127.81.0.0/16",
-        "EPP_SESSIONS_PER_REGISTRAR": str(args.sessions + 2),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = _environment(work, args.sessions)
     pg_url = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     db_name = "namesmith_bench_epp"
     database = "SQLite (WAL)"
     if args.postgres:
-        import psycopg
-
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {db_name}")
+        _fresh_database(pg_url, db_name, create=True)
         env["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + f"/{db_name}"
         database = "PostgreSQL"
     processes: list[Process] = []
@@ -281,110 +399,22 @@ def main() -> int:
         subprocess.run(
             [PYTHON, str(Path(__file__).resolve()), "--setup", str(reads)], cwd=ROOT, env=env, check=True, timeout=300
         )
-        server = Process(
-            "run_epp",
-            [*pinned(SERVER_CPU), PYTHON, "manage.py", "run_epp", "--address", EPP_ADDRESS, "--port", str(args.port)],
-            work / "run_epp.log",
-            env,
-        )
-        processes.append(server)
-        server.wait_for_output("run_epp: serving", 60)
-        cert, key = work / "var" / "epp-cert.pem", work / "var" / "epp-key.pem"
-        echo = Process(
-            "echo",
-            [*pinned(SERVER_CPU), PYTHON, str(Path(__file__).resolve()), "--port", str(args.port)]
-            + ["--serve-echo", str(cert), str(key)],
-            work / "echo.log",
-            env,
-        )
-        processes.append(echo)
-        echo.wait_for_output("echo: serving", 30)
+        cert = _start_servers(args, work, env, processes)
         if pinned(CLIENT_CPU):
             os.sched_setaffinity(0, {CLIENT_CPU})
         context = ssl.create_default_context(cafile=str(cert))
         info_names = [f"read-{i}.bench" for i in range(reads)]
-
-        warm = Timings()
-        session = logged_in(EPP_ADDRESS, args.port, context, "warm")
-        run_session(session, "warm", 30, info_names, warm)
-        session.close()
-        if warm.errors:
-            raise RuntimeError("warm-up answers were not 1000:\n" + "\n".join(warm.errors[:5]))
-
-        single = Timings()
-        session = logged_in(EPP_ADDRESS, args.port, context, "one")
-        started = time.perf_counter()
-        run_session(session, "one", args.commands, info_names, single)
-        single.seconds = time.perf_counter() - started
-        session.send(LOGOUT)
-        session.close()
-        server.check()
-
-        parallel = Timings()
-        sessions = [logged_in(EPP_ADDRESS, args.port, context, f"p{n}") for n in range(args.sessions)]
-        parts = [Timings() for _ in sessions]
-        gate = threading.Barrier(len(sessions))
-
-        def work_one(n: int) -> None:
-            gate.wait()
-            run_session(sessions[n], f"p{n}", args.parallel_commands, info_names, parts[n])
-
-        threads = [threading.Thread(target=work_one, args=(n,)) for n in range(len(sessions))]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        parallel.seconds = time.perf_counter() - started
-        for part in parts:
-            parallel.merge(part)
-        for s in sessions:
-            s.send(LOGOUT)
-            s.close()
-        server.check()
+        single = _one_session(args.port, context, args.commands, info_names)
+        processes[0].check()
+        parallel = _parallel_sessions(args.port, context, args.sessions, args.parallel_commands, info_names)
+        processes[0].check()
         echo_ms = echo_round_trips(args.port, context, args.commands * 2)
-
-        errors = single.errors + parallel.errors
-        ours = {
-            "database": database,
-            "cpus": os.cpu_count(),
-            "one_session": {c: single.figures(c) for c in COMMANDS},
-            "parallel_sessions": args.sessions,
-            "parallel": {c: parallel.figures(c) for c in COMMANDS},
-            "parallel_commands_per_second": sum(len(v) for v in parallel.ms.values()) / parallel.seconds,
-            "echo_ms": {"p50": percentile(echo_ms, 50), "p90": percentile(echo_ms, 90), "p99": percentile(echo_ms, 99)},
-            "errors": errors[:20],
-        }
-        print(
-            f"EPP over TLS: run_epp ({database}, {os.cpu_count()} CPUs; server and client pinned apart when"
-            " possible), one command in flight per session, latency as the client sees it (ms)"
-        )
-        print(f"    {'command':<8}{'n':>6}{'p50':>10}{'p90':>10}{'p99':>10}{'mean':>10}")
-        for line in table(f"one session, {args.commands} of each", single):
-            print(line)
-        rate = ours["parallel_commands_per_second"]
-        title = f"{args.sessions} sessions in parallel, {args.parallel_commands} of each per session"
-        title += f", {rate:.0f} commands/s in all"
-        for line in table(title, parallel):
-            print(line)
-        e = ours["echo_ms"]
-        print(f"  bare TLS echo, same framing, no EPP: p50 {e['p50']:.2f}, p90 {e['p90']:.2f}, p99 {e['p99']:.2f}")
-        if errors:
-            print(f"  {len(errors)} answers were not 1000, first: {errors[0]}")
-        for label, timings in (("one session", single), (f"{args.sessions} sessions", parallel)):
-            hello = timings.figures("hello")["p50"]
-            ratios = ", ".join(f"{c} {timings.figures(c)['p50'] / hello:.1f}x" for c in ("check", "info", "create"))
-            print(f"Ratio ({label}): p50 against <hello> on the same sessions: {ratios}")
-        for label, timings in (("one session", single), (f"{args.sessions} sessions", parallel)):
-            p90 = timings.figures("create")["p90"]
-            verdict = "met" if p90 <= TARGET_P90_MS else "NOT met"
-            print(f"Target ({label}): transform (create) p90 {p90:.2f} ms <= {TARGET_P90_MS:g} ms: {verdict}")
-
+        ours = _report(args, database, single, parallel, echo_ms)
         results = ROOT / "bench" / "results"
         results.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         (results / f"epp-{stamp}.json").write_text(json.dumps(ours, indent=2))
-        return 1 if errors else 0
+        return 1 if ours["errors"] else 0
     except KeyboardInterrupt:
         print("bench/epp.py: interrupted", file=sys.stderr)
         return 130
@@ -397,10 +427,7 @@ def main() -> int:
         for process in reversed(processes):
             process.stop()
         if args.postgres:
-            import psycopg
-
-            with psycopg.connect(pg_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+            _fresh_database(pg_url, db_name, create=False)
         shutil.rmtree(work, ignore_errors=True)
 
 
