@@ -23,6 +23,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from config import clock
+from config.admin import ReadOnlyAdmin, ReadOnlyInline
 from config.money import format_money
 from registry import models, services, soa_probe, zones
 from registry.choices import EppStatus, NameList
@@ -57,17 +58,6 @@ def _object_or_404(model_admin: admin.ModelAdmin, request: HttpRequest, object_i
     if not model_admin.has_change_permission(request, obj):
         raise PermissionDenied
     return obj
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TldNameserverInline(ReadOnlyInline):
@@ -286,17 +276,6 @@ class RegistrarTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=clock.now())
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(models.LedgerEntry)

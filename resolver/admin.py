@@ -6,7 +6,7 @@ zone store)."""
 
 from django.contrib import admin, messages
 
-from registry.admin import ReadOnlyAdmin, ReadOnlyInline
+from config.admin import ReadOnlyAdmin, ReadOnlyInline
 from resolver import health, models, origins
 from resolver.rental import RECORD_SET_FIELDS
 
