@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 
 from config import clock
 from resolver.choices import ZoneKind
-from resolver.dns import records as rr
-from resolver.dns.notify import send_notify
+from resolver.dns.authoritative import routing
+from resolver.dns.wire import records as rr
+from resolver.dns.wire.notify import send_notify
 from resolver.models import MAX_SERIAL, Zone
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def publish_zone(
     try:
         nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, nodes)
-        rr.check_routed(origin, nodes, rr.parse_routed(origin, routed))
+        routing.check_routed(origin, nodes, routing.parse_routed(origin, routed))
     except rr.BadRecord as exc:
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)

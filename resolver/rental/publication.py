@@ -97,7 +97,7 @@ class Observed:
 
 def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
     """Mark INSYNC the zone's changes every nameserver answers for."""
-    from resolver.dns.probe import soa_serial  # a DNS query: no ORM, kept out of import time
+    from resolver.dns.wire.probe import soa_serial  # a DNS query: no ORM, kept out of import time
 
     pending = list(Change.objects.filter(zone_id=zone_id, status=ChangeStatus.PENDING).select_related("zone"))
     if not pending:

@@ -19,8 +19,9 @@ import dns.rrset
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from resolver.dns import digtext
-from resolver.dns.iterative import Resolver, Trace
+from resolver.dns.recursive.answers import Trace
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.wire import digtext
 from resolver.management.commands.roothints import HINTS_TTL
 from resolver.trace import TraceError, ascii_name
 

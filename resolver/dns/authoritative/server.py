@@ -18,14 +18,13 @@ from collections.abc import Callable
 import dns.name
 
 from config.serving import stop_on_signals
-from resolver.dns import mmsg
-from resolver.dns import records as rr
-from resolver.dns.engine import TCP, UDP, Engine
-from resolver.dns.zone import CompiledZone
+from resolver.dns.authoritative.engine import TCP, UDP, Engine
+from resolver.dns.authoritative.zone import CompiledZone
+from resolver.dns.wire import mmsg
+from resolver.dns.wire import records as rr
+from resolver.dns.wire.stream import DnsStream
 
 log = logging.getLogger(__name__)
-
-TCP_MAX_MESSAGE = 65_535
 
 
 class UdpListener:
@@ -105,61 +104,6 @@ class UdpListener:
             pass  # Linux says ENOTCONN for an unconnected socket, and wakes the reader anyway
         self.thread.join(2)
         self.sock.close()
-
-
-class DnsStream(asyncio.Protocol):
-    """RFC 7766 framing: length-prefixed messages, several per connection, closed when idle
-    (not while ``busy``). Subclasses answer each message in ``message_received``."""
-
-    def __init__(self, idle_timeout: float) -> None:
-        self.idle_timeout = idle_timeout
-        self.buffer = bytearray()
-        self.transport: asyncio.Transport | None = None
-        self.peer = None
-        self.timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.peer = transport.get_extra_info("peername")
-        self._arm()
-
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self._idle)
-
-    def _idle(self) -> None:
-        if self.busy():
-            self._arm()
-        else:
-            self.transport.close()
-
-    def busy(self) -> bool:
-        return False
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while len(self.buffer) >= 2:
-            size = int.from_bytes(self.buffer[:2], "big")
-            if len(self.buffer) < 2 + size:
-                break
-            message = bytes(self.buffer[2 : 2 + size])
-            del self.buffer[: 2 + size]
-            self.message_received(message)
-            if self.transport.is_closing():
-                return
-        self._arm()
-
-    def message_received(self, message: bytes) -> None:
-        raise NotImplementedError
-
-    def send(self, reply: bytes) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(len(reply).to_bytes(2, "big") + reply)
-
-    def connection_lost(self, exc) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
 
 
 class TcpConnection(DnsStream):

@@ -31,9 +31,10 @@ import dns.rdatatype
 import dns.renderer
 import dns.rrset
 
-from resolver.dns.regions import Regions
-from resolver.dns.routing import Choice
-from resolver.dns.zone import CompiledZone, Kind, Labels, Result
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.authoritative.routing import Choice
+from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
+from resolver.dns.wire.guard import allowed, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -489,23 +490,3 @@ def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:
     response = dns.message.make_response(query, our_payload=payload)
     response.set_rcode(rcode)
     return response.to_wire(max_size=512, prefer_truncation=True)
-
-
-def allowed(source: tuple, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    """Whether a client's address (``source`` as a socket gives it) is in ``networks``."""
-    try:
-        address = ipaddress.ip_address(source[0])
-    except (ValueError, IndexError, TypeError):
-        return False
-    return any(address in network for network in networks)
-
-
-def error_reply(wire: bytes, rcode: int, flags: int = 0) -> list[bytes]:
-    """A bare header answer (no question) for a query too broken to parse, with ``flags``
-    set beside QR and the query's RD and opcode."""
-    if len(wire) < 12 or wire[2] & 0x80:
-        return []
-    message = dns.message.Message(id=int.from_bytes(wire[:2], "big"))
-    message.flags = dns.flags.QR | flags | (int.from_bytes(wire[2:4], "big") & (dns.flags.RD | 0x7800))
-    message.set_rcode(rcode)
-    return [message.to_wire()]

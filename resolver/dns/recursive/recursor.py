@@ -32,10 +32,11 @@ import dns.rdataclass
 import dns.rdatatype
 
 from config.serving import run_until_stopped
-from resolver.dns import mmsg
-from resolver.dns.engine import allowed, error_reply
-from resolver.dns.iterative import EDE_PROHIBITED, Answer, Resolver, Trace
-from resolver.dns.server import DnsStream
+from resolver.dns.recursive.answers import EDE_PROHIBITED, Answer, Trace
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.wire import mmsg
+from resolver.dns.wire.guard import allowed, error_reply
+from resolver.dns.wire.stream import DnsStream
 
 log = logging.getLogger(__name__)
 

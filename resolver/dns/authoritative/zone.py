@@ -10,8 +10,9 @@ import dns.name
 import dns.rdatatype
 import dns.rrset
 
-from resolver.dns import records as rr
-from resolver.dns.routing import Routed
+from resolver.dns.authoritative import routing
+from resolver.dns.authoritative.routing import Routed
+from resolver.dns.wire import records as rr
 
 # Longest in-zone CNAME chain we follow before answering with what we have.
 MAX_CHAIN = 12
@@ -52,8 +53,8 @@ class CompiledZone:
         self.origin = origin
         self.nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, self.nodes)
-        routed_sets = rr.parse_routed(origin, routed)
-        rr.check_routed(origin, self.nodes, routed_sets)
+        routed_sets = routing.parse_routed(origin, routed)
+        routing.check_routed(origin, self.nodes, routed_sets)
         self.routed = {(lower(name), rdtype): value for (name, rdtype), value in routed_sets.items()}
         self.serial = self.nodes[origin][dns.rdatatype.SOA][0].serial
         if serial != self.serial:
