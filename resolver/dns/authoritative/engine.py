@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import dns.edns
 import dns.exception
@@ -345,12 +345,9 @@ class Engine:
             return [self._notify(query, question, source)]
         if question.rdclass == dns.rdataclass.CH and question.rdtype == dns.rdatatype.TXT and qname_is_stats(question):
             return [self._query_counts(query, self._limit(transport, query.payload if query.edns >= 0 else None))]
-        if question.rdclass != dns.rdataclass.IN:
-            return [_reply(query, dns.rcode.REFUSED, self.payload)]
-        if question.rdtype == dns.rdatatype.OPT:
-            return [_reply(query, dns.rcode.FORMERR, self.payload)]
-        if question.rdtype in UNSUPPORTED_META:
-            return [_reply(query, dns.rcode.NOTIMP, self.payload)]
+        rcode = _question_error(question)
+        if rcode is not None:
+            return [_reply(query, rcode, self.payload)]
         qname = question.name.canonicalize()
         zone = self.zone_for(address, qname.labels)
         if zone is None:
@@ -361,20 +358,34 @@ class Engine:
         response = dns.message.make_response(query, our_payload=self.payload)
         if query.ednsflags & dns.flags.DO:
             response.ednsflags |= dns.flags.DO
-        variant = ()
+        variant: Sequence[dns.rrset.RRset] = ()
         if result.routed is not None:
-            subnet = next((o for o in query.options if isinstance(o, dns.edns.ECSOption)), None)
-            client = self.regions.of(subnet.address if subnet else source[0] if source else None)
-            variant = result.routed.pick(client, self.regions)
-            if subnet is not None and result.routed.regional:
-                # RFC 7871 section 7.2.1: this answer is good for the client's whole subnet.
-                scoped = dns.edns.ECSOption(subnet.address, subnet.srclen, subnet.srclen)
-                response.use_edns(0, response.ednsflags, self.payload, options=[scoped])
-            if variant is None:
-                result, variant = _nodata(result, zone), ()
+            result, variant = self._routed_variant(query, response, result, zone, source)
         _fill(response, result, variant)
         limit = self._limit(transport, query.payload if query.edns >= 0 else None)
         return [response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)]
+
+    def _routed_variant(
+        self,
+        query: dns.message.Message,
+        response: dns.message.Message,
+        result: Result,
+        zone: CompiledZone,
+        source: tuple,
+    ) -> tuple[Result, Sequence[dns.rrset.RRset]]:
+        """The variant of a routed answer for this client, placed by its EDNS Client Subnet
+        or else its address; NODATA when no record set covers it."""
+        routed = result.routed
+        subnet = next((o for o in query.options if isinstance(o, dns.edns.ECSOption)), None)
+        client = self.regions.of(subnet.address if subnet else source[0] if source else None)
+        variant = routed.pick(client, self.regions)
+        if subnet is not None and routed.regional:
+            # RFC 7871 section 7.2.1: this answer is good for the client's whole subnet.
+            scoped = dns.edns.ECSOption(subnet.address, subnet.srclen, subnet.srclen)
+            response.use_edns(0, response.ednsflags, self.payload, options=[scoped])
+        if variant is None:
+            return _nodata(result, zone), ()
+        return result, variant
 
     def _query_counts(self, query: dns.message.Message, limit: int) -> bytes:
         """CHAOS TXT ``queries.server.``: one string per listener, "ADDRESS udp=N tcp=N",
@@ -480,6 +491,18 @@ def _labels(question: bytes) -> Labels:
         pos += length + 1
     labels.append(b"")
     return tuple(labels)
+
+
+def _question_error(question: dns.rrset.RRset) -> int | None:
+    """The rcode for a question no zone answers: another class than IN, OPT as a
+    question, a meta type; None for a question to look up."""
+    if question.rdclass != dns.rdataclass.IN:
+        return dns.rcode.REFUSED
+    if question.rdtype == dns.rdatatype.OPT:
+        return dns.rcode.FORMERR
+    if question.rdtype in UNSUPPORTED_META:
+        return dns.rcode.NOTIMP
+    return None
 
 
 def qname_is_stats(question: dns.rrset.RRset) -> bool:

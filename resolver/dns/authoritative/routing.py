@@ -139,7 +139,7 @@ class Choice:
     """Rendered variants and the rule that picks one per query: by weight, at random, or
     (``by_region``) by the region of the client's address."""
 
-    __slots__ = ("variants", "cumulative", "total", "by_region", "regions")
+    __slots__ = ("by_region", "cumulative", "regions", "total", "variants")
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import socket
@@ -98,10 +99,10 @@ class UdpListener:
 
     def close(self) -> None:
         self.closing = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread out of recvfrom
-        except OSError:
-            pass  # Linux says ENOTCONN for an unconnected socket, and wakes the reader anyway
+        # Wakes the thread out of recvfrom. Linux says ENOTCONN for an unconnected socket,
+        # and wakes the reader anyway.
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.thread.join(2)
         self.sock.close()
 
@@ -238,10 +239,8 @@ class DnsServer:
         if signals:
             stop_on_signals(self.stopping)
         while not self.stopping.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._next_event(), timeout=self.poll_every)
-            except TimeoutError:
-                pass
             if self.stopping.is_set():
                 break
             names = self.pending or None

@@ -14,6 +14,7 @@ from. The control channel speaks one JSON object per line over TCP (loopback onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -52,7 +53,7 @@ class Rendered:
     """An answer's bytes (after the ID) and where its TTLs are, so that it can be given out
     until its lowest TTL runs out, every TTL lowered by the seconds since it was rendered."""
 
-    __slots__ = ("base", "fields", "born", "until", "second", "body")
+    __slots__ = ("base", "body", "born", "fields", "second", "until")
 
     def __init__(self, body: bytes, second: int, lowest_ttl: int) -> None:
         self.base = self.body = body
@@ -302,7 +303,7 @@ class UdpThread:
                     hand_off(self._resolve, data, source)
                     continue
                 counters["rendered hits"] += 1
-                try:
+                try:  # noqa: SIM105  # a with-statement would cost every rendered answer
                     self.sock.sendto(reply, source)
                 except OSError:
                     pass
@@ -344,19 +345,19 @@ class UdpThread:
             finally:
                 recursor.pending -= 1
             if reply is not None:
-                try:
+                try:  # noqa: SIM105  # a with-statement would cost every resolved answer
                     self.sock.sendto(reply, source)
                 except OSError:
                     pass
 
-        asyncio.ensure_future(run())
+        # The loop holds the task while it waits (on its sockets, or on a resolution shared
+        # through Resolver.inflight); keeping a set of them would cost every query.
+        asyncio.ensure_future(run())  # noqa: RUF006
 
     def close(self) -> None:
         self.closing = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.thread.join(2)
         self.sock.close()
 
@@ -376,7 +377,7 @@ class TcpConnection(DnsStream):
     def message_received(self, message: bytes) -> None:
         self.recursor.counters["queries"] += 1
         self.working += 1
-        asyncio.ensure_future(self._answer(message))
+        asyncio.ensure_future(self._answer(message))  # noqa: RUF006  # held by the loop, as UdpThread's
 
     async def _answer(self, message: bytes) -> None:
         try:

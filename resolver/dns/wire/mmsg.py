@@ -11,6 +11,7 @@ listener; a datagram is copied out as ``bytes`` and its answer copied in.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -134,10 +135,8 @@ class Batch:
     def answer(self, i: int, reply: bytes) -> None:
         """Queue ``reply`` to the sender of datagram ``i``."""
         if len(reply) > SLOT:  # cannot happen for answers capped at the UDP payload; kept safe anyway
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.sendto(reply, self.source(i))
-            except OSError:
-                pass
             return
         j = self.count
         start = j * SLOT

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import struct
+from typing import Any
 
 import dns.exception
 import dns.ipv4
@@ -91,6 +92,48 @@ def rdata_text(rdata: dns.rdata.Rdata) -> str:
     rdtype = rdata.rdtype
     if isinstance(rdata, dns.rdata.GenericRdata):
         return _generic_text(rdtype, rdata.data)
+    if rdtype in DNSSEC_TYPES:
+        return _dnssec_text(rdata)
+    if rdtype in KEY_TYPES:
+        return _key_text(rdata)
+    if rdtype in FIELD_TYPES:
+        return _field_text(rdata)
+    return rdata.to_text()
+
+
+# The types dig spells differently from dnspython, by the function that spells them.
+DNSSEC_TYPES = {
+    Type.DS,
+    Type.CDS,
+    Type.DLV,
+    Type.DNSKEY,
+    Type.CDNSKEY,
+    Type.KEY,
+    Type.RRSIG,
+    Type.SIG,
+    Type.NSEC,
+    Type.NSEC3,
+    Type.NSEC3PARAM,
+    Type.CSYNC,
+}
+KEY_TYPES = {
+    Type.SSHFP,
+    Type.TLSA,
+    Type.SMIMEA,
+    Type.ZONEMD,
+    Type.HIP,
+    Type.IPSECKEY,
+    Type.CERT,
+    Type.DHCID,
+    Type.OPENPGPKEY,
+}
+FIELD_TYPES = {Type.GPOS, Type.L64, Type.NID, Type.LOC, Type.SVCB, Type.HTTPS}
+
+
+def _dnssec_text(rdata: Any) -> str:
+    """DS, DNSKEY, RRSIG and the NSEC family: digests in hex, keys and signatures in
+    base64, type bitmaps as BIND's type names."""
+    rdtype = rdata.rdtype
     if rdtype in (Type.DS, Type.CDS, Type.DLV):
         return f"{rdata.key_tag} {rdata.algorithm} {rdata.digest_type} {_hex(rdata.digest)}"
     if rdtype in (Type.DNSKEY, Type.CDNSKEY, Type.KEY):
@@ -102,7 +145,7 @@ def rdata_text(rdata: dns.rdata.Rdata) -> str:
             f"{rdata.key_tag} {rdata.signer.to_text()} {_b64(rdata.signature)}"
         )
     if rdtype == Type.NSEC:
-        return rdata.next.to_text() + _types(rdata.windows)
+        return str(rdata.next.to_text() + _types(rdata.windows))
     if rdtype == Type.NSEC3:
         salt = rdata.salt.hex().upper() or "-"
         following = base64.b32hexencode(rdata.next).decode().rstrip("=")
@@ -111,6 +154,12 @@ def rdata_text(rdata: dns.rdata.Rdata) -> str:
         return f"{rdata.algorithm} {rdata.flags} {rdata.iterations} {rdata.salt.hex().upper() or '-'}"
     if rdtype == Type.CSYNC:
         return f"{rdata.serial} {rdata.flags}" + _types(rdata.windows)
+    return str(rdata.to_text())
+
+
+def _key_text(rdata: Any) -> str:
+    """Fingerprints, certificates, keys and digests: hex in upper case or base64, in words."""
+    rdtype = rdata.rdtype
     if rdtype == Type.SSHFP:
         return f"{rdata.algorithm} {rdata.fp_type} {_hex(rdata.fingerprint)}"
     if rdtype in (Type.TLSA, Type.SMIMEA):
@@ -133,6 +182,12 @@ def rdata_text(rdata: dns.rdata.Rdata) -> str:
         return _b64(rdata.data)
     if rdtype == Type.OPENPGPKEY:
         return _b64(rdata.key)
+    return str(rdata.to_text())
+
+
+def _field_text(rdata: Any) -> str:
+    """Types of several fields BIND lays out its own way: GPOS, L64 and NID, LOC, SVCB."""
+    rdtype = rdata.rdtype
     if rdtype == Type.GPOS:
         return f"{_quoted(rdata.latitude)} {_quoted(rdata.longitude)} {_quoted(rdata.altitude)}"
     if rdtype in (Type.L64, Type.NID):
@@ -142,7 +197,7 @@ def rdata_text(rdata: dns.rdata.Rdata) -> str:
         return _loc_text(rdata.to_wire())
     if rdtype in (Type.SVCB, Type.HTTPS):
         return _svcb_text(rdata.to_wire())
-    return rdata.to_text()
+    return str(rdata.to_text())
 
 
 def _generic_text(rdtype: int, wire: bytes) -> str:
@@ -175,28 +230,38 @@ def _generic_text(rdtype: int, wire: bytes) -> str:
             media, data = wire[10 : 10 + length], wire[10 + length :]
             return f"{enterprise} {kind} {location} {_quoted(media)} {base64.b64encode(data).decode() or '-'}"
         elif rdtype == Type.A6 and wire and wire[0] <= 128:
-            prefix_length = wire[0]
-            octets = 16 - prefix_length // 8
-            suffix = bytearray(16)
-            suffix[16 - octets :] = wire[1 : 1 + octets]
-            if prefix_length % 8:
-                suffix[16 - octets] &= 0xFF >> (prefix_length % 8)
-            # A prefix of all 128 bits leaves no suffix: BIND prints it empty.
-            text = f"{prefix_length} {dns.ipv6.inet_ntoa(bytes(suffix)) if octets else ''}"
-            if prefix_length:
-                prefix, end = _name_at(wire, 1 + octets)
-                text += f" {prefix.to_text()}"
-            return text
+            return _a6_text(wire)
         elif rdtype == Type.NXT:
-            following, end = _name_at(wire, 0)
-            bits = wire[end:]
-            names = [type_text(i) for i in range(len(bits) * 8) if bits[i // 8] & (0x80 >> (i % 8))]
-            return following.to_text() + "".join(f" {name}" for name in names)
+            return _nxt_text(wire)
     except (ValueError, UnicodeDecodeError, struct.error, dns.exception.DNSException):
         pass
     if not wire:
         return "\\# 0"
     return f"\\# {len(wire)} {_hex(wire)}"
+
+
+def _a6_text(wire: bytes) -> str:
+    """A6 (RFC 2874): prefix length, the address suffix, and the prefix's name."""
+    prefix_length = wire[0]
+    octets = 16 - prefix_length // 8
+    suffix = bytearray(16)
+    suffix[16 - octets :] = wire[1 : 1 + octets]
+    if prefix_length % 8:
+        suffix[16 - octets] &= 0xFF >> (prefix_length % 8)
+    # A prefix of all 128 bits leaves no suffix: BIND prints it empty.
+    text = f"{prefix_length} {dns.ipv6.inet_ntoa(bytes(suffix)) if octets else ''}"
+    if prefix_length:
+        prefix, _ = _name_at(wire, 1 + octets)
+        text += f" {prefix.to_text()}"
+    return text
+
+
+def _nxt_text(wire: bytes) -> str:
+    """NXT (RFC 2535): the next name and the types its bitmap holds."""
+    following, end = _name_at(wire, 0)
+    bits = wire[end:]
+    names = [type_text(i) for i in range(len(bits) * 8) if bits[i // 8] & (0x80 >> (i % 8))]
+    return following.to_text() + "".join(f" {name}" for name in names)
 
 
 def _loc_text(wire: bytes) -> str:
