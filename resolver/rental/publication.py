@@ -18,6 +18,7 @@ from kombu.exceptions import KombuError
 from config import clock
 from resolver import platform
 from resolver.choices import ChangeStatus, RoutingPolicy, ZoneKind
+from resolver.dns.wire.probe import soa_serial
 from resolver.models import Change, HostedZone, RecordSet, Zone
 from resolver.services import ZoneRejected, publish_zone
 
@@ -97,8 +98,6 @@ class Observed:
 
 def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
     """Mark INSYNC the zone's changes every nameserver answers for."""
-    from resolver.dns.wire.probe import soa_serial  # a DNS query: no ORM, kept out of import time
-
     pending = list(Change.objects.filter(zone_id=zone_id, status=ChangeStatus.PENDING).select_related("zone"))
     if not pending:
         return Observed(0, 0)
