@@ -74,14 +74,12 @@ class ZoneAdmin(ReadOnlyAdmin):
 
 class RecordSetInline(ReadOnlyInline):
     model = models.RecordSet
-    fields = ["name", "type", *RECORD_SET_FIELDS]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "type", *RECORD_SET_FIELDS)
 
 
 class ChangeInline(ReadOnlyInline):
     model = models.Change
-    fields = ["id", "status", "comment", "version", "serial", "submitted_at", "insync_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("id", "status", "comment", "version", "serial", "submitted_at", "insync_at")
     ordering = ["-submitted_at"]
 
 
@@ -96,14 +94,12 @@ class HostedZoneAdmin(ReadOnlyAdmin):
 
 class ObservationInline(ReadOnlyInline):
     model = models.CheckerObservation
-    fields = ["location", "healthy", "last_ok", "detail", "observed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("location", "healthy", "last_ok", "detail", "observed_at")
 
 
 class EventInline(ReadOnlyInline):
     model = models.HealthEvent
-    fields = ["at", "status", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "status", "reason")
 
 
 @admin.register(models.HealthCheck)

@@ -2,6 +2,8 @@
 of its fields; what the values may be (record types, ranges, routing rules) is the rental
 service's rule, checked there for every caller, and its errors say what is wrong."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_serializer
@@ -116,7 +118,14 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable and machine-readable: branch on this.")
     index = serializers.IntegerField(required=False, help_text="For a change batch: the change at fault.")
-    errors = serializers.DictField(required=False, help_text="For a request that is not valid: the fields at fault.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Declared here: as a class attribute it would hide Serializer.errors.
+        fields["errors"] = serializers.DictField(
+            required=False, help_text="For a request that is not valid: the fields at fault."
+        )
+        return fields
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -128,7 +137,9 @@ class ObservationSerializer(serializers.ModelSerializer):
 class HealthCheckSerializer(serializers.ModelSerializer):
     healthy = serializers.BooleanField(read_only=True, help_text="The status answers go by (the override if set).")
     observations = ObservationSerializer(many=True, read_only=True)
-    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    children: serializers.PrimaryKeyRelatedField[HealthCheck] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = HealthCheck

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -19,7 +20,7 @@ from config import clock
 from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
 from resolver.models import MAX_TTL, Change, HealthCheck, HostedZone, RecordSet
 from resolver.rental.errors import ChangeRejected, RentalError, whole_number
-from resolver.rental.names import absolute_name, new_id
+from resolver.rental.names import Owner, absolute_name, new_id
 from resolver.rental.publication import publish_after_commit
 from resolver.rental.zones import zone_of
 
@@ -39,6 +40,9 @@ ALIAS_TYPES = {
 # record name them; the routing ones say how it is picked among its name's others.
 ROUTING_FIELDS = ("weight", "failover", "region", "location")
 RECORD_SET_FIELDS = ("ttl", "values", "set_identifier", "routing", *ROUTING_FIELDS, "alias_target", "health_check")
+
+# A record set's identity in its zone: (name, type, set identifier).
+DraftKey = tuple[str, str, str]
 
 
 @dataclass
@@ -61,11 +65,11 @@ class Draft:
     pk: int | None = field(default=None, compare=False)
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> DraftKey:
         return (self.name, self.type, self.set_identifier)
 
-    def as_dict(self) -> dict:
-        out = {"name": self.name, "type": self.type, "ttl": self.ttl, "values": self.values}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "ttl": self.ttl, "values": self.values}
         if self.set_identifier:
             out["set_identifier"] = self.set_identifier
         if self.routing != RoutingPolicy.SIMPLE:
@@ -80,7 +84,7 @@ class Draft:
         fields = {name: getattr(row, name) for name in RECORD_SET_FIELDS if name != "health_check"}
         return cls(row.name, row.type, **fields, health_check=row.health_check_id or "", pk=row.pk)
 
-    def fields(self) -> dict:
+    def fields(self) -> dict[str, Any]:
         """What a RecordSet row stores beyond its name, type and set identifier."""
         fields = {
             name: getattr(self, name) for name in RECORD_SET_FIELDS if name not in ("set_identifier", "health_check")
@@ -160,7 +164,7 @@ def _values(origin: dns.name.Name, rtype: str, values: object) -> list[str]:
     return out
 
 
-def _routing(draft: Draft, data: dict) -> None:
+def _routing(draft: Draft, data: dict[str, Any]) -> None:
     routing = str(data.get("routing") or RoutingPolicy.SIMPLE).lower()
     if routing not in RoutingPolicy.values:
         raise RentalError(f"routing {routing!r} is not one of {', '.join(RoutingPolicy.values)}")
@@ -174,12 +178,13 @@ def _routing(draft: Draft, data: dict) -> None:
         raise RentalError(f"a {routing} record set needs a set_identifier that tells it from the others")
     if draft.alias_target:
         raise RentalError("an alias is a simple record set")
-    wanted = {
+    field_of: dict[str, str] = {
         RoutingPolicy.WEIGHTED: "weight",
         RoutingPolicy.FAILOVER: "failover",
         RoutingPolicy.LATENCY: "region",
         RoutingPolicy.GEOLOCATION: "location",
-    }.get(routing)
+    }
+    wanted = field_of.get(routing)
     if set(extras) - {wanted}:
         raise RentalError(f"{', '.join(sorted(set(extras) - {wanted}))} do not apply to {routing} routing")
     if routing == RoutingPolicy.WEIGHTED:
@@ -217,7 +222,7 @@ def _location(value: object) -> str:
     )
 
 
-def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") -> Change:
+def change_record_sets(owner: Owner, zone_id: str, changes: object, comment: str = "") -> Change:
     """Apply a change batch (CREATE / DELETE / UPSERT) to a zone atomically: all of it or,
     with the first change at fault named, none of it. Returns the PENDING Change."""
     if not isinstance(changes, list) or not changes:
@@ -283,13 +288,13 @@ def change_record_sets(owner, zone_id: str, changes: object, comment: str = "") 
     return change
 
 
-def _touch(state: dict, name: str, index: int) -> None:
+def _touch(state: dict[DraftKey, Draft], name: str, index: int) -> None:
     for draft in state.values():
         if draft.alias_target == name:
             draft.touched_by = max(draft.touched_by, index)
 
 
-def _check_zone(origin: dns.name.Name, state: dict[tuple, Draft], changes: list) -> None:
+def _check_zone(origin: dns.name.Name, state: dict[DraftKey, Draft], changes: list[Any]) -> None:
     """Rules across record sets, on the zone as the batch leaves it: the first broken one
     is blamed on the latest change that touched the record set at fault."""
     problem = next(_zone_problems(origin, state), None)
@@ -299,7 +304,7 @@ def _check_zone(origin: dns.name.Name, state: dict[tuple, Draft], changes: list)
         raise ChangeRejected(index, changes[index], reason)
 
 
-def _zone_problems(origin: dns.name.Name, state: dict[tuple, Draft]) -> Iterator[tuple[Draft, str]]:
+def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft]) -> Iterator[tuple[Draft, str]]:
     """(record set at fault, reason) for each rule the zone breaks, name by name."""
     if len(state) > MAX_RECORD_SETS:
         yield max(state.values(), key=lambda d: d.touched_by), f"a zone holds at most {MAX_RECORD_SETS} record sets"
@@ -357,7 +362,7 @@ def _alias_problems(drafts: list[Draft], by_name: dict[str, list[Draft]]) -> Ite
                 yield draft, f"the alias target {draft.alias_target} {draft.type} must be a simple record set"
 
 
-def _save(zone: HostedZone, before: dict[tuple, Draft], state: dict[tuple, Draft]) -> None:
+def _save(zone: HostedZone, before: dict[DraftKey, Draft], state: dict[DraftKey, Draft]) -> None:
     gone = [draft.pk for key, draft in before.items() if key not in state or state[key].pk != draft.pk]
     RecordSet.objects.filter(pk__in=[pk for pk in gone if pk]).delete()
     for key, draft in state.items():

@@ -3,6 +3,8 @@ customer API, the shop and the AWS facade report alike; and the number check the
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RentalError(Exception):
     """A request the rental service refuses, with a stable ``code`` and a message."""
@@ -32,7 +34,7 @@ class ChangeRejected(RentalError):
 
     code = "invalid_change_batch"
 
-    def __init__(self, index: int, change: dict, reason: str) -> None:
+    def __init__(self, index: int, change: dict[str, Any], reason: str) -> None:
         record = change.get("record_set") or {}
         what = f"{change.get('action', '?')} {record.get('name', '?')} {record.get('type', '?')}"
         if record.get("set_identifier"):

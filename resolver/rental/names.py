@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import secrets
 import string
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -16,6 +17,9 @@ from resolver import ownership
 from resolver.rental.errors import RentalError
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+# The account a zone or health check belongs to: a user (AUTH_USER_MODEL). Typed loosely:
+# callers pass request.user, which the type checker cannot tell is logged in.
+Owner = Any
 
 
 def new_id(prefix: str) -> str:
@@ -38,7 +42,7 @@ def absolute_name(text: str) -> dns.name.Name:
         raise RentalError(f"{text!r} is not a valid domain name: {exc}") from None
 
 
-def owns(owner, name: dns.name.Name) -> bool:
+def owns(owner: Owner, name: dns.name.Name) -> bool:
     """Whether ``owner`` holds ``name`` (or a domain above it) through our registrar."""
     above = [name.split(depth)[1].to_text().rstrip(".") for depth in range(3, len(name) + 1)]
     return ownership.holds_any(owner, above)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from celery import current_app
 from django.conf import settings
@@ -39,13 +40,13 @@ def publish_after_commit(zone_id: str) -> None:
     transaction.on_commit(send)
 
 
-def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[list, list]:
+def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[list[Any], list[dict[str, Any]]]:
     """The zone as the store keeps it: Route 53's SOA and NS, then every simple record set
     (an alias answers with its target's values and TTL); and the routed record sets."""
     rows = list(record_sets)
     targets = {(r.name, r.type): r for r in rows if not r.alias_target and r.routing == RoutingPolicy.SIMPLE}
-    records = []
-    routed: dict[tuple[str, str], dict] = {}
+    records: list[list[Any]] = []
+    routed: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         if row.routing != RoutingPolicy.SIMPLE:
             entry = routed.setdefault(
@@ -104,7 +105,7 @@ def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
     zone = pending[0].zone
     plan = settings.NETWORK_PLAN
     served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
-    lowest = None if None in served else min(served)
+    lowest = None if None in served else min(cast(list[int], served))
     done = [c.pk for c in pending if c.serial is not None and lowest is not None and c.serial <= lowest]
     if done:
         Change.objects.filter(pk__in=done, status=ChangeStatus.PENDING).update(

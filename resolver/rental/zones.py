@@ -9,21 +9,21 @@ from django.db import IntegrityError, transaction
 from config import clock
 from resolver.models import Change, HostedZone
 from resolver.rental.errors import Conflict, NotFound, RentalError
-from resolver.rental.names import absolute_name, delegation_set, new_id, owns
+from resolver.rental.names import Owner, absolute_name, delegation_set, new_id, owns
 from resolver.rental.publication import publish_after_commit
 from resolver.services import delete_zone
 
 
 def create_hosted_zone(
-    owner,
+    owner: Owner,
     name: str,
     *,
     caller_reference: str,
     comment: str = "",
     for_registration: bool = False,
     nameservers: list[str] | None = None,
-) -> tuple[HostedZone, Change, bool]:
-    """A hosted zone for ``name``; (zone, change, created). Its delegation set is drawn
+) -> tuple[HostedZone, Change | None, bool]:
+    """A hosted zone for ``name``; (zone, its first change, created). Its delegation set is drawn
     from the pool, or is ``nameservers`` (four pool servers, like a reusable delegation set).
 
     The owner must hold the name (or a domain above it) at our registrar, unless the zone
@@ -89,7 +89,7 @@ def create_hosted_zone(
     return zone, change, True
 
 
-def zone_of(owner, zone_id: str, *, lock: bool = False) -> HostedZone:
+def zone_of(owner: Owner, zone_id: str, *, lock: bool = False) -> HostedZone:
     """The owner's zone ``zone_id``; another customer's zone is as unknown as a missing one."""
     zones = HostedZone.objects.filter(pk=zone_id, owner=owner)
     zone = (zones.select_for_update() if lock else zones).first()
@@ -98,7 +98,7 @@ def zone_of(owner, zone_id: str, *, lock: bool = False) -> HostedZone:
     return zone
 
 
-def delete_hosted_zone(owner, zone_id: str) -> None:
+def delete_hosted_zone(owner: Owner, zone_id: str) -> None:
     """Stop serving a zone; like Route 53, only once it holds no record sets of the customer's."""
     with transaction.atomic():
         zone = zone_of(owner, zone_id, lock=True)
@@ -112,7 +112,7 @@ def delete_hosted_zone(owner, zone_id: str) -> None:
         delete_zone(name)
 
 
-def registration_nameservers(owner, name: str) -> tuple[str, list[str]]:
+def registration_nameservers(owner: Owner, name: str) -> tuple[str, list[str]]:
     """The nameservers a registration of ``name`` with ours delegates to: (zone id, names)
     of the owner's hosted zone of that name if there is one, else ("", a fresh delegation
     set) for the zone made once the registry confirms. Refused when another account has

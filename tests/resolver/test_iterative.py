@@ -212,7 +212,7 @@ def test_outbound_queries_come_from_a_fresh_random_port_each_time(net):
             query = dns.message.make_query(f"w{n}.dead.com.", "A")
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.sendto(query.to_wire(), (RESOLVER, net.port))
-            data, source = listener.recvfrom(4096)
+            _, source = listener.recvfrom(4096)
             sock.close()
             assert source[0] == RESOLVER
             ports.add(source[1])

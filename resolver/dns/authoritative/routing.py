@@ -16,6 +16,7 @@ import itertools
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -91,6 +92,7 @@ class Routed:
         orders (each query gets one of them)."""
         records = [(m.rrset.ttl, rdata) for m in members for rdata in m.rrset]
         name, rdclass = members[0].rrset.name, members[0].rrset.rdclass
+        orders: list[Sequence[tuple[int, Any]]]
         if len(records) <= 4:  # few enough to render every order
             orders = list(itertools.permutations(records))
         else:
@@ -152,9 +154,9 @@ class Choice:
         self.cumulative = list(itertools.accumulate(weights)) if weights else None
         self.total = self.cumulative[-1] if self.cumulative else len(variants)
         self.by_region = by_region
-        self.regions = regions
+        self.regions = regions if regions is not None else Regions()
 
-    def pick(self, source: tuple | None = None) -> bytes | None:
+    def pick(self, source: tuple[Any, ...] | None = None) -> bytes | None:
         """The answer for this query; None for a regional one asked without its source."""
         if self.by_region is not None:
             if source is None:
@@ -166,7 +168,7 @@ class Choice:
         return self.variants[bisect.bisect_right(self.cumulative, random.random() * self.total)]
 
 
-def parse_routed(origin: dns.name.Name, routed: Iterable[dict]) -> dict[tuple[dns.name.Name, int], Routed]:
+def parse_routed(origin: dns.name.Name, routed: Iterable[dict[str, Any]]) -> dict[tuple[dns.name.Name, int], Routed]:
     """Routed record sets from their stored form::
 
         {"name": "www.example.com.", "type": "A", "policy": "weighted",
@@ -220,7 +222,7 @@ def check_routed(
     for owner, rdtype in routed:
         plain = nodes.get(owner, {})
         if rdtype in plain:
-            raise BadRecord(f"{owner} {dns.rdatatype.to_text(rdtype)} is both routed and plain")
+            raise BadRecord(f"{owner} {dns.rdatatype.RdataType.to_text(rdtype)} is both routed and plain")
         types = set(plain) | {t for (o, t) in routed if o == owner}
         if dns.rdatatype.CNAME in types and (len(types) > 1 or owner == origin):
             raise BadRecord(f"{owner}: a CNAME cannot sit beside other data or at the apex")

@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import dns.name
 
@@ -136,7 +137,7 @@ class DnsServer:
         port: int,
         *,
         read_serials: Callable[[set[str] | None], dict[str, int]],
-        read_zone: Callable[[str], tuple[int, list, list[str], list] | None],
+        read_zone: Callable[[str], tuple[int, list[Any], list[str], list[Any]] | None],
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
         reuse_port: bool = False,

@@ -5,15 +5,18 @@ a SERVFAIL, with its Extended DNS Error code), and the ``Trace`` of its ``Step``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import dns.edns
 import dns.message
+import dns.rcode
 import dns.rrset
 
 # Extended DNS Error codes (RFC 8914 section 4) this resolver gives.
-EDE_OTHER = 0
-EDE_PROHIBITED = 18
-EDE_NO_REACHABLE_AUTHORITY = 22
-EDE_NETWORK_ERROR = 23
+EDE_OTHER = dns.edns.EDECode.OTHER  # 0
+EDE_PROHIBITED = dns.edns.EDECode.PROHIBITED  # 18
+EDE_NO_REACHABLE_AUTHORITY = dns.edns.EDECode.NO_REACHABLE_AUTHORITY  # 22
+EDE_NETWORK_ERROR = dns.edns.EDECode.NETWORK_ERROR  # 23
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Step:
     records: list[str] = field(default_factory=list)
     response: dns.message.Message | None = None  # the server's whole response (not sent to the web page)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "response"}
 
 
@@ -51,11 +54,11 @@ class Answer:
     """What the client gets: the CNAME chain and final RRset, or a negative answer with its
     SOA, or SERVFAIL with an Extended DNS Error."""
 
-    rcode: int
+    rcode: dns.rcode.Rcode
     answer: list[dns.rrset.RRset] = field(default_factory=list)
     authority: list[dns.rrset.RRset] = field(default_factory=list)
     additional: list[dns.rrset.RRset] = field(default_factory=list)
-    ede: tuple[int, str] | None = None
+    ede: tuple[dns.edns.EDECode, str] | None = None
     authoritative_zone: str | None = None  # the zone whose servers gave the final answer
 
     def ttl(self) -> int:
@@ -65,7 +68,7 @@ class Answer:
 
 
 class Failure(Exception):
-    def __init__(self, code: int, text: str) -> None:
+    def __init__(self, code: dns.edns.EDECode, text: str) -> None:
         super().__init__(text)
         self.code = code
         self.text = text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dns.name
 import dns.rcode
@@ -85,7 +86,7 @@ class Cache:
         0 (not cached) without an SOA as RFC 2308 section 5 asks."""
         if soa is None or not len(soa):
             return 0
-        ttl = min(soa.ttl, soa[0].minimum, MAX_NEGATIVE_TTL)
+        ttl: int = min(soa.ttl, soa[0].minimum, MAX_NEGATIVE_TTL)
         if ttl <= 0:
             return 0
         key = (name, NXDOMAIN_KEY if rcode == dns.rcode.NXDOMAIN else rdtype)
@@ -94,7 +95,7 @@ class Cache:
         self._bound(self.negative)
         return ttl
 
-    def _bound(self, table: dict) -> None:
+    def _bound(self, table: dict[tuple[dns.name.Name, int], Any]) -> None:
         if len(table) > self.limit:
             for key in list(table)[: len(table) - self.limit + self.limit // 10]:
                 del table[key]
@@ -130,7 +131,7 @@ class Cache:
         items = [
             CacheItem(
                 name.to_text(),
-                dns.rdatatype.to_text(rdtype),
+                dns.rdatatype.RdataType.to_text(rdtype),
                 "glue" if entry.trust == TRUST_GLUE and rdtype != dns.rdatatype.NS else kinds[entry.trust],
                 int(entry.expires - now),
                 [rdata.to_text() for rdata in entry.rrset],
@@ -141,7 +142,7 @@ class Cache:
         items += [
             CacheItem(
                 name.to_text(),
-                "*" if rdtype == NXDOMAIN_KEY else dns.rdatatype.to_text(rdtype),
+                "*" if rdtype == NXDOMAIN_KEY else dns.rdatatype.RdataType.to_text(rdtype),
                 "nxdomain" if entry.rcode == dns.rcode.NXDOMAIN else "nodata",
                 int(entry.expires - now),
                 [entry.soa.to_text()] if entry.soa is not None else [],

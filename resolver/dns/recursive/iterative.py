@@ -24,8 +24,9 @@ import asyncio
 import random
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import dns.asyncbackend
 import dns.asyncquery
@@ -89,6 +90,8 @@ class Infra:
 
 # Outcomes of asking one zone about one name.
 ANSWER, CNAME, REFERRAL, NXDOMAIN, NODATA, LAME = "answer", "cname", "referral", "nxdomain", "nodata", "lame"
+# What is known of a name: (outcome, its RRset: the answer, the CNAME, or a negative answer's SOA).
+Hit = tuple[str, dns.rrset.RRset | None]
 
 
 class Resolver:
@@ -114,13 +117,13 @@ class Resolver:
         self.budget = budget
         self.infra: dict[str, Infra] = {}
         self.backend = dns.asyncbackend.get_backend("asyncio")
-        self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future] = {}
-        self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future] = {}
+        self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future[Answer]] = {}
+        self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future[None]] = {}
         self.sent = 0  # queries sent to authorities
 
     # --- entry points -------------------------------------------------------------------------
 
-    async def resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None = None) -> Answer:
+    async def resolve(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None = None) -> Answer:
         """The answer to (qname, qtype), from cache or by asking; never raises."""
         if trace is not None:
             return await self._resolve(qname, qtype, trace, 0, time.monotonic() + self.budget)
@@ -128,7 +131,7 @@ class Resolver:
         pending = self.inflight.get(key)
         if pending is not None:  # the same question is being resolved: share the result
             return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
             answer = await self._resolve(qname, qtype, None, 0, time.monotonic() + self.budget)
@@ -141,7 +144,7 @@ class Resolver:
         finally:
             del self.inflight[key]
 
-    def from_cache(self, qname: dns.name.Name, qtype: int) -> Answer:
+    def from_cache(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
         """What the cache alone says (a query with RD clear): the answer if cached, else a
         referral to the closest delegation known."""
         chain: list[dns.rrset.RRset] = []
@@ -152,6 +155,7 @@ class Resolver:
                 break
             kind, data = hit
             if kind == CNAME:
+                assert data is not None  # a CNAME hit carries its RRset
                 chain.append(data)
                 name = data[0].target
                 continue
@@ -175,14 +179,16 @@ class Resolver:
 
     # --- the algorithm --------------------------------------------------------------------------
 
-    async def _resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+    async def _resolve(
+        self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None, depth: int, deadline: float
+    ) -> Answer:
         chain: list[dns.rrset.RRset] = []
         seen = {qname}
         name = qname
         try:
             for _ in range(MAX_CHAIN + 1):
                 hit = self._cached(name, qtype)
-                zone = None
+                zone: str | None = None
                 if hit is not None:
                     if trace is not None:
                         trace.add(_cache_step(name, qtype, hit, depth))
@@ -192,6 +198,7 @@ class Resolver:
                 kind, data = hit
                 if kind != CNAME:
                     return self._finish(chain, kind, data, zone)
+                assert data is not None  # a CNAME hit carries its RRset
                 chain.append(data)
                 name = data[0].target
                 if name in seen:
@@ -202,13 +209,13 @@ class Resolver:
             return Answer(dns.rcode.SERVFAIL, chain, ede=(failure.code, failure.text))
 
     @staticmethod
-    def _finish(chain: list, kind: str, data, zone: str | None) -> Answer:
+    def _finish(chain: list[dns.rrset.RRset], kind: str, data: Any, zone: str | None) -> Answer:
         if kind == ANSWER:
             return Answer(dns.rcode.NOERROR, [*chain, data], authoritative_zone=zone)
         rcode = dns.rcode.NXDOMAIN if kind == NXDOMAIN else dns.rcode.NOERROR
         return Answer(rcode, chain, [data] if data is not None else [], authoritative_zone=zone)
 
-    def _cached(self, name: dns.name.Name, qtype: int):
+    def _cached(self, name: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Hit | None:
         """(kind, data) for ``name`` from the cache, or None."""
         cache = self.cache
         rrset = cache.get(name, qtype)
@@ -224,7 +231,7 @@ class Resolver:
             return (NXDOMAIN if rcode == dns.rcode.NXDOMAIN else NODATA), soa
         return None
 
-    def _closest(self, name: dns.name.Name, qtype: int) -> tuple[dns.name.Name, list[Server]]:
+    def _closest(self, name: dns.name.Name, qtype: dns.rdatatype.RdataType) -> tuple[dns.name.Name, list[Server]]:
         """The deepest delegation cached above ``name`` (strictly above for DS, which the
         parent holds), with whatever addresses are cached for its servers."""
         candidate = name.parent() if qtype == dns.rdatatype.DS and name != dns.name.root else name
@@ -239,7 +246,7 @@ class Resolver:
     def _servers_of(self, ns: dns.rrset.RRset, glue: Iterable[dns.rrset.RRset] = ()) -> list[Server]:
         """The servers of an NS set: with the glue just given, else any cached address."""
         by_name = {r.name: r for r in glue if r.rdtype == dns.rdatatype.A}
-        servers = []
+        servers: list[Server] = []
         for rdata in ns:
             addresses = by_name.get(rdata.target) or self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
             if addresses is None:
@@ -248,7 +255,9 @@ class Resolver:
                 servers.extend(Server(rdata.target, a.address) for a in addresses)
         return servers
 
-    async def _iterate(self, name: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+    async def _iterate(
+        self, name: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None, depth: int, deadline: float
+    ) -> tuple[str, Hit]:
         """Ask down from the closest known delegation until a server of the zone holding
         ``name`` answers; (zone, (kind, data))."""
         zone, servers = self._closest(name, qtype)
@@ -265,7 +274,7 @@ class Resolver:
                     records=[f"{zone} NS {s.name}" + (f" ({s.address})" if s.address else "") for s in servers],
                 )
             )
-        waited: set[tuple] = set()
+        waited: set[tuple[dns.name.Name, dns.name.Name] | None] = set()
         for _ in range(MAX_REFERRALS):
             # Questions about names below the same child of a zone get the same referral:
             # while one is out, the others wait for it and then start from the cache (a
@@ -277,13 +286,14 @@ class Resolver:
                 await asyncio.shield(pending)
                 zone, servers = self._closest(name, qtype)
                 continue
-            future = None
+            future: asyncio.Future[None] | None = None
             if key is not None and key not in self.asking:
                 future = self.asking[key] = asyncio.get_running_loop().create_future()
             try:
                 kind, data = await self._ask_zone(zone, servers, name, qtype, trace, depth, deadline)
             finally:
                 if future is not None:
+                    assert key is not None  # the future was made under it
                     del self.asking[key]
                     future.set_result(None)
             if kind != REFERRAL:
@@ -291,7 +301,16 @@ class Resolver:
             zone, servers = data
         raise Failure(EDE_OTHER, f"more than {MAX_REFERRALS} referrals for {name}")
 
-    async def _ask_zone(self, zone, servers: list[Server], name, qtype, trace, depth, deadline):
+    async def _ask_zone(
+        self,
+        zone: dns.name.Name,
+        servers: list[Server],
+        name: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+        trace: Trace | None,
+        depth: int,
+        deadline: float,
+    ) -> tuple[str, Any]:
         """Ask the servers of ``zone`` in turn (fastest known first, those that failed
         lately last, then those that came without glue) until one gives a usable response."""
         query = dns.message.make_query(name, qtype, use_edns=0, payload=EDNS_PAYLOAD)
@@ -329,6 +348,7 @@ class Resolver:
                 if trace is not None:
                     trace.add(step)
                 continue
+            assert response is not None  # no error: a response
             kind, data, detail, records = self._classify(response, zone, name, qtype)
             step.outcome, step.detail, step.records = kind, detail, records
             if trace is not None:
@@ -342,12 +362,20 @@ class Resolver:
         code = EDE_NO_REACHABLE_AUTHORITY if timed_out or tried else EDE_NETWORK_ERROR
         raise Failure(code, f"no server of {zone} answered {name}: " + "; ".join(problems))
 
-    async def _candidates(self, zone, servers: list[Server], trace, depth, deadline, problems):
+    async def _candidates(
+        self,
+        zone: dns.name.Name,
+        servers: list[Server],
+        trace: Trace | None,
+        depth: int,
+        deadline: float,
+        problems: list[str],
+    ) -> AsyncIterator[Server]:
         """Servers with an address, best first; then the glueless ones, each resolved
         only when everything before it has failed."""
         now = time.monotonic()
 
-        def rank(server: Server) -> tuple:
+        def rank(server: Server) -> tuple[bool, float]:
             infra = self.infra.get(server.address)
             if infra is None:
                 return (False, UNKNOWN_RTT * random.random())
@@ -371,7 +399,9 @@ class Resolver:
                     for rdata in address:
                         yield Server(server.name, rdata.address)
 
-    async def _send(self, query: dns.message.Message, address: str, left: float):
+    async def _send(
+        self, query: dns.message.Message, address: str, left: float
+    ) -> tuple[dns.message.Message | None, str, float, str | None]:
         """(response, transport, seconds, error): over UDP with a fresh ID and source
         port, then over TCP if the answer came truncated."""
         infra = self.infra.setdefault(address, Infra())
@@ -421,7 +451,9 @@ class Resolver:
         infra.backoff_until = 0.0
         return response, transport, elapsed, None
 
-    def _classify(self, response: dns.message.Message, zone: dns.name.Name, name: dns.name.Name, qtype: int):
+    def _classify(
+        self, response: dns.message.Message, zone: dns.name.Name, name: dns.name.Name, qtype: dns.rdatatype.RdataType
+    ) -> tuple[str, Any, str, list[str]]:
         """(kind, data, detail, records) of one server's response for ``zone``, caching what
         it may be believed for."""
         rcode = response.rcode()
@@ -429,7 +461,7 @@ class Resolver:
             return LAME, None, f"answered {dns.rcode.to_text(rcode)}", []
         aa = bool(response.flags & dns.flags.AA)
 
-        def inside(rrsets) -> list[dns.rrset.RRset]:
+        def inside(rrsets: Iterable[dns.rrset.RRset]) -> list[dns.rrset.RRset]:
             return [r for r in rrsets if r.rdclass == dns.rdataclass.IN and r.name.is_subdomain(zone)]
 
         answer, authority, additional = inside(response.answer), inside(response.authority), inside(response.additional)
@@ -474,13 +506,15 @@ class Resolver:
             )
         return LAME, None, "an empty answer without authority", []
 
-    def _chain(self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: int, trust: int):
+    def _chain(
+        self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: dns.rdatatype.RdataType, trust: int
+    ) -> dns.rrset.RRset | None:
         """Cache the answer section's chain from ``name`` (CNAMEs, then the final RRset);
         its first link, or None when nothing in the answer is about ``name``."""
-        first = None
+        first: dns.rrset.RRset | None = None
         current = name
         for _ in range(MAX_CHAIN + 1):
-            found = None
+            found: dns.rrset.RRset | None = None
             for rrset in answer:
                 if rrset.name == current and (rrset.rdtype == qtype or qtype == dns.rdatatype.ANY):
                     found = rrset
@@ -523,11 +557,11 @@ def _soa(authority: list[dns.rrset.RRset], name: dns.name.Name) -> dns.rrset.RRs
     return next((r for r in authority if r.rdtype == dns.rdatatype.SOA and name.is_subdomain(r.name)), None)
 
 
-def _texts(rrsets) -> list[str]:
+def _texts(rrsets: Iterable[dns.rrset.RRset]) -> list[str]:
     return [line for rrset in rrsets for line in rrset.to_text().splitlines()]
 
 
-def _cache_step(name: dns.name.Name, qtype: int, hit, depth: int) -> Step:
+def _cache_step(name: dns.name.Name, qtype: dns.rdatatype.RdataType, hit: Hit, depth: int) -> Step:
     kind, data = hit
     records = _texts([data]) if data is not None else []
     what = {ANSWER: "the answer", CNAME: "an alias", NXDOMAIN: "NXDOMAIN", NODATA: "NODATA"}[kind]

@@ -21,6 +21,7 @@ import logging
 import socket
 import threading
 import time
+from typing import Any
 
 import dns.edns
 import dns.exception
@@ -47,6 +48,8 @@ MAX_PENDING = 2_000  # client questions being resolved at once; more are dropped
 REFUSED_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
 META_TYPES = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG, dns.rdatatype.OPT}
 CONTROL_LINE_LIMIT = 4096
+# Where a client asks from, as the socket gives it: (address, port, ...).
+Source = tuple[Any, ...]
 
 
 class Rendered:
@@ -120,8 +123,8 @@ class Recursor:
         # The UDP thread does not look at who asks; with every loopback client allowed (the
         # listener is on loopback) it need not. A narrower RESOLVER_ALLOW sends every query
         # through the check on the loop.
-        loopback = ipaddress.ip_network("127.0.0.0/8")
-        self.fast_for_everyone = any(n.version == 4 and loopback.subnet_of(n) for n in self.allow)
+        loopback = ipaddress.IPv4Network("127.0.0.0/8")
+        self.fast_for_everyone = any(isinstance(n, ipaddress.IPv4Network) and loopback.subnet_of(n) for n in self.allow)
         self.rendered: dict[bytes, Rendered] = {}
         resolver.cache.on_change = self.rendered.clear
         self.pending = 0
@@ -136,7 +139,7 @@ class Recursor:
                 return wire[:2] + body
         return None
 
-    async def handle(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+    async def handle(self, wire: bytes, source: Source, transport: str) -> bytes | None:
         """The answer to one query (None for junk and responses); never raises."""
         self.counters["resolved"] += 1
         try:
@@ -146,7 +149,7 @@ class Recursor:
             self.counters["servfail"] += 1
             return _error(wire, dns.rcode.SERVFAIL)
 
-    async def _answer(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+    async def _answer(self, wire: bytes, source: Source, transport: str) -> bytes | None:
         if len(wire) < 12 or wire[2] & 0x80:
             return None
         if (wire[2] >> 3) & 0x0F != dns.opcode.QUERY:
@@ -216,7 +219,7 @@ class Recursor:
 
     # --- control channel ------------------------------------------------------------------------
 
-    async def control(self, request: dict) -> dict:
+    async def control(self, request: dict[str, Any]) -> dict[str, Any]:
         command = request.get("command")
         if command == "resolve":
             return await self._traced(request)
@@ -238,7 +241,7 @@ class Recursor:
             }
         return {"error": f"unknown command {command!r}: resolve, cache, flush or stats"}
 
-    async def _traced(self, request: dict) -> dict:
+    async def _traced(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
             qname = dns.name.from_text(str(request.get("name", ""))).canonicalize()
             qtype = dns.rdatatype.from_text(str(request.get("type", "A")))
@@ -265,7 +268,7 @@ class Recursor:
         }
 
 
-def _error(wire: bytes, rcode: int) -> bytes | None:
+def _error(wire: bytes, rcode: dns.rcode.Rcode) -> bytes | None:
     """An error reply (RA set, as from every answer of ours) for a query too broken to parse."""
     replies = error_reply(wire, rcode, dns.flags.RA)
     return replies[0] if replies else None
@@ -331,7 +334,7 @@ class UdpThread:
             batch.reset_names(received)
             batch.send()
 
-    def _resolve(self, data: bytes, source: tuple) -> None:
+    def _resolve(self, data: bytes, source: Source) -> None:
         """On the loop: resolve one query and send its answer."""
         recursor = self.recursor
         if recursor.pending >= MAX_PENDING:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 import dns.flags
 import dns.message
+import dns.rcode
 
 
-def allowed(source: tuple, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def allowed(source: tuple[Any, ...], networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     """Whether a client's address (``source`` as a socket gives it) is in ``networks``."""
     try:
         address = ipaddress.ip_address(source[0])
@@ -20,7 +22,7 @@ def allowed(source: tuple, networks: Iterable[ipaddress.IPv4Network | ipaddress.
     return any(address in network for network in networks)
 
 
-def error_reply(wire: bytes, rcode: int, flags: int = 0) -> list[bytes]:
+def error_reply(wire: bytes, rcode: dns.rcode.Rcode, flags: int = 0) -> list[bytes]:
     """A bare header answer (no question) for a query too broken to parse, with ``flags``
     set beside QR and the query's RD and opcode."""
     if len(wire) < 12 or wire[2] & 0x80:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import struct
+from collections.abc import Iterable
 from typing import Any
 
 import dns.exception
@@ -46,7 +47,7 @@ Type = dns.rdatatype.RdataType
 
 
 def type_text(rdtype: int) -> str:
-    return TYPE_NAMES.get(rdtype) or dns.rdatatype.to_text(rdtype)
+    return TYPE_NAMES.get(rdtype) or Type.to_text(rdtype)
 
 
 def _words(text: str) -> str:
@@ -72,9 +73,9 @@ def _escaped(byte: int) -> str:
     return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03d}"
 
 
-def _types(windows) -> str:
+def _types(windows: Iterable[tuple[int, bytes]]) -> str:
     """An NSEC-style type bitmap as a list of BIND's type names, each after a space."""
-    names = []
+    names: list[str] = []
     for window, bitmap in windows:
         for index, byte in enumerate(bitmap):
             names.extend(type_text(window * 256 + index * 8 + bit) for bit in range(8) if byte & (0x80 >> bit))

@@ -4,6 +4,7 @@ dnspython objects. Every parse goes through dnspython."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -12,7 +13,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-Record = Sequence  # [owner: str, ttl: int, type: str, rdata: str]
+Record = Sequence[Any]  # [owner: str, ttl: int, type: str, rdata: str]
 MAX_TTL = 2**31 - 1
 
 
@@ -20,8 +21,8 @@ MAX_TTL = 2**31 - 1
 # last in a few records, and dnspython's parsing and hashing cost most of a reload. Names
 # and rdata are immutable, and nothing changes an RRset once a zone is compiled, so
 # versions share them. Keyed by the records' text, so a changed record parses anew.
-_PARSED: dict[tuple, tuple[dns.name.Name, int, dns.rdata.Rdata]] = {}
-_RRSETS: dict[tuple, dns.rrset.RRset] = {}
+_PARSED: dict[tuple[Any, ...], tuple[dns.name.Name, dns.rdatatype.RdataType, dns.rdata.Rdata]] = {}
+_RRSETS: dict[tuple[Any, ...], dns.rrset.RRset] = {}
 PARSED_LIMIT = 500_000
 
 
@@ -95,6 +96,7 @@ def _rrset(origin: dns.name.Name, rows: list[tuple[int, Record]]) -> dns.rrset.R
             rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
             rrset.update_ttl(ttl)
         rrset.add(rdata, ttl)  # dnspython keeps the lowest TTL of the set
+    assert rrset is not None  # a group holds at least one record
     return rrset
 
 
@@ -118,7 +120,7 @@ def check_zone(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.r
                 raise BadRecord(f"{owner}: a name has at most one CNAME record")
 
 
-def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list]:
+def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list[Any]]:
     """The records with the apex SOA's serial replaced by ``serial``."""
     out = []
     for owner, ttl, rtype, rdata in records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 TCP_MAX_MESSAGE = 65_535
 
@@ -11,15 +12,16 @@ class DnsStream(asyncio.Protocol):
     """RFC 7766 framing: length-prefixed messages, several per connection, closed when idle
     (not while ``busy``). Subclasses answer each message in ``message_received``."""
 
+    transport: asyncio.Transport  # from connection_made, before any data
+
     def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout
         self.buffer = bytearray()
-        self.transport: asyncio.Transport | None = None
-        self.peer = None
+        self.peer: Any = None  # the client's address, as the socket gives it
         self.timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # a stream server's transport
         self.peer = transport.get_extra_info("peername")
         self._arm()
 
@@ -57,6 +59,6 @@ class DnsStream(asyncio.Protocol):
         if not self.transport.is_closing():
             self.transport.write(len(reply).to_bytes(2, "big") + reply)
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         if self.timer is not None:
             self.timer.cancel()
