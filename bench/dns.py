@@ -246,8 +246,8 @@ def serve_run_dns(spec_path: Path) -> None:
     django.setup()
     import uvloop
 
-    from resolver.dns.engine import Engine
-    from resolver.dns.server import DnsServer
+    from resolver.dns.authoritative.engine import Engine
+    from resolver.dns.authoritative.server import DnsServer
 
     spec = json.loads(spec_path.read_text())
     zones = {

@@ -276,8 +276,8 @@ def serve_authorities(spec_path: Path) -> None:
     django.setup()
     import uvloop
 
-    from resolver.dns.engine import Engine
-    from resolver.dns.server import DnsServer
+    from resolver.dns.authoritative.engine import Engine
+    from resolver.dns.authoritative.server import DnsServer
 
     spec = json.loads(spec_path.read_text())
     zones = {origin: (SERIAL, zone["records"], zone["servers"], []) for origin, zone in spec["zones"].items()}
@@ -321,8 +321,8 @@ def serve_resolver(spec_path: Path) -> None:
     django.setup()
     import uvloop
 
-    from resolver.dns.iterative import Resolver
-    from resolver.dns.recursor import Recursor, ResolverServer
+    from resolver.dns.recursive.iterative import Resolver
+    from resolver.dns.recursive.recursor import Recursor, ResolverServer
 
     spec = json.loads(spec_path.read_text())
     resolver = Resolver(read_hints(Path(spec["hints"])), port=AUTHORITY_PORT, source=spec["address"])

@@ -609,7 +609,7 @@ def write_com_zone(path: Path, serial: int) -> tuple[int, float]:
     as a master file, one record a line, as a zone generator writes it (every name in the
     records is absolute). The record count and when the build ended."""
     from registry import zones
-    from resolver.dns import records as rr
+    from resolver.dns.wire import records as rr
 
     records, _ = zones.build_tld("com")
     built = time.time()

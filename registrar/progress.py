@@ -20,7 +20,7 @@ from config.money import format_money
 from registrar.choices import FINAL_ORDER_STATES, LineKind, LineState
 from registrar.models import Order, OrderLine
 from resolver import trace
-from resolver.dns import probe
+from resolver.dns.wire import probe
 
 PROBE_TIMEOUT = 0.5
 DONE, WAITING, FAILED, SKIPPED = "done", "waiting", "failed", "skipped"

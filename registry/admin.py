@@ -15,23 +15,18 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models as db_models
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 
 from config import clock
+from config.admin import ReadOnlyAdmin, ReadOnlyInline
 from config.money import format_money
-from registry import models, services, soa_probe, zones
+from registry import models, services, zones
 from registry.choices import EppStatus, NameList
 from registry.errors import RegistryError
-from resolver.models import Zone as StoredZone
 
 FORM_PAGE = "admin/registry/form_page.html"
-# How long the zone publication list waits for the TLD servers' SOA answers, all told.
-SERVED_SERIAL_TIMEOUT = 0.3
 MAX_IMPORT_BYTES = 2_000_000
 
 
@@ -57,17 +52,6 @@ def _object_or_404(model_admin: admin.ModelAdmin, request: HttpRequest, object_i
     if not model_admin.has_change_permission(request, obj):
         raise PermissionDenied
     return obj
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TldNameserverInline(ReadOnlyInline):
@@ -288,17 +272,6 @@ class RegistrarTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(models.LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "registrar", "kind", "amount", "balance_after", "object_name"]
@@ -393,70 +366,13 @@ class HostAdmin(ReadOnlyAdmin):
 
 @admin.register(models.ZonePublication)
 class ZonePublicationAdmin(ReadOnlyAdmin):
-    """Each registry zone: the build the registry sent, the serial the zone store gave
-    it, and what each planned server answers for it right now (asked on the list page
-    only, one UDP query per server, all at once with one short deadline)."""
+    """Each registry zone: the last build the registry sent to the zone store, and when a
+    new one was asked for. What the store serves and what each server answers are the
+    resolver's published zones (its admin)."""
 
-    list_display = ["zone", "serial", "published_at", "version", "built_at", "requested_at", "served"]
+    list_display = ["zone", "version", "built_at", "requested_at"]
     search_fields = ["zone"]
     actions = ["publish_now"]
-
-    def get_queryset(self, request):
-        stored = StoredZone.objects.filter(name=OuterRef("zone"))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                stored_serial=Subquery(stored.values("serial")[:1]),
-                stored_published_at=Subquery(stored.values("published_at")[:1]),
-            )
-        )
-
-    def get_changelist_instance(self, request):
-        changelist = super().get_changelist_instance(request)
-        changelist.result_list = list(changelist.result_list)
-        plan = settings.NETWORK_PLAN
-        targets = []
-        for publication in changelist.result_list:
-            servers = (
-                plan.root_servers
-                if publication.zone == zones.ROOT
-                else plan.servers_for_tld(publication.zone.rstrip("."))
-            )
-            targets += [soa_probe.Target(publication.zone, s.name, s.address) for s in servers]
-        answers: dict[str, list[soa_probe.Served]] = {}
-        for served in soa_probe.served_serials(targets, plan.dns_port, timeout=SERVED_SERIAL_TIMEOUT):
-            answers.setdefault(served.target.zone, []).append(served)
-        for publication in changelist.result_list:
-            publication.served_answers = answers.get(publication.zone, [])
-        return changelist
-
-    @admin.display(description="Serial", ordering="stored_serial")
-    def serial(self, obj: models.ZonePublication) -> int | str:
-        return "not published" if obj.stored_serial is None else obj.stored_serial
-
-    @admin.display(description="Published at", ordering="stored_published_at")
-    def published_at(self, obj: models.ZonePublication):
-        return obj.stored_published_at
-
-    @admin.display(description="Served serial per server")
-    def served(self, obj: models.ZonePublication) -> str:
-        answers = getattr(obj, "served_answers", None)
-        if answers is None:  # only the list page asks the servers
-            return "—"
-        return format_html_join(
-            mark_safe("<br>"),
-            "{}: {}",
-            (
-                (
-                    a.target.server.rstrip("."),
-                    a.problem
-                    if a.serial is None
-                    else f"{a.serial}" + ("" if a.serial == obj.stored_serial else " (not the published serial)"),
-                )
-                for a in answers
-            ),
-        )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("registry.change_zonepublication")

@@ -168,11 +168,13 @@ def set_override(owner, check_id: str, override: str) -> HealthCheck:
 def probe(check: HealthCheck) -> tuple[bool, str]:
     """One probe of the endpoint: (healthy, what was seen)."""
     timeout = settings.HEALTH_CHECK_TIMEOUT
+    assert check.ip_address is not None and check.port is not None  # an endpoint check has both
     address = (check.ip_address, check.port)
     try:
         if check.kind == HealthCheckKind.TCP:
             with socket.create_connection(address, timeout=timeout):
                 return True, "connected"
+        conn: http.client.HTTPConnection
         if check.kind == HealthCheckKind.HTTPS:
             context = ssl.create_default_context()
             context.check_hostname = False
@@ -203,6 +205,7 @@ def run_due_checks() -> int:
     for check in HealthCheck.objects.filter(next_check_at__lte=now).exclude(kind=HealthCheckKind.CALCULATED):
         # Keep the cadence (the sweep's own delay must not add up); a check far behind,
         # as after the clock moved on, starts afresh from now.
+        assert check.next_check_at is not None  # due: the filter says when
         following = check.next_check_at + timedelta(seconds=check.interval)
         if following <= now:
             following = now + timedelta(seconds=check.interval)

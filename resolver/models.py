@@ -33,7 +33,7 @@ class Zone(models.Model):
     which only grows. ``version`` is the publisher's own counter, so a build that arrives
     late never replaces a newer one. ``servers`` names the planned servers (host names of
     the network plan) that answer for the zone. ``routed`` holds a hosted zone's record sets
-    under a routing policy, each member with its health (see ``resolver.dns.routing``).
+    under a routing policy, each member with its health (see ``resolver.dns.authoritative.routing``).
     """
 
     name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case: 'com.', '.'.")

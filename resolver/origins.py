@@ -75,7 +75,7 @@ class OriginServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             server_version = f"namesmith-{origin.name}"
 
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:  # the stdlib's name
                 body = page(origin, self.headers.get("Host", ""))
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -84,7 +84,7 @@ class OriginServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:  # the stdlib's name
                 self.send_response(200)
                 self.send_header("X-Origin", origin.name)
                 self.end_headers()

@@ -8,6 +8,9 @@ the rental servers serve its zone, published here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.conf import settings
 
 from resolver.choices import ZoneKind
@@ -19,7 +22,7 @@ SOA_TTL = 900
 NS_TTL = 172800
 
 
-def zone_records(name: str, nameservers: list[str], records: list | tuple = ()) -> list:
+def zone_records(name: str, nameservers: list[str], records: Sequence[Sequence[Any]] = ()) -> list[list[Any]]:
     """A hosted zone's records: Route 53's SOA and NS, then ``records``."""
     origin = name.rstrip(".").lower() + "."
     ns = [n.rstrip(".").lower() + "." for n in nameservers]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+import dns.name
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from config import clock
 from resolver.choices import ZoneKind
-from resolver.dns import records as rr
-from resolver.dns.notify import send_notify
+from resolver.dns.authoritative import routing
+from resolver.dns.wire import records as rr
+from resolver.dns.wire.notify import send_notify
 from resolver.models import MAX_SERIAL, Zone
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ def publish_zone(
     servers: Sequence[str],
     *,
     version: int | None = None,
-    routed: Sequence[dict] = (),
+    routed: Sequence[dict[str, Any]] = (),
 ) -> Zone | None:
     """Store a new version of a zone with the next serial, then NOTIFY its servers.
 
@@ -70,7 +73,7 @@ def publish_zone(
     try:
         nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, nodes)
-        rr.check_routed(origin, nodes, rr.parse_routed(origin, routed))
+        routing.check_routed(origin, nodes, routing.parse_routed(origin, routed))
     except rr.BadRecord as exc:
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)
@@ -113,10 +116,10 @@ def publish_zone(
     return zone
 
 
-def _same_records(stored: list, records: list, origin) -> bool:
+def _same_records(stored: list[rr.Record], records: list[rr.Record], origin: dns.name.Name) -> bool:
     """Whether two record lists hold the same data, in any order, apart from the SOA serial."""
 
-    def normal(rows: list) -> list:
+    def normal(rows: list[rr.Record]) -> list[tuple[Any, ...]]:
         return sorted(map(tuple, rr.with_serial(rows, origin, 0)))
 
     return normal(stored) == normal(records)
@@ -127,7 +130,7 @@ def notify_servers(zone: str, servers: Sequence[str]) -> set[str]:
     acknowledged. A server that is down just misses it: run_dns also polls."""
     plan = settings.NETWORK_PLAN
     targets = {name: (plan.address_of(name), plan.dns_port) for name in servers}
-    acked = send_notify(zone, {n: t for n, t in targets.items() if t[0]})
+    acked = send_notify(zone, {n: (address, port) for n, (address, port) in targets.items() if address})
     missing = set(targets) - acked
     if missing:
         log.info("NOTIFY for %s not acknowledged by %s", zone, ", ".join(sorted(missing)))

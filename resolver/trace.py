@@ -24,7 +24,7 @@ import dns.rdatatype
 import idna
 from django.conf import settings
 
-from resolver.dns import digtext
+from resolver.dns.wire import digtext
 from resolver.models import HostedZone
 
 QUERY_TYPES = ["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "CAA", "SRV", "PTR", "DS"]

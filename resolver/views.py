@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -16,7 +18,7 @@ from resolver.models import HostedZone
 def trace(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("name", "").strip()
     qtype = request.GET.get("type", "A").strip().upper() or "A"
-    context = {
+    context: dict[str, Any] = {
         "name": name,
         "qtype": qtype,
         "types": tracing.QUERY_TYPES,

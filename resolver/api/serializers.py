@@ -1,8 +1,49 @@
+"""The rental service's API bodies. Request serializers check a body's shape and the types
+of its fields; what the values may be (record types, ranges, routing rules) is the rental
+service's rule, checked there for every caller, and its errors say what is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
+from resolver.choices import ChangeAction, FailoverRole, HealthCheckKind, HealthOverride, RecordType, RoutingPolicy
 from resolver.models import Change, CheckerObservation, HealthCheck, HealthEvent, HostedZone, RecordSet
 from resolver.rental import RECORD_SET_FIELDS
+
+
+class RequestSerializer(serializers.Serializer):
+    """A request body. A field not listed here is refused, not ignored, so a misspelt one
+    is caught."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["not a field of this object"] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class Text(serializers.CharField):
+    """A string, as given (blank, or with spaces around it): the service decides what it
+    may say."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class OneOf(serializers.ChoiceField):
+    """A string the schema lists the values of; which it may be, in what letter case, is
+    the service's rule (it accepts 'a' for 'A'), so any string passes here."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return data
 
 
 class HostedZoneSerializer(serializers.ModelSerializer):
@@ -27,31 +68,31 @@ class RecordSetSerializer(serializers.ModelSerializer):
         fields = ["name", "type", *RECORD_SET_FIELDS]
 
 
-class RecordSetRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The full name, like www.example.com.")
-    type = serializers.ChoiceField(RecordType.choices)
-    ttl = serializers.IntegerField(required=False, min_value=0, help_text="Seconds; not for an alias.")
-    values = serializers.ListField(child=serializers.CharField(), required=False, help_text="RDATA as in a zone file.")
-    set_identifier = serializers.CharField(required=False, allow_blank=True)
-    routing = serializers.ChoiceField(RoutingPolicy.choices, required=False)
-    weight = serializers.IntegerField(required=False, min_value=0, max_value=255)
-    failover = serializers.ChoiceField(FailoverRole.choices, required=False)
-    region = serializers.CharField(required=False)
-    location = serializers.CharField(required=False)
-    alias_target = serializers.CharField(required=False, help_text="A record set of the same type in this zone.")
-    health_check = serializers.CharField(
-        required=False, help_text="One of your health checks: left out while unhealthy."
+class RecordSetRequestSerializer(RequestSerializer):
+    name = Text(help_text="The full name, like www.example.com.")
+    type = OneOf(RecordType.choices)
+    ttl = serializers.IntegerField(required=False, allow_null=True, help_text="Seconds; not for an alias.")
+    values = serializers.ListField(child=Text(), required=False, allow_null=True, help_text="RDATA as in a zone file.")
+    set_identifier = Text(required=False, allow_null=True)
+    routing = OneOf(RoutingPolicy.choices, required=False, allow_null=True)
+    weight = serializers.IntegerField(required=False, allow_null=True, help_text="Weighted routing: 0 to 255.")
+    failover = OneOf(FailoverRole.choices, required=False, allow_null=True)
+    region = Text(required=False, allow_null=True)
+    location = Text(required=False, allow_null=True)
+    alias_target = Text(required=False, allow_null=True, help_text="A record set of the same type in this zone.")
+    health_check = Text(
+        required=False, allow_null=True, help_text="One of your health checks: left out while unhealthy."
     )
 
 
-class ChangeRequestSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(ChangeAction.choices)
+class ChangeRequestSerializer(RequestSerializer):
+    action = OneOf(ChangeAction.choices)
     record_set = RecordSetRequestSerializer()
 
 
-class ChangeBatchRequestSerializer(serializers.Serializer):
+class ChangeBatchRequestSerializer(RequestSerializer):
     changes = ChangeRequestSerializer(many=True)
-    comment = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    comment = Text(required=False, allow_null=True, help_text="At most 256 characters.")
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -67,10 +108,24 @@ class CreatedZoneSerializer(serializers.Serializer):
     change = ChangeSerializer()
 
 
+@extend_schema_serializer(component_name="RentalProblem")  # the registry API has a Problem of its own
 class ProblemSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    """An error as RFC 9457 problem details (application/problem+json)."""
+
+    type = serializers.CharField(help_text="A URI naming the kind of problem.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
     detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable and machine-readable: branch on this.")
     index = serializers.IntegerField(required=False, help_text="For a change batch: the change at fault.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Declared here: as a class attribute it would hide Serializer.errors.
+        fields["errors"] = serializers.DictField(
+            required=False, help_text="For a request that is not valid: the fields at fault."
+        )
+        return fields
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -82,7 +137,9 @@ class ObservationSerializer(serializers.ModelSerializer):
 class HealthCheckSerializer(serializers.ModelSerializer):
     healthy = serializers.BooleanField(read_only=True, help_text="The status answers go by (the override if set).")
     observations = ObservationSerializer(many=True, read_only=True)
-    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    children: serializers.PrimaryKeyRelatedField[HealthCheck] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = HealthCheck
@@ -108,22 +165,22 @@ class HealthCheckSerializer(serializers.ModelSerializer):
         ]
 
 
-class HealthCheckRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False)
-    kind = serializers.ChoiceField(["HTTP", "HTTPS", "TCP", "CALCULATED"])
+class HealthCheckRequestSerializer(RequestSerializer):
+    name = Text(required=False, allow_null=True)
+    kind = OneOf(HealthCheckKind.choices)
     ip_address = serializers.IPAddressField(required=False, help_text="A loopback address.")
-    port = serializers.IntegerField(required=False)
-    host = serializers.CharField(required=False)
-    path = serializers.CharField(required=False)
-    search_string = serializers.CharField(required=False)
-    interval = serializers.ChoiceField([10, 30], required=False)
-    failure_threshold = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    children = serializers.ListField(child=serializers.CharField(), required=False)
-    healthy_threshold = serializers.IntegerField(required=False, min_value=0)
+    port = serializers.IntegerField(required=False, help_text="1 to 65535; 80, or 443 for HTTPS, when not given.")
+    host = Text(required=False, allow_null=True)
+    path = Text(required=False, allow_null=True)
+    search_string = Text(required=False, allow_null=True)
+    interval = serializers.IntegerField(required=False, help_text="Seconds between probes: 10 or 30.")
+    failure_threshold = serializers.IntegerField(required=False, help_text="1 to 10.")
+    children = serializers.ListField(child=Text(), required=False, allow_null=True)
+    healthy_threshold = serializers.IntegerField(required=False, help_text="0 to the number of children.")
 
 
-class OverrideRequestSerializer(serializers.Serializer):
-    override = serializers.ChoiceField(["HEALTHY", "UNHEALTHY", ""], allow_blank=True)
+class OverrideRequestSerializer(RequestSerializer):
+    override = OneOf(HealthOverride.choices, required=False, allow_blank=True, allow_null=True)
 
 
 class HealthEventSerializer(serializers.ModelSerializer):

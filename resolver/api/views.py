@@ -1,8 +1,13 @@
 """The customer API of the nameserver-rental service: hosted zones, record sets, change
 batches and their status. A customer sees and changes only zones of their own; another
-customer's zone answers 404 like a missing one."""
+customer's zone answers 404 like a missing one. Bodies are checked by the request
+serializers, the rules by the rental service; every error is problem+json
+(``resolver.api.problems``)."""
 
-from django.db.models import Count
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from resolver import health, rental
+from resolver.api import problems
 from resolver.api.serializers import (
     ChangeBatchRequestSerializer,
     ChangeSerializer,
@@ -28,23 +34,32 @@ from resolver.models import Change, HealthCheck, HostedZone
 PROBLEMS = {400: ProblemSerializer, 404: ProblemSerializer, 409: ProblemSerializer}
 
 
-def problem(exc: rental.RentalError) -> Response:
-    body = {"code": exc.code, "detail": exc.message}
-    if isinstance(exc, rental.ChangeRejected):
-        body["index"] = exc.index
-    return Response(body, status=exc.status)
+class RentalViewSet(viewsets.GenericViewSet):
+    """What every view of the rental API shares: the caller's own rows only (``owned``),
+    and errors as problem+json, rental refusals included (views raise them; the handler
+    renders them)."""
+
+    def get_exception_handler(self) -> Callable[[Exception, dict], Response | None]:
+        return problems.handler
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, which has no user
+            return super().get_queryset()
+        return self.owned(self.request.user)
+
+    def owned(self, user: Any) -> QuerySet:
+        raise NotImplementedError
 
 
-class HostedZoneViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class HostedZoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, RentalViewSet):
     """Your hosted zones. Creating one draws four rental nameservers (its delegation set);
     a domain registered here with our nameservers gets one automatically."""
 
     serializer_class = HostedZoneSerializer
+    queryset = HostedZone.objects.none()
 
-    def get_queryset(self):
-        return HostedZone.objects.filter(owner=self.request.user).annotate(record_set_count=Count("record_sets"))
+    def owned(self, user: Any) -> QuerySet:
+        return HostedZone.objects.filter(owner=user).annotate(record_set_count=Count("record_sets"))
 
     @extend_schema(
         request=HostedZoneRequestSerializer,
@@ -53,20 +68,14 @@ class HostedZoneViewSet(
     def create(self, request: Request) -> Response:
         body = HostedZoneRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            zone, change, created = rental.create_hosted_zone(request.user, **body.validated_data)
-        except rental.RentalError as exc:
-            return problem(exc)
+        zone, change, created = rental.create_hosted_zone(request.user, **body.validated_data)
         zone = self.get_queryset().get(pk=zone.pk)
         data = {"hosted_zone": HostedZoneSerializer(zone).data, "change": ChangeSerializer(change).data}
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={204: None, **PROBLEMS})
     def destroy(self, request: Request, pk: str) -> Response:
-        try:
-            rental.delete_hosted_zone(request.user, pk)
-        except rental.RentalError as exc:
-            return problem(exc)
+        rental.delete_hosted_zone(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -79,10 +88,7 @@ class HostedZoneViewSet(
         zone = self.get_object()
         rows = zone.record_sets.all()
         if name := request.query_params.get("name"):
-            try:
-                rows = rows.filter(name=rental.absolute_name(name).to_text())
-            except rental.RentalError as exc:
-                return problem(exc)
+            rows = rows.filter(name=rental.absolute_name(name).to_text())
         if rtype := request.query_params.get("type"):
             rows = rows.filter(type=rtype.upper())
         page = self.paginate_queryset(rows)
@@ -93,61 +99,54 @@ class HostedZoneViewSet(
     def changes(self, request: Request, pk: str) -> Response:
         """Apply a change batch (CREATE / DELETE / UPSERT) all at once, or nothing of it.
         The answer's status is PENDING; poll ``changes/{id}/`` until INSYNC."""
-        data = request.data if isinstance(request.data, dict) else {}
-        try:
-            change = rental.change_record_sets(request.user, pk, data.get("changes"), data.get("comment") or "")
-        except rental.RentalError as exc:
-            return problem(exc)
+        body = ChangeBatchRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = body.validated_data
+        change = rental.change_record_sets(request.user, pk, batch["changes"], batch.get("comment") or "")
         return Response(ChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ChangeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ChangeViewSet(mixins.RetrieveModelMixin, RentalViewSet):
     """A change batch: PENDING until every nameserver of its zone serves it, then INSYNC."""
 
     serializer_class = ChangeSerializer
+    queryset = Change.objects.none()
 
-    def get_queryset(self):
-        return Change.objects.filter(zone__owner=self.request.user)
+    def owned(self, user: Any) -> QuerySet:
+        return Change.objects.filter(zone__owner=user)
 
 
-class HealthCheckViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class HealthCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, RentalViewSet):
     """Your health checks. Name one in a record set (``health_check``) and the rental
     nameservers leave that record set out of answers while the check is unhealthy."""
 
     serializer_class = HealthCheckSerializer
+    queryset = HealthCheck.objects.none()
 
-    def get_queryset(self):
-        return HealthCheck.objects.filter(owner=self.request.user).prefetch_related("observations", "children")
+    def owned(self, user: Any) -> QuerySet:
+        return HealthCheck.objects.filter(owner=user).prefetch_related("observations", "children")
 
     @extend_schema(request=HealthCheckRequestSerializer, responses={201: HealthCheckSerializer, **PROBLEMS})
     def create(self, request: Request) -> Response:
-        try:
-            check = health.create_health_check(request.user, request.data if isinstance(request.data, dict) else None)
-        except rental.RentalError as exc:
-            return problem(exc)
+        body = HealthCheckRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        check = health.create_health_check(request.user, body.validated_data)
         return Response(
             HealthCheckSerializer(self.get_queryset().get(pk=check.pk)).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(responses={204: None, **PROBLEMS})
     def destroy(self, request: Request, pk: str) -> Response:
-        try:
-            health.delete_health_check(request.user, pk)
-        except rental.RentalError as exc:
-            return problem(exc)
+        health.delete_health_check(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=OverrideRequestSerializer, responses={200: HealthCheckSerializer, **PROBLEMS})
     @action(detail=True, methods=["post"])
     def override(self, request: Request, pk: str) -> Response:
         """Force the status (HEALTHY or UNHEALTHY), or give it back to the checkers ('')."""
-        data = request.data if isinstance(request.data, dict) else {}
-        try:
-            health.set_override(request.user, pk, data.get("override", ""))
-        except rental.RentalError as exc:
-            return problem(exc)
+        body = OverrideRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        health.set_override(request.user, pk, body.validated_data.get("override") or "")
         return Response(HealthCheckSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(responses={200: HealthEventSerializer(many=True), **PROBLEMS})

@@ -2,14 +2,6 @@
 top-ups, serverHold actions and the zone publication list, each going through the
 registry services."""
 
-import dataclasses
-import socket
-import threading
-import time
-
-import dns.flags
-import dns.message
-import dns.rrset
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -18,7 +10,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registry import services, soa_probe, zones
+from registry import services, zones
 from registry.choices import EppStatus, LedgerKind, OperationKind
 from registry.models import (
     Domain,
@@ -30,7 +22,6 @@ from registry.models import (
     ReservedName,
     ZonePublication,
 )
-from resolver.services import publish_zone
 
 
 @pytest.fixture
@@ -214,110 +205,16 @@ def test_domain_statuses_and_expiry_are_not_editable(operator, alpha):
 # --- zone publication -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def published_com(delegated_com):
-    records, servers = zones.build("com.")
-    stored = publish_zone("com.", "tld", records, servers, version=1)
-    ZonePublication.objects.create(zone="com.", version=1, built_at=stored.published_at)
-    return stored
-
-
-@pytest.fixture
-def delegated_com(alpha):
-    services.create_domain(alpha, "plain.com", nameservers=["a.example.org", "b.example.org"])
-
-
-@pytest.fixture
-def soa_server():
-    """A DNS server on the second com server's address that answers SOA with ``serial``;
-    nothing listens on the first server's address at that port."""
-    from django.conf import settings
-
-    second = settings.NETWORK_PLAN.servers_for_tld("com")[1]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((second.address, 0))
-    sock.settimeout(0.05)
-    stop = threading.Event()
-    state = {"serial": 1}
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                wire, peer = sock.recvfrom(4096)
-            except TimeoutError:
-                continue
-            query = dns.message.from_wire(wire)
-            response = dns.message.make_response(query)
-            response.flags |= dns.flags.AA
-            soa = f"{second.name} hostmaster.nic.com. {state['serial']} 1800 900 604800 86400"
-            response.answer.append(dns.rrset.from_text(query.question[0].name, 900, "IN", "SOA", soa))
-            sock.sendto(response.to_wire(), peer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1], state
-    stop.set()
-    thread.join()
-    sock.close()
-
-
-def test_the_zone_publication_list_shows_each_servers_serial(operator, published_com, soa_server, settings):
-    port, state = soa_server
-    state["serial"] = published_com.serial
-    settings.NETWORK_PLAN = dataclasses.replace(settings.NETWORK_PLAN, dns_port=port)
-    first, second = (s.name.rstrip(".") for s in settings.NETWORK_PLAN.servers_for_tld("com"))
-    started = time.monotonic()
-    response = operator.get(reverse("admin:registry_zonepublication_changelist"))
-    assert time.monotonic() - started < 2  # one short shared deadline, not one per server
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert f"{first}: {soa_probe.NOT_ANSWERING}" in page
-    assert f"{second}: {published_com.serial}<" in page
-    assert f'<td class="field-serial">{published_com.serial}</td>' in page
-
-
-def test_a_server_behind_the_published_serial_is_marked(operator, published_com, soa_server, settings):
-    port, state = soa_server
-    state["serial"] = published_com.serial - 1
-    settings.NETWORK_PLAN = dataclasses.replace(settings.NETWORK_PLAN, dns_port=port)
-    second = settings.NETWORK_PLAN.servers_for_tld("com")[1].name.rstrip(".")
-    page = operator.get(reverse("admin:registry_zonepublication_changelist")).content.decode()
-    assert f"{second}: {published_com.serial - 1} (not the published serial)" in page
-
-
-def test_only_the_list_page_asks_the_servers_once_per_server(operator, published_com, monkeypatch, settings):
-    calls = []
-
-    def fake(targets, port, timeout):
-        calls.append((list(targets), port, timeout))
-        return [soa_probe.Served(t, None, soa_probe.NOT_ANSWERING) for t in targets]
-
-    monkeypatch.setattr(soa_probe, "served_serials", fake)
-    ZonePublication.objects.create(zone=".", version=3)
-    operator.get(reverse("admin:registry_zonepublication_changelist"))
-    plan = settings.NETWORK_PLAN
-    [(targets, port, timeout)] = calls
-    assert (port, timeout) == (plan.dns_port, 0.3)
-    assert [(t.zone, t.address) for t in targets] == [(".", s.address) for s in plan.root_servers] + [
-        ("com.", s.address) for s in plan.servers_for_tld("com")
-    ]
-    publication = ZonePublication.objects.get(zone="com.")
-    page = operator.get(reverse("admin:registry_zonepublication_change", args=[publication.pk]))
-    assert page.status_code == 200 and len(calls) == 1
-
-
-def test_the_probe_reports_silent_servers_within_its_deadline():
-    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
-    silent.bind(("127.0.0.1", 0))
-    try:
-        targets = [soa_probe.Target("com.", f"ns{i}.example.", "127.0.0.1") for i in range(3)]
-        started = time.monotonic()
-        answers = soa_probe.served_serials(targets, silent.getsockname()[1], timeout=0.2)
-        elapsed = time.monotonic() - started
-    finally:
-        silent.close()
-    assert [(a.target, a.serial, a.problem) for a in answers] == [(t, None, "not answering") for t in targets]
-    assert 0.2 <= elapsed < 1
+def test_the_zone_publication_list_shows_the_registrys_builds_and_queues_a_rebuild(operator, db, monkeypatch):
+    asked = []
+    monkeypatch.setattr(zones, "request_publication", lambda zone: asked.append(zone) or True)
+    publication = ZonePublication.objects.create(zone="com.", version=4)
+    url = reverse("admin:registry_zonepublication_changelist")
+    page = operator.get(url).content.decode()
+    assert '<td class="field-version">4</td>' in page
+    assert "Served serial" not in page  # what the servers answer is the resolver's published zones list
+    response = operator.post(url, {"action": "publish_now", "_selected_action": [publication.pk]}, follow=True)
+    assert asked == ["com."] and messages_of(response) == ["Queued: com."]
 
 
 # --- Registrar API tokens ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from config import clock
 from registry import services, zones
 from registry.choices import EppStatus
 from registry.models import Domain, DomainStatus, ZonePublication
-from resolver.dns import store
+from resolver import zonestore as store
 from resolver.models import Zone
 from resolver.services import ZoneRejected, publish_zone
 

@@ -14,10 +14,10 @@ import dns.message
 import dns.rdatatype
 import dns.rrset
 
-from resolver.dns.engine import Engine
-from resolver.dns.iterative import Resolver
-from resolver.dns.recursor import Recursor, ResolverServer
-from resolver.dns.server import DnsServer
+from resolver.dns.authoritative.engine import Engine
+from resolver.dns.authoritative.server import DnsServer
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.recursive.recursor import Recursor, ResolverServer
 
 NET = f"127.{random.randint(100, 250)}"
 

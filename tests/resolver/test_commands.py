@@ -79,5 +79,5 @@ def test_export_zone_writes_a_master_file_named_checkzone_accepts(tlds, alpha, t
 
 @pytest.mark.django_db
 def test_export_zone_names_the_published_zones_when_asked_for_another():
-    with pytest.raises(CommandError, match="zone nowhere. is not published"):
+    with pytest.raises(CommandError, match=r"zone nowhere\. is not published"):
         run("export_zone", "nowhere")

@@ -25,7 +25,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from resolver.dns.digtext import format_reply, format_short, format_trace_hop
+from resolver.dns.wire.digtext import format_reply, format_short, format_trace_hop
 
 WHEN = datetime.datetime(2026, 11, 21, 10, 0, 0, tzinfo=datetime.UTC)
 SOA = "ns1.example.com. hostmaster.example.com. 2026112101 7200 3600 1209600 300"

@@ -11,8 +11,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from resolver.dns.engine import TCP, UDP, Engine
-from resolver.dns.zone import CompiledZone
+from resolver.dns.authoritative.engine import TCP, UDP, Engine
+from resolver.dns.authoritative.zone import CompiledZone
 from tests.resolver.test_zone import ZONE
 
 ROOT = [

@@ -22,7 +22,7 @@ class Origin:
         page, code = body, status
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the stdlib's name)
+            def do_GET(self):  # the stdlib's name
                 self.send_response(code)
                 self.send_header("Content-Length", str(len(page)))
                 self.end_headers()

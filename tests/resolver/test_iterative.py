@@ -15,7 +15,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-from resolver.dns.iterative import EDE_NO_REACHABLE_AUTHORITY, EDE_OTHER, EDE_PROHIBITED
+from resolver.dns.recursive.answers import EDE_NO_REACHABLE_AUTHORITY, EDE_OTHER, EDE_PROHIBITED
 from tests.resolver import internet
 from tests.resolver.internet import EXAMPLE_COM, GTLD, RESOLVER, ROOTS, Internet
 
@@ -212,7 +212,7 @@ def test_outbound_queries_come_from_a_fresh_random_port_each_time(net):
             query = dns.message.make_query(f"w{n}.dead.com.", "A")
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.sendto(query.to_wire(), (RESOLVER, net.port))
-            data, source = listener.recvfrom(4096)
+            _, source = listener.recvfrom(4096)
             sock.close()
             assert source[0] == RESOLVER
             ports.add(source[1])
@@ -332,7 +332,7 @@ def test_the_control_channel_speaks_json_lines_over_tcp(net):
 
 
 def test_a_narrower_allow_list_is_checked_for_every_query(net):
-    from resolver.dns.recursor import Recursor
+    from resolver.dns.recursive.recursor import Recursor
 
     narrow = Recursor(net.recursor.resolver, allow=("127.0.0.2/32",))
     assert not narrow.fast_for_everyone and net.recursor.fast_for_everyone

@@ -66,7 +66,7 @@ def test_the_same_caller_reference_returns_the_first_zone_and_a_second_zone_of_a
     assert again == zone and not created
     with pytest.raises(rental.Conflict, match="exists already"):
         rental.create_hosted_zone(staff, "example.com", caller_reference="other")
-    with pytest.raises(rental.Conflict, match="already made the zone example.com."):
+    with pytest.raises(rental.Conflict, match=r"already made the zone example\.com\."):
         rental.create_hosted_zone(customer.user, "www.example.com", caller_reference="first")
 
 

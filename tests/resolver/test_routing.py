@@ -10,10 +10,10 @@ import dns.rdatatype
 import pytest
 
 from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
-from resolver.dns.engine import TCP, UDP, Engine
-from resolver.dns.records import BadRecord
-from resolver.dns.regions import Regions
-from resolver.dns.zone import CompiledZone
+from resolver.dns.authoritative.engine import TCP, UDP, Engine
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.authoritative.zone import CompiledZone
+from resolver.dns.wire.records import BadRecord
 from tests.resolver.test_engine import COM_ADDRESS, ZONE, ask, query
 
 

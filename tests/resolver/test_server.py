@@ -13,10 +13,10 @@ import dns.rcode
 import pytest
 
 from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
-from resolver.dns import mmsg
-from resolver.dns.engine import Engine
-from resolver.dns.regions import Regions
-from resolver.dns.server import DnsServer
+from resolver.dns.authoritative.engine import Engine
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.authoritative.server import DnsServer
+from resolver.dns.wire import mmsg
 from tests.resolver.test_zone import ZONE
 
 ADDRESS = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"

@@ -4,8 +4,8 @@ import dns.name
 import dns.rdatatype as T
 import pytest
 
-from resolver.dns.records import BadRecord
-from resolver.dns.zone import CompiledZone, Kind
+from resolver.dns.authoritative.zone import CompiledZone, Kind
+from resolver.dns.wire.records import BadRecord
 
 ZONE = [
     ["example.com.", 3600, "SOA", "ns1.example.com. hostmaster.example.com. 7 7200 900 1209600 300"],
@@ -184,7 +184,7 @@ def test_the_stored_serial_must_match_the_soa():
 
 
 def test_records_of_one_rrset_spelled_differently_are_one_rrset():
-    from resolver.dns.records import parse_records
+    from resolver.dns.wire.records import parse_records
 
     origin = n("example.com.")
     nodes = parse_records(origin, [["www.example.com.", 300, "A", "192.0.2.1"], ["WWW", 60, "a", "192.0.2.2"]])
@@ -193,7 +193,7 @@ def test_records_of_one_rrset_spelled_differently_are_one_rrset():
 
 
 def test_a_record_changed_between_versions_is_read_anew():
-    from resolver.dns.records import parse_records
+    from resolver.dns.wire.records import parse_records
 
     origin = n("example.com.")
     first = parse_records(origin, [["www.example.com.", 300, "A", "192.0.2.1"]])[n("www.example.com.")][T.A]

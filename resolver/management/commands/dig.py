@@ -19,8 +19,9 @@ import dns.rrset
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from resolver.dns import digtext
-from resolver.dns.iterative import Resolver, Trace
+from resolver.dns.recursive.answers import Trace
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.wire import digtext
 from resolver.management.commands.roothints import HINTS_TTL
 from resolver.trace import TraceError, ascii_name
 
@@ -85,7 +86,7 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _parse(words: list[str]) -> tuple[str, int, str | None, set[str]]:
+    def _parse(words: list[str]) -> tuple[str, dns.rdatatype.RdataType, str | None, set[str]]:
         name, rdtype, server, flags = None, dns.rdatatype.A, None, set()
         for word in words:
             if word.startswith("@"):
@@ -125,7 +126,7 @@ class Command(BaseCommand):
             raise CommandError(f"{address} is not on loopback; the emulator only talks to 127.0.0.0/8")
         return address, name
 
-    def _trace(self, qname: dns.name.Name, rdtype: int, port: int, timeout: float) -> None:
+    def _trace(self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, port: int, timeout: float) -> None:
         """Walk from the root as dig +trace does, with a resolver of our own that starts empty."""
         plan = settings.NETWORK_PLAN
         hints = dns.rrset.from_text_list(
@@ -148,7 +149,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 digtext.format_trace_hop(
                     step.response,
-                    server=step.address,
+                    server=step.address or "",
                     port=port,
                     server_name=step.server,
                     elapsed_ms=step.elapsed_ms,

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from resolver.dns import records as rr
-from resolver.dns.zone import CompiledZone
+from resolver.dns.authoritative.zone import CompiledZone
+from resolver.dns.wire import records as rr
 from resolver.models import Zone
 
 

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config.daemons import serve
-from resolver.dns import store
-from resolver.dns.engine import Engine
-from resolver.dns.regions import Regions
-from resolver.dns.server import DnsServer
+from resolver import zonestore
+from resolver.dns.authoritative.engine import Engine
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.authoritative.server import DnsServer
 
 
 class Command(BaseCommand):
@@ -30,8 +30,8 @@ class Command(BaseCommand):
             engine,
             listeners,
             port,
-            read_serials=store.serials,
-            read_zone=store.load,
+            read_serials=zonestore.serials,
+            read_zone=zonestore.load,
             poll_every=settings.DNS_POLL_EVERY,
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config.daemons import serve
-from resolver.dns.iterative import Resolver
-from resolver.dns.recursor import Recursor, ResolverServer
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.recursive.recursor import Recursor, ResolverServer
 
 
 def make_recursor() -> Recursor:

@@ -4,14 +4,17 @@ RFC 1034 section 4.3.2 with wildcards (RFC 4592) and negative answers (RFC 2308)
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import dns.name
 import dns.rdatatype
 import dns.rrset
 
-from resolver.dns import records as rr
-from resolver.dns.routing import Routed
+from resolver.dns.authoritative import routing
+from resolver.dns.authoritative.routing import Routed
+from resolver.dns.wire import records as rr
 
 # Longest in-zone CNAME chain we follow before answering with what we have.
 MAX_CHAIN = 12
@@ -48,12 +51,14 @@ class CompiledZone:
     than the RRsets they return. ``routed`` are the record sets under a routing policy
     (see ``routing``), in their stored form."""
 
-    def __init__(self, origin: dns.name.Name, serial: int, records: list, routed: list | tuple = ()) -> None:
+    def __init__(
+        self, origin: dns.name.Name, serial: int, records: Sequence[rr.Record], routed: Sequence[dict[str, Any]] = ()
+    ) -> None:
         self.origin = origin
         self.nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, self.nodes)
-        routed_sets = rr.parse_routed(origin, routed)
-        rr.check_routed(origin, self.nodes, routed_sets)
+        routed_sets = routing.parse_routed(origin, routed)
+        routing.check_routed(origin, self.nodes, routed_sets)
         self.routed = {(lower(name), rdtype): value for (name, rdtype), value in routed_sets.items()}
         self.serial = self.nodes[origin][dns.rdatatype.SOA][0].serial
         if serial != self.serial:
@@ -184,7 +189,7 @@ class CompiledZone:
         name = dns.name.Name(labels)
         synthesised = {}
         for rdtype, rrset in source.items():
-            copy = dns.rrset.RRset(name, rrset.rdclass, rdtype)
+            copy = dns.rrset.RRset(name, rrset.rdclass, rrset.rdtype)
             copy.update(rrset)
             synthesised[rdtype] = copy
         return synthesised
@@ -198,9 +203,9 @@ class CompiledZone:
             return self._addresses(rd.target for rd in rrset)
         return []
 
-    def _addresses(self, targets) -> list[dns.rrset.RRset]:
+    def _addresses(self, targets: Iterable[dns.name.Name]) -> list[dns.rrset.RRset]:
         """A/AAAA this zone holds for ``targets``: glue below a cut or data of its own."""
-        out = []
+        out: list[dns.rrset.RRset] = []
         for target in targets:
             labels = lower(target)
             if not self.inside(labels):

@@ -11,10 +11,13 @@ listener; a datagram is copied out as ``bytes`` and its answer copied in.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
 import socket
+from collections.abc import Callable
+from typing import Any
 
 BATCH = 64
 SLOT = 4096  # bytes per datagram: larger UDP queries are not DNS we answer
@@ -51,7 +54,11 @@ _LENGTH = _MMsgHdr.msg_len.offset // 4
 _WORDS = _HEADER // 4
 
 
-def _libc():
+# recvmmsg and sendmmsg as ctypes gives them: called with ints and pointers, giving an int.
+_Call = Callable[..., int]
+
+
+def _libc() -> tuple[_Call, _Call] | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         recv, send = libc.recvmmsg, libc.sendmmsg
@@ -74,6 +81,9 @@ class Batch:
     """Receive and send buffers for one socket."""
 
     def __init__(self, sock: socket.socket) -> None:
+        if _CALLS is None:
+            raise OSError("recvmmsg and sendmmsg are not available here: see available()")
+        self.recvmmsg, self.sendmmsg = _CALLS
         self.fd = sock.fileno()
         self.sock = sock
         self.received = ctypes.create_string_buffer(BATCH * SLOT)
@@ -107,7 +117,7 @@ class Batch:
 
     def receive(self) -> int:
         """Wait for datagrams; how many arrived (0 when interrupted or shut down)."""
-        received = _CALLS[0](self.fd, ctypes.addressof(self.recv_headers), BATCH, MSG_WAITFORONE, None)
+        received = self.recvmmsg(self.fd, ctypes.addressof(self.recv_headers), BATCH, MSG_WAITFORONE, None)
         if received < 0:
             code = ctypes.get_errno()
             if code in (errno.EINTR, errno.EAGAIN, errno.ENOMEM):
@@ -122,7 +132,7 @@ class Batch:
     def truncated(self, i: int) -> bool:
         return bool(self.recv_words[i * _WORDS + _FLAGS] & MSG_TRUNC)
 
-    def source(self, i: int) -> tuple:
+    def source(self, i: int) -> tuple[Any, ...]:
         """The sender of datagram ``i`` as socket.recvfrom would give it."""
         name = self.name_bytes[i * _NAME : (i + 1) * _NAME].tobytes()
         family = int.from_bytes(name[:2], "little")
@@ -134,10 +144,8 @@ class Batch:
     def answer(self, i: int, reply: bytes) -> None:
         """Queue ``reply`` to the sender of datagram ``i``."""
         if len(reply) > SLOT:  # cannot happen for answers capped at the UDP payload; kept safe anyway
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.sendto(reply, self.source(i))
-            except OSError:
-                pass
             return
         j = self.count
         start = j * SLOT
@@ -151,7 +159,7 @@ class Batch:
         """Send every queued answer; one that fails (a vanished client) is skipped."""
         sent, count, base = 0, self.count, ctypes.addressof(self.send_headers)
         while sent < count:
-            done = _CALLS[1](self.fd, base + sent * _HEADER, count - sent, 0)
+            done = self.sendmmsg(self.fd, base + sent * _HEADER, count - sent, 0)
             sent += done if done > 0 else 1
         self.count = 0
 

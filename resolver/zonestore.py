@@ -1,4 +1,5 @@
-"""Reading the zone store for run_dns. Plain functions, called off the event loop."""
+"""Reading the zone store for run_dns (it passes these to DnsServer as its readers). Plain
+functions, called off the event loop."""
 
 from __future__ import annotations
 

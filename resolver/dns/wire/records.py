@@ -4,6 +4,7 @@ dnspython objects. Every parse goes through dnspython."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -12,9 +13,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from resolver.dns.routing import Member, Routed
-
-Record = Sequence  # [owner: str, ttl: int, type: str, rdata: str]
+Record = Sequence[Any]  # [owner: str, ttl: int, type: str, rdata: str]
 MAX_TTL = 2**31 - 1
 
 
@@ -22,8 +21,8 @@ MAX_TTL = 2**31 - 1
 # last in a few records, and dnspython's parsing and hashing cost most of a reload. Names
 # and rdata are immutable, and nothing changes an RRset once a zone is compiled, so
 # versions share them. Keyed by the records' text, so a changed record parses anew.
-_PARSED: dict[tuple, tuple[dns.name.Name, int, dns.rdata.Rdata]] = {}
-_RRSETS: dict[tuple, dns.rrset.RRset] = {}
+_PARSED: dict[tuple[Any, ...], tuple[dns.name.Name, dns.rdatatype.RdataType, dns.rdata.Rdata]] = {}
+_RRSETS: dict[tuple[Any, ...], dns.rrset.RRset] = {}
 PARSED_LIMIT = 500_000
 
 
@@ -97,6 +96,7 @@ def _rrset(origin: dns.name.Name, rows: list[tuple[int, Record]]) -> dns.rrset.R
             rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
             rrset.update_ttl(ttl)
         rrset.add(rdata, ttl)  # dnspython keeps the lowest TTL of the set
+    assert rrset is not None  # a group holds at least one record
     return rrset
 
 
@@ -120,7 +120,7 @@ def check_zone(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.r
                 raise BadRecord(f"{owner}: a name has at most one CNAME record")
 
 
-def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list]:
+def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list[Any]]:
     """The records with the apex SOA's serial replaced by ``serial``."""
     out = []
     for owner, ttl, rtype, rdata in records:
@@ -141,63 +141,3 @@ def master_file(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.
                 continue
             lines.append(nodes[owner][rdtype].to_text())
     return "\n".join(lines) + "\n"
-
-
-def parse_routed(origin: dns.name.Name, routed: Iterable[dict]) -> dict[tuple[dns.name.Name, int], Routed]:
-    """Routed record sets from their stored form::
-
-        {"name": "www.example.com.", "type": "A", "policy": "weighted",
-         "members": [{"id": "blue", "ttl": 60, "values": ["192.0.2.1"], "weight": 10,
-                      "healthy": true, "role": ""}, ...]}
-
-    raising BadRecord naming the first one that is wrong."""
-    out: dict[tuple[dns.name.Name, int], Routed] = {}
-    for index, entry in enumerate(routed):
-        try:
-            owner = dns.name.from_text(str(entry["name"]).lower(), origin)
-            rdtype = dns.rdatatype.from_text(str(entry["type"]))
-            members = []
-            for member in entry["members"]:
-                ttl = int(member["ttl"])
-                if not 0 <= ttl <= MAX_TTL:
-                    raise ValueError(f"TTL {ttl} is outside 0-{MAX_TTL}")
-                rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
-                for text in member["values"]:
-                    rrset.add(
-                        dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(text), origin=origin, relativize=False), ttl
-                    )
-                members.append(
-                    Member(
-                        str(member["id"]),
-                        rrset,
-                        healthy=bool(member.get("healthy", True)),
-                        weight=int(member.get("weight") or 0),
-                        role=str(member.get("role") or ""),
-                        region=str(member.get("region") or ""),
-                        location=str(member.get("location") or ""),
-                    )
-                )
-            result = Routed(str(entry["policy"]), members)
-        except (KeyError, TypeError, ValueError, dns.exception.DNSException) as exc:
-            raise BadRecord(f"routed record set {index} {entry!r}: {exc}") from None
-        if not owner.is_subdomain(origin):
-            raise BadRecord(f"routed record set {index}: {owner} is outside the zone {origin}")
-        if (owner, rdtype) in out:
-            raise BadRecord(f"routed record set {index}: {owner} {entry['type']} is given twice")
-        out[owner, rdtype] = result
-    return out
-
-
-def check_routed(
-    origin: dns.name.Name,
-    nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]],
-    routed: dict[tuple[dns.name.Name, int], Routed],
-) -> None:
-    """A routed name and type has no plain RRset beside it, and a routed CNAME is alone."""
-    for owner, rdtype in routed:
-        plain = nodes.get(owner, {})
-        if rdtype in plain:
-            raise BadRecord(f"{owner} {dns.rdatatype.to_text(rdtype)} is both routed and plain")
-        types = set(plain) | {t for (o, t) in routed if o == owner}
-        if dns.rdatatype.CNAME in types and (len(types) > 1 or owner == origin):
-            raise BadRecord(f"{owner}: a CNAME cannot sit beside other data or at the apex")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import selectors
 import socket
 import time
+from typing import cast
 
 import dns.exception
 import dns.flags
@@ -62,7 +63,7 @@ def send_notify(zone: str, targets: dict[str, tuple[str, int]]) -> set[str]:
                 for key, _ in events:
                     name = key.data
                     try:
-                        reply = dns.message.from_wire(key.fileobj.recv(65535))
+                        reply = dns.message.from_wire(cast(socket.socket, key.fileobj).recv(65535))
                     except ConnectionRefusedError:  # nobody listens there
                         _drop(selector, sockets, expected, name)
                         continue
@@ -80,7 +81,9 @@ def send_notify(zone: str, targets: dict[str, tuple[str, int]]) -> set[str]:
     return acked
 
 
-def _drop(selector, sockets: dict, expected: dict, name: str) -> None:
+def _drop(
+    selector: selectors.BaseSelector, sockets: dict[str, socket.socket], expected: dict[str, int], name: str
+) -> None:
     sock = sockets.pop(name)
     selector.unregister(sock)
     sock.close()

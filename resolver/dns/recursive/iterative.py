@@ -24,8 +24,9 @@ import asyncio
 import random
 import socket
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import dns.asyncbackend
 import dns.asyncquery
@@ -39,14 +40,28 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-TRUST_GLUE, TRUST_AUTHORITY, TRUST_ANSWER = 1, 2, 3
-NXDOMAIN_KEY = 0  # the negative cache's "every type" slot (type 0 is reserved)
+from resolver.dns.recursive.answers import (
+    EDE_NETWORK_ERROR,
+    EDE_NO_REACHABLE_AUTHORITY,
+    EDE_OTHER,
+    Answer,
+    Failure,
+    Step,
+    Trace,
+)
+from resolver.dns.recursive.cache import (
+    MAX_NEGATIVE_TTL,
+    MAX_TTL,
+    TRUST_ANSWER,
+    TRUST_AUTHORITY,
+    TRUST_GLUE,
+    Cache,
+    with_ttl,
+)
 
 MAX_CHAIN = 10  # CNAMEs followed for one question (Unbound restarts at most 11 times)
 MAX_REFERRALS = 16  # referrals followed for one name
 MAX_DEPTH = 3  # nested resolutions of nameserver names that came without glue
-MAX_TTL = 86_400
-MAX_NEGATIVE_TTL = 3_600
 BUDGET = 3.0  # seconds for one client question, below dig's 5 s wait
 UNKNOWN_RTT = 0.376  # what a never-asked server is assumed to take (Unbound's figure)
 # A busy event loop delays every reply it reads: below 0.3 s a loaded resolver would take
@@ -56,223 +71,7 @@ FIRST_TIMEOUT = 0.8  # for a server never heard from
 BACKOFF = 30.0  # seconds a server that timed out goes to the back of the queue
 EDNS_PAYLOAD = 1232
 
-# Extended DNS Error codes (RFC 8914 section 4) this resolver gives.
-EDE_OTHER = 0
-EDE_PROHIBITED = 18
-EDE_NO_REACHABLE_AUTHORITY = 22
-EDE_NETWORK_ERROR = 23
-
-
-# --- cache -----------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Entry:
-    rrset: dns.rrset.RRset
-    expires: float
-    trust: int
-
-
-@dataclass(slots=True)
-class Negative:
-    rcode: int  # NXDOMAIN, or NOERROR for NODATA
-    soa: dns.rrset.RRset | None  # TTL already the negative TTL
-    expires: float
-
-
-@dataclass(frozen=True)
-class CacheItem:
-    """One cache entry as operators see it."""
-
-    name: str
-    type: str
-    kind: str  # answer, referral, glue, nxdomain, nodata
-    ttl: int
-    data: list[str]
-
-
-def with_ttl(rrset: dns.rrset.RRset, ttl: int) -> dns.rrset.RRset:
-    copy = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype)
-    copy.update(rrset)
-    copy.ttl = max(0, ttl)
-    return copy
-
-
-class Cache:
-    """RRsets and negative answers by (name, type), each until its TTL runs out.
-
-    Bounded: past ``limit`` entries the oldest inserted go first. Higher-trust data is
-    never replaced by lower-trust data while it lasts.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, limit: int = 200_000) -> None:
-        self.clock = clock
-        self.limit = limit
-        self.rrsets: dict[tuple[dns.name.Name, int], Entry] = {}
-        self.negative: dict[tuple[dns.name.Name, int], Negative] = {}
-        self.on_change: Callable[[], None] | None = None
-
-    def put(self, rrset: dns.rrset.RRset, trust: int) -> None:
-        if rrset.rdclass != dns.rdataclass.IN or rrset.ttl <= 0:
-            return
-        now = self.clock()
-        key = (rrset.name, rrset.rdtype)
-        old = self.rrsets.get(key)
-        if old is not None and old.expires > now and old.trust > trust:
-            return
-        self.rrsets.pop(key, None)  # re-inserted at the end: eviction goes by age
-        self.rrsets[key] = Entry(rrset, now + min(rrset.ttl, MAX_TTL), trust)
-        # Data for the name proves it exists now, whatever was cached against it.
-        self.negative.pop((rrset.name, NXDOMAIN_KEY), None)
-        self.negative.pop(key, None)
-        self._bound(self.rrsets)
-
-    def put_negative(self, name: dns.name.Name, rdtype: int, rcode: int, soa: dns.rrset.RRset | None) -> int:
-        """Cache NXDOMAIN (every type of ``name``) or NODATA (this type); the negative TTL,
-        0 (not cached) without an SOA as RFC 2308 section 5 asks."""
-        if soa is None or not len(soa):
-            return 0
-        ttl = min(soa.ttl, soa[0].minimum, MAX_NEGATIVE_TTL)
-        if ttl <= 0:
-            return 0
-        key = (name, NXDOMAIN_KEY if rcode == dns.rcode.NXDOMAIN else rdtype)
-        self.negative.pop(key, None)
-        self.negative[key] = Negative(rcode, with_ttl(soa, ttl), self.clock() + ttl)
-        self._bound(self.negative)
-        return ttl
-
-    def _bound(self, table: dict) -> None:
-        if len(table) > self.limit:
-            for key in list(table)[: len(table) - self.limit + self.limit // 10]:
-                del table[key]
-
-    def get(self, name: dns.name.Name, rdtype: int, trust: int = TRUST_AUTHORITY) -> dns.rrset.RRset | None:
-        """The RRset with its remaining TTL, if cached at ``trust`` or above."""
-        entry = self.rrsets.get((name, rdtype))
-        if entry is None or entry.trust < trust:
-            return None
-        left = entry.expires - self.clock()
-        if left <= 0:
-            del self.rrsets[(name, rdtype)]
-            return None
-        return with_ttl(entry.rrset, int(left))
-
-    def get_negative(self, name: dns.name.Name, rdtype: int) -> tuple[int, dns.rrset.RRset | None] | None:
-        """(rcode, SOA with its remaining TTL) of a cached NXDOMAIN or NODATA."""
-        now = self.clock()
-        for key in ((name, NXDOMAIN_KEY), (name, rdtype)):
-            entry = self.negative.get(key)
-            if entry is None:
-                continue
-            left = entry.expires - now
-            if left <= 0:
-                del self.negative[key]
-                continue
-            return entry.rcode, with_ttl(entry.soa, int(left)) if entry.soa is not None else None
-        return None
-
-    def items(self) -> list[CacheItem]:
-        now = self.clock()
-        kinds = {TRUST_GLUE: "referral", TRUST_AUTHORITY: "answer", TRUST_ANSWER: "answer"}
-        items = [
-            CacheItem(
-                name.to_text(),
-                dns.rdatatype.to_text(rdtype),
-                "glue" if entry.trust == TRUST_GLUE and rdtype != dns.rdatatype.NS else kinds[entry.trust],
-                int(entry.expires - now),
-                [rdata.to_text() for rdata in entry.rrset],
-            )
-            for (name, rdtype), entry in list(self.rrsets.items())
-            if entry.expires > now
-        ]
-        items += [
-            CacheItem(
-                name.to_text(),
-                "*" if rdtype == NXDOMAIN_KEY else dns.rdatatype.to_text(rdtype),
-                "nxdomain" if entry.rcode == dns.rcode.NXDOMAIN else "nodata",
-                int(entry.expires - now),
-                [entry.soa.to_text()] if entry.soa is not None else [],
-            )
-            for (name, rdtype), entry in list(self.negative.items())
-            if entry.expires > now
-        ]
-        return sorted(items, key=lambda i: (dns.name.from_text(i.name), i.type))
-
-    def flush(self, name: dns.name.Name | None = None) -> int:
-        """Forget everything (no name), or ``name`` and every name below it; how many entries went."""
-        removed = 0
-        for table in (self.rrsets, self.negative):
-            keys = list(table) if name is None else [k for k in table if k[0].is_subdomain(name)]
-            for key in keys:
-                del table[key]
-            removed += len(keys)
-        if self.on_change is not None:
-            self.on_change()
-        return removed
-
-    def __len__(self) -> int:
-        return len(self.rrsets) + len(self.negative)
-
-
-# --- trace -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    """One step of a resolution: a query sent to a server, or data taken from the cache."""
-
-    zone: str  # the zone whose servers were asked, or whose data the cache held
-    qname: str
-    qtype: str
-    outcome: str  # answer, cname, referral, nxdomain, nodata, timeout, error, lame, from-cache
-    detail: str
-    depth: int = 0  # above 0: resolving a nameserver's own address
-    server: str | None = None
-    address: str | None = None
-    transport: str | None = None
-    elapsed_ms: float = 0.0
-    cached: bool = False
-    records: list[str] = field(default_factory=list)
-    response: dns.message.Message | None = None  # the server's whole response (not sent to the web page)
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "response"}
-
-
-class Trace:
-    def __init__(self) -> None:
-        self.steps: list[Step] = []
-
-    def add(self, step: Step) -> None:
-        self.steps.append(step)
-
-
 # --- resolution ------------------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    """What the client gets: the CNAME chain and final RRset, or a negative answer with its
-    SOA, or SERVFAIL with an Extended DNS Error."""
-
-    rcode: int
-    answer: list[dns.rrset.RRset] = field(default_factory=list)
-    authority: list[dns.rrset.RRset] = field(default_factory=list)
-    additional: list[dns.rrset.RRset] = field(default_factory=list)
-    ede: tuple[int, str] | None = None
-    authoritative_zone: str | None = None  # the zone whose servers gave the final answer
-
-    def ttl(self) -> int:
-        """How long this answer may be given out unchanged: the lowest TTL in it."""
-        ttls = [r.ttl for r in (*self.answer, *self.authority)]
-        return min(ttls) if ttls else 0
-
-
-class Failure(Exception):
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
 
 
 @dataclass
@@ -291,6 +90,8 @@ class Infra:
 
 # Outcomes of asking one zone about one name.
 ANSWER, CNAME, REFERRAL, NXDOMAIN, NODATA, LAME = "answer", "cname", "referral", "nxdomain", "nodata", "lame"
+# What is known of a name: (outcome, its RRset: the answer, the CNAME, or a negative answer's SOA).
+Hit = tuple[str, dns.rrset.RRset | None]
 
 
 class Resolver:
@@ -316,13 +117,13 @@ class Resolver:
         self.budget = budget
         self.infra: dict[str, Infra] = {}
         self.backend = dns.asyncbackend.get_backend("asyncio")
-        self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future] = {}
-        self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future] = {}
+        self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future[Answer]] = {}
+        self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future[None]] = {}
         self.sent = 0  # queries sent to authorities
 
     # --- entry points -------------------------------------------------------------------------
 
-    async def resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None = None) -> Answer:
+    async def resolve(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None = None) -> Answer:
         """The answer to (qname, qtype), from cache or by asking; never raises."""
         if trace is not None:
             return await self._resolve(qname, qtype, trace, 0, time.monotonic() + self.budget)
@@ -330,7 +131,7 @@ class Resolver:
         pending = self.inflight.get(key)
         if pending is not None:  # the same question is being resolved: share the result
             return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self.inflight[key] = future
         try:
             answer = await self._resolve(qname, qtype, None, 0, time.monotonic() + self.budget)
@@ -343,7 +144,7 @@ class Resolver:
         finally:
             del self.inflight[key]
 
-    def from_cache(self, qname: dns.name.Name, qtype: int) -> Answer:
+    def from_cache(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Answer:
         """What the cache alone says (a query with RD clear): the answer if cached, else a
         referral to the closest delegation known."""
         chain: list[dns.rrset.RRset] = []
@@ -354,6 +155,7 @@ class Resolver:
                 break
             kind, data = hit
             if kind == CNAME:
+                assert data is not None  # a CNAME hit carries its RRset
                 chain.append(data)
                 name = data[0].target
                 continue
@@ -377,14 +179,16 @@ class Resolver:
 
     # --- the algorithm --------------------------------------------------------------------------
 
-    async def _resolve(self, qname: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+    async def _resolve(
+        self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None, depth: int, deadline: float
+    ) -> Answer:
         chain: list[dns.rrset.RRset] = []
         seen = {qname}
         name = qname
         try:
             for _ in range(MAX_CHAIN + 1):
                 hit = self._cached(name, qtype)
-                zone = None
+                zone: str | None = None
                 if hit is not None:
                     if trace is not None:
                         trace.add(_cache_step(name, qtype, hit, depth))
@@ -394,6 +198,7 @@ class Resolver:
                 kind, data = hit
                 if kind != CNAME:
                     return self._finish(chain, kind, data, zone)
+                assert data is not None  # a CNAME hit carries its RRset
                 chain.append(data)
                 name = data[0].target
                 if name in seen:
@@ -404,13 +209,13 @@ class Resolver:
             return Answer(dns.rcode.SERVFAIL, chain, ede=(failure.code, failure.text))
 
     @staticmethod
-    def _finish(chain: list, kind: str, data, zone: str | None) -> Answer:
+    def _finish(chain: list[dns.rrset.RRset], kind: str, data: Any, zone: str | None) -> Answer:
         if kind == ANSWER:
             return Answer(dns.rcode.NOERROR, [*chain, data], authoritative_zone=zone)
         rcode = dns.rcode.NXDOMAIN if kind == NXDOMAIN else dns.rcode.NOERROR
         return Answer(rcode, chain, [data] if data is not None else [], authoritative_zone=zone)
 
-    def _cached(self, name: dns.name.Name, qtype: int):
+    def _cached(self, name: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Hit | None:
         """(kind, data) for ``name`` from the cache, or None."""
         cache = self.cache
         rrset = cache.get(name, qtype)
@@ -426,7 +231,7 @@ class Resolver:
             return (NXDOMAIN if rcode == dns.rcode.NXDOMAIN else NODATA), soa
         return None
 
-    def _closest(self, name: dns.name.Name, qtype: int) -> tuple[dns.name.Name, list[Server]]:
+    def _closest(self, name: dns.name.Name, qtype: dns.rdatatype.RdataType) -> tuple[dns.name.Name, list[Server]]:
         """The deepest delegation cached above ``name`` (strictly above for DS, which the
         parent holds), with whatever addresses are cached for its servers."""
         candidate = name.parent() if qtype == dns.rdatatype.DS and name != dns.name.root else name
@@ -441,7 +246,7 @@ class Resolver:
     def _servers_of(self, ns: dns.rrset.RRset, glue: Iterable[dns.rrset.RRset] = ()) -> list[Server]:
         """The servers of an NS set: with the glue just given, else any cached address."""
         by_name = {r.name: r for r in glue if r.rdtype == dns.rdatatype.A}
-        servers = []
+        servers: list[Server] = []
         for rdata in ns:
             addresses = by_name.get(rdata.target) or self.cache.get(rdata.target, dns.rdatatype.A, TRUST_GLUE)
             if addresses is None:
@@ -450,7 +255,9 @@ class Resolver:
                 servers.extend(Server(rdata.target, a.address) for a in addresses)
         return servers
 
-    async def _iterate(self, name: dns.name.Name, qtype: int, trace: Trace | None, depth: int, deadline: float):
+    async def _iterate(
+        self, name: dns.name.Name, qtype: dns.rdatatype.RdataType, trace: Trace | None, depth: int, deadline: float
+    ) -> tuple[str, Hit]:
         """Ask down from the closest known delegation until a server of the zone holding
         ``name`` answers; (zone, (kind, data))."""
         zone, servers = self._closest(name, qtype)
@@ -467,7 +274,7 @@ class Resolver:
                     records=[f"{zone} NS {s.name}" + (f" ({s.address})" if s.address else "") for s in servers],
                 )
             )
-        waited: set[tuple] = set()
+        waited: set[tuple[dns.name.Name, dns.name.Name] | None] = set()
         for _ in range(MAX_REFERRALS):
             # Questions about names below the same child of a zone get the same referral:
             # while one is out, the others wait for it and then start from the cache (a
@@ -479,13 +286,14 @@ class Resolver:
                 await asyncio.shield(pending)
                 zone, servers = self._closest(name, qtype)
                 continue
-            future = None
+            future: asyncio.Future[None] | None = None
             if key is not None and key not in self.asking:
                 future = self.asking[key] = asyncio.get_running_loop().create_future()
             try:
                 kind, data = await self._ask_zone(zone, servers, name, qtype, trace, depth, deadline)
             finally:
                 if future is not None:
+                    assert key is not None  # the future was made under it
                     del self.asking[key]
                     future.set_result(None)
             if kind != REFERRAL:
@@ -493,7 +301,16 @@ class Resolver:
             zone, servers = data
         raise Failure(EDE_OTHER, f"more than {MAX_REFERRALS} referrals for {name}")
 
-    async def _ask_zone(self, zone, servers: list[Server], name, qtype, trace, depth, deadline):
+    async def _ask_zone(
+        self,
+        zone: dns.name.Name,
+        servers: list[Server],
+        name: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+        trace: Trace | None,
+        depth: int,
+        deadline: float,
+    ) -> tuple[str, Any]:
         """Ask the servers of ``zone`` in turn (fastest known first, those that failed
         lately last, then those that came without glue) until one gives a usable response."""
         query = dns.message.make_query(name, qtype, use_edns=0, payload=EDNS_PAYLOAD)
@@ -531,6 +348,7 @@ class Resolver:
                 if trace is not None:
                     trace.add(step)
                 continue
+            assert response is not None  # no error: a response
             kind, data, detail, records = self._classify(response, zone, name, qtype)
             step.outcome, step.detail, step.records = kind, detail, records
             if trace is not None:
@@ -544,12 +362,20 @@ class Resolver:
         code = EDE_NO_REACHABLE_AUTHORITY if timed_out or tried else EDE_NETWORK_ERROR
         raise Failure(code, f"no server of {zone} answered {name}: " + "; ".join(problems))
 
-    async def _candidates(self, zone, servers: list[Server], trace, depth, deadline, problems):
+    async def _candidates(
+        self,
+        zone: dns.name.Name,
+        servers: list[Server],
+        trace: Trace | None,
+        depth: int,
+        deadline: float,
+        problems: list[str],
+    ) -> AsyncIterator[Server]:
         """Servers with an address, best first; then the glueless ones, each resolved
         only when everything before it has failed."""
         now = time.monotonic()
 
-        def rank(server: Server) -> tuple:
+        def rank(server: Server) -> tuple[bool, float]:
             infra = self.infra.get(server.address)
             if infra is None:
                 return (False, UNKNOWN_RTT * random.random())
@@ -573,7 +399,9 @@ class Resolver:
                     for rdata in address:
                         yield Server(server.name, rdata.address)
 
-    async def _send(self, query: dns.message.Message, address: str, left: float):
+    async def _send(
+        self, query: dns.message.Message, address: str, left: float
+    ) -> tuple[dns.message.Message | None, str, float, str | None]:
         """(response, transport, seconds, error): over UDP with a fresh ID and source
         port, then over TCP if the answer came truncated."""
         infra = self.infra.setdefault(address, Infra())
@@ -623,7 +451,9 @@ class Resolver:
         infra.backoff_until = 0.0
         return response, transport, elapsed, None
 
-    def _classify(self, response: dns.message.Message, zone: dns.name.Name, name: dns.name.Name, qtype: int):
+    def _classify(
+        self, response: dns.message.Message, zone: dns.name.Name, name: dns.name.Name, qtype: dns.rdatatype.RdataType
+    ) -> tuple[str, Any, str, list[str]]:
         """(kind, data, detail, records) of one server's response for ``zone``, caching what
         it may be believed for."""
         rcode = response.rcode()
@@ -631,7 +461,7 @@ class Resolver:
             return LAME, None, f"answered {dns.rcode.to_text(rcode)}", []
         aa = bool(response.flags & dns.flags.AA)
 
-        def inside(rrsets) -> list[dns.rrset.RRset]:
+        def inside(rrsets: Iterable[dns.rrset.RRset]) -> list[dns.rrset.RRset]:
             return [r for r in rrsets if r.rdclass == dns.rdataclass.IN and r.name.is_subdomain(zone)]
 
         answer, authority, additional = inside(response.answer), inside(response.authority), inside(response.additional)
@@ -676,13 +506,15 @@ class Resolver:
             )
         return LAME, None, "an empty answer without authority", []
 
-    def _chain(self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: int, trust: int):
+    def _chain(
+        self, answer: list[dns.rrset.RRset], name: dns.name.Name, qtype: dns.rdatatype.RdataType, trust: int
+    ) -> dns.rrset.RRset | None:
         """Cache the answer section's chain from ``name`` (CNAMEs, then the final RRset);
         its first link, or None when nothing in the answer is about ``name``."""
-        first = None
+        first: dns.rrset.RRset | None = None
         current = name
         for _ in range(MAX_CHAIN + 1):
-            found = None
+            found: dns.rrset.RRset | None = None
             for rrset in answer:
                 if rrset.name == current and (rrset.rdtype == qtype or qtype == dns.rdatatype.ANY):
                     found = rrset
@@ -725,11 +557,11 @@ def _soa(authority: list[dns.rrset.RRset], name: dns.name.Name) -> dns.rrset.RRs
     return next((r for r in authority if r.rdtype == dns.rdatatype.SOA and name.is_subdomain(r.name)), None)
 
 
-def _texts(rrsets) -> list[str]:
+def _texts(rrsets: Iterable[dns.rrset.RRset]) -> list[str]:
     return [line for rrset in rrsets for line in rrset.to_text().splitlines()]
 
 
-def _cache_step(name: dns.name.Name, qtype: int, hit, depth: int) -> Step:
+def _cache_step(name: dns.name.Name, qtype: dns.rdatatype.RdataType, hit: Hit, depth: int) -> Step:
     kind, data = hit
     records = _texts([data]) if data is not None else []
     what = {ANSWER: "the answer", CNAME: "an alias", NXDOMAIN: "NXDOMAIN", NODATA: "NODATA"}[kind]

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import dns.name
 
 from config.serving import stop_on_signals
-from resolver.dns import mmsg
-from resolver.dns import records as rr
-from resolver.dns.engine import TCP, UDP, Engine
-from resolver.dns.zone import CompiledZone
+from resolver.dns.authoritative.engine import TCP, UDP, Engine
+from resolver.dns.authoritative.zone import CompiledZone
+from resolver.dns.wire import mmsg
+from resolver.dns.wire import records as rr
+from resolver.dns.wire.stream import DnsStream
 
 log = logging.getLogger(__name__)
-
-TCP_MAX_MESSAGE = 65_535
 
 
 class UdpListener:
@@ -99,67 +100,12 @@ class UdpListener:
 
     def close(self) -> None:
         self.closing = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread out of recvfrom
-        except OSError:
-            pass  # Linux says ENOTCONN for an unconnected socket, and wakes the reader anyway
+        # Wakes the thread out of recvfrom. Linux says ENOTCONN for an unconnected socket,
+        # and wakes the reader anyway.
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.thread.join(2)
         self.sock.close()
-
-
-class DnsStream(asyncio.Protocol):
-    """RFC 7766 framing: length-prefixed messages, several per connection, closed when idle
-    (not while ``busy``). Subclasses answer each message in ``message_received``."""
-
-    def __init__(self, idle_timeout: float) -> None:
-        self.idle_timeout = idle_timeout
-        self.buffer = bytearray()
-        self.transport: asyncio.Transport | None = None
-        self.peer = None
-        self.timer: asyncio.TimerHandle | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        self.peer = transport.get_extra_info("peername")
-        self._arm()
-
-    def _arm(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(self.idle_timeout, self._idle)
-
-    def _idle(self) -> None:
-        if self.busy():
-            self._arm()
-        else:
-            self.transport.close()
-
-    def busy(self) -> bool:
-        return False
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while len(self.buffer) >= 2:
-            size = int.from_bytes(self.buffer[:2], "big")
-            if len(self.buffer) < 2 + size:
-                break
-            message = bytes(self.buffer[2 : 2 + size])
-            del self.buffer[: 2 + size]
-            self.message_received(message)
-            if self.transport.is_closing():
-                return
-        self._arm()
-
-    def message_received(self, message: bytes) -> None:
-        raise NotImplementedError
-
-    def send(self, reply: bytes) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(len(reply).to_bytes(2, "big") + reply)
-
-    def connection_lost(self, exc) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
 
 
 class TcpConnection(DnsStream):
@@ -191,7 +137,7 @@ class DnsServer:
         port: int,
         *,
         read_serials: Callable[[set[str] | None], dict[str, int]],
-        read_zone: Callable[[str], tuple[int, list, list[str], list] | None],
+        read_zone: Callable[[str], tuple[int, list[Any], list[str], list[Any]] | None],
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
         reuse_port: bool = False,
@@ -294,10 +240,8 @@ class DnsServer:
         if signals:
             stop_on_signals(self.stopping)
         while not self.stopping.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._next_event(), timeout=self.poll_every)
-            except TimeoutError:
-                pass
             if self.stopping.is_set():
                 break
             names = self.pending or None

@@ -16,7 +16,8 @@ from __future__ import annotations
 import io
 import ipaddress
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, cast
 
 import dns.edns
 import dns.exception
@@ -31,9 +32,10 @@ import dns.rdatatype
 import dns.renderer
 import dns.rrset
 
-from resolver.dns.regions import Regions
-from resolver.dns.routing import Choice
-from resolver.dns.zone import CompiledZone, Kind, Labels, Result
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.authoritative.routing import Choice
+from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
+from resolver.dns.wire.guard import allowed, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,11 @@ CLASS_IN = b"\x00\x01"
 OPT_TYPE = b"\x00\x29"
 # Transfers, meta types and OPT as a question: always the full parser.
 FULL_PATH_TYPES = NO_LIMIT_TYPES | UNSUPPORTED_META | {dns.rdatatype.OPT}
+
+# A rendered answer's key: (listener address, question as sent, EDNS, DO, size limit).
+AnswerKey = tuple[str, bytes, bool, bool, int]
+# Where a client asks from, as the socket gives it: (address, port, ...).
+Source = tuple[Any, ...]
 
 
 class Engine:
@@ -71,10 +78,11 @@ class Engine:
         # Per listener address: the zones it serves, by their origin's labels.
         self.served: dict[str, dict[tuple[bytes, ...], CompiledZone]] = {}
         self.addresses_of: dict[str, str] = {}
-        self.cache: dict[tuple, bytes] = {}
-        self.negative: dict[tuple, bytes] = {}
-        self.templates: dict[tuple, tuple[bytes, bytes]] = {}
-        self.on_notify: Callable[[str], None] | None = None
+        self.cache: dict[AnswerKey, bytes | Choice] = {}
+        self.negative: dict[AnswerKey, bytes] = {}
+        # (zone, rcode, EDNS, DO) -> the header flags and what follows the question.
+        self.templates: dict[tuple[CompiledZone | None, int, bool, bool], tuple[bytes, bytes]] = {}
+        self.on_notify: Callable[[str], object] | None = None  # called with the zone a NOTIFY names
         self.counters: dict[str, int] = {}
         # Per listener address, queries received over UDP and TCP (the server sets this).
         self.query_counts: Callable[[], dict[str, tuple[int, int]]] | None = None
@@ -99,16 +107,19 @@ class Engine:
         caches are dropped after the zones changed, as the fast path expects."""
         old = self.zones.pop(origin, None)
         old_servers = self.zone_servers.pop(origin, frozenset())
-        if zone is None and old is None:
-            return
-        labels = (zone if zone is not None else old).labels
         if zone is not None:
+            labels = zone.labels
             self.zones[origin], self.zone_servers[origin] = zone, servers
-        now_at = self._addresses(servers)
+        elif old is not None:
+            labels = old.labels
+        else:
+            return
+        now_at = self._addresses(servers)  # none without a zone
         for address in self._addresses(old_servers) - now_at:
             self.served[address].pop(labels, None)
-        for address in now_at:
-            self.served[address][labels] = zone
+        if zone is not None:
+            for address in now_at:
+                self.served[address][labels] = zone
         self._drop_answers()
 
     def _addresses(self, servers: frozenset[str]) -> set[str]:
@@ -144,7 +155,7 @@ class Engine:
 
     # --- entry points ---------------------------------------------------------------------
 
-    def handle(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
+    def handle(self, wire: bytes, address: str, source: Source, transport: str) -> list[bytes]:
         """Responses to one query (several for a zone transfer, none for junk)."""
         fast = self.fast(wire, address, transport, source)
         if fast is not None:
@@ -161,7 +172,7 @@ class Engine:
 
     # --- fast path --------------------------------------------------------------------------
 
-    def fast(self, wire: bytes, address: str, transport: str, source: tuple | None = None) -> bytes | None:
+    def fast(self, wire: bytes, address: str, transport: str, source: Source | None = None) -> bytes | None:
         """The answer to a plain query (QUERY opcode, one question, nothing in the answer
         or authority sections, at most an OPT without options) from what was rendered
         before; None when the query needs the full path, or its ``source`` (a latency or
@@ -194,7 +205,8 @@ class Engine:
             question = wire[12:pos].lower() + wire[pos:end]
             key = (address, question, edns, do, limit)
             cache, negative = self.cache, self.negative  # taken before the zones: a zone change drops them after
-            cached = cache.get(key) or negative.get(key)
+            # Bytes, or a Choice among rendered variants: told apart by class below.
+            cached: Any = cache.get(key) or negative.get(key)
             if cached is None:
                 qtype = wire[pos + 1] << 8 | wire[pos + 2]
                 if qtype in FULL_PATH_TYPES:
@@ -206,13 +218,14 @@ class Engine:
                 cached = cached.pick(source)
                 if cached is None:
                     return None
-            return (
+            answer: bytes = (
                 wire[:2]
                 + bytes([cached[2] | (wire[2] & 0x01), cached[3] | (wire[3] & 0x10)])
                 + cached[4:12]
                 + wire[12:end]
                 + cached[end:]
             )
+            return answer
         except Exception:  # a bug here sends the query down the full path
             log.exception("fast path failed for a query to %s", address)
             self._count("fast failed")
@@ -235,9 +248,9 @@ class Engine:
         edns: bool,
         do: bool,
         limit: int,
-        key: tuple,
-        cache: dict,
-        negative: dict,
+        key: AnswerKey,
+        cache: dict[AnswerKey, bytes | Choice],
+        negative: dict[AnswerKey, bytes],
     ) -> bytes | Choice | None:
         """Render and keep the answer to a question not seen since the zones last changed.
         Positive answers and referrals go in ``cache`` (a routed answer as a Choice of
@@ -252,24 +265,25 @@ class Engine:
             if result.kind is not Kind.NXDOMAIN or result.answer:
                 self._count("render")
                 qname = dns.name.Name(labels)
+                rendered: bytes | Choice
                 if result.routed is None:
-                    reply = self._rendered(qname, qtype, edns, do, limit, result)
+                    rendered = self._rendered(qname, qtype, edns, do, limit, result)
                 else:
                     variants = [
                         self._rendered(qname, qtype, edns, do, limit, result, v) for v in result.routed.variants
                     ]
-                    by_region = None
+                    by_region: dict[str | None, bytes] | None = None
                     if result.routed.regional:
                         nodata = self._rendered(qname, qtype, edns, do, limit, _nodata(result, zone))
                         by_region = {}
                         for client in [*self.regions.regions.values(), None]:
                             index = result.routed.index_for(client, self.regions)
                             by_region[client.name if client else None] = nodata if index is None else variants[index]
-                    reply = Choice(variants, result.routed.weights, by_region, self.regions)
+                    rendered = Choice(variants, result.routed.weights, by_region, self.regions)
                 if len(cache) >= CACHE_LIMIT:
                     cache.clear()
-                cache[key] = reply
-                return reply
+                cache[key] = rendered
+                return rendered
             reply = self._from_template(question, edns, do, limit, zone, dns.rcode.NXDOMAIN)
         if reply is not None:
             if len(negative) >= NEGATIVE_LIMIT:
@@ -277,14 +291,24 @@ class Engine:
             negative[key] = reply
         return reply
 
-    def _rendered(self, qname, qtype: int, edns: bool, do: bool, limit: int, result, variant=()) -> bytes:
+    def _rendered(
+        self,
+        qname: dns.name.Name,
+        qtype: int,
+        edns: bool,
+        do: bool,
+        limit: int,
+        result: Result,
+        variant: Sequence[dns.rrset.RRset] = (),
+    ) -> bytes:
         response = self._response_for(qname, qtype, edns, do)
         _fill(response, result, variant)
         # Records in the order given: a multivalue variant's order is its whole point.
         return response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)
 
     def _response_for(self, qname: dns.name.Name, qtype: int, edns: bool, do: bool) -> dns.message.Message:
-        canonical = dns.message.make_query(qname, qtype, use_edns=0 if edns else False, want_dnssec=do)
+        rdtype = cast(dns.rdatatype.RdataType, qtype)  # the type as the query's bytes give it: make_query takes ints
+        canonical = dns.message.make_query(qname, rdtype, use_edns=0 if edns else False, want_dnssec=do)
         canonical.flags = 0
         response = dns.message.make_response(canonical, our_payload=self.payload)
         if do:
@@ -292,7 +316,7 @@ class Engine:
         return response
 
     def _from_template(
-        self, question: bytes, edns: bool, do: bool, limit: int, zone: CompiledZone | None, rcode: int
+        self, question: bytes, edns: bool, do: bool, limit: int, zone: CompiledZone | None, rcode: dns.rcode.Rcode
     ) -> bytes | None:
         """A response with no answer: header, the question, the zone's negative SOA (for
         NXDOMAIN) and an OPT, put together without rendering; None if it does not fit."""
@@ -318,7 +342,7 @@ class Engine:
 
     # --- full path ----------------------------------------------------------------------------
 
-    def _answer_slow(self, wire: bytes, address: str, source: tuple, transport: str) -> list[bytes]:
+    def _answer_slow(self, wire: bytes, address: str, source: Source, transport: str) -> list[bytes]:
         self._count("slow")
         if len(wire) < 12 or wire[2] & 0x80:
             return []  # not even a header, or a response: never answer those
@@ -344,12 +368,9 @@ class Engine:
             return [self._notify(query, question, source)]
         if question.rdclass == dns.rdataclass.CH and question.rdtype == dns.rdatatype.TXT and qname_is_stats(question):
             return [self._query_counts(query, self._limit(transport, query.payload if query.edns >= 0 else None))]
-        if question.rdclass != dns.rdataclass.IN:
-            return [_reply(query, dns.rcode.REFUSED, self.payload)]
-        if question.rdtype == dns.rdatatype.OPT:
-            return [_reply(query, dns.rcode.FORMERR, self.payload)]
-        if question.rdtype in UNSUPPORTED_META:
-            return [_reply(query, dns.rcode.NOTIMP, self.payload)]
+        rcode = _question_error(question)
+        if rcode is not None:
+            return [_reply(query, rcode, self.payload)]
         qname = question.name.canonicalize()
         zone = self.zone_for(address, qname.labels)
         if zone is None:
@@ -360,20 +381,35 @@ class Engine:
         response = dns.message.make_response(query, our_payload=self.payload)
         if query.ednsflags & dns.flags.DO:
             response.ednsflags |= dns.flags.DO
-        variant = ()
+        variant: Sequence[dns.rrset.RRset] = ()
         if result.routed is not None:
-            subnet = next((o for o in query.options if isinstance(o, dns.edns.ECSOption)), None)
-            client = self.regions.of(subnet.address if subnet else source[0] if source else None)
-            variant = result.routed.pick(client, self.regions)
-            if subnet is not None and result.routed.regional:
-                # RFC 7871 section 7.2.1: this answer is good for the client's whole subnet.
-                scoped = dns.edns.ECSOption(subnet.address, subnet.srclen, subnet.srclen)
-                response.use_edns(0, response.ednsflags, self.payload, options=[scoped])
-            if variant is None:
-                result, variant = _nodata(result, zone), ()
+            result, variant = self._routed_variant(query, response, result, zone, source)
         _fill(response, result, variant)
         limit = self._limit(transport, query.payload if query.edns >= 0 else None)
         return [response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)]
+
+    def _routed_variant(
+        self,
+        query: dns.message.Message,
+        response: dns.message.Message,
+        result: Result,
+        zone: CompiledZone,
+        source: Source,
+    ) -> tuple[Result, Sequence[dns.rrset.RRset]]:
+        """The variant of a routed answer for this client, placed by its EDNS Client Subnet
+        or else its address; NODATA when no record set covers it."""
+        routed = result.routed
+        assert routed is not None  # the caller's check
+        subnet = next((o for o in query.options if isinstance(o, dns.edns.ECSOption)), None)
+        client = self.regions.of(subnet.address if subnet else source[0] if source else None)
+        variant = routed.pick(client, self.regions)
+        if subnet is not None and routed.regional:
+            # RFC 7871 section 7.2.1: this answer is good for the client's whole subnet.
+            scoped = dns.edns.ECSOption(subnet.address, subnet.srclen, subnet.srclen)
+            response.use_edns(0, response.ednsflags, self.payload, options=[scoped])
+        if variant is None:
+            return _nodata(result, zone), ()
+        return result, variant
 
     def _query_counts(self, query: dns.message.Message, limit: int) -> bytes:
         """CHAOS TXT ``queries.server.``: one string per listener, "ADDRESS udp=N tcp=N",
@@ -385,7 +421,7 @@ class Engine:
             rrset.add(dns.rdata.from_text(dns.rdataclass.CH, dns.rdatatype.TXT, f'"{address} udp={udp} tcp={tcp}"'))
         return response.to_wire(max_size=limit, prefer_truncation=True)
 
-    def _notify(self, query: dns.message.Message, question: dns.rrset.RRset, source: tuple) -> bytes:
+    def _notify(self, query: dns.message.Message, question: dns.rrset.RRset, source: Source) -> bytes:
         """Acknowledge a NOTIFY from an allowed source and have the zone re-read."""
         if not allowed(source, self.transfer_allow) or question.rdtype != dns.rdatatype.SOA:
             return _reply(query, dns.rcode.REFUSED, self.payload)
@@ -397,7 +433,7 @@ class Engine:
         return response.to_wire()
 
     def _transfer(
-        self, query: dns.message.Message, zone: CompiledZone, qname: dns.name.Name, source: tuple, transport: str
+        self, query: dns.message.Message, zone: CompiledZone, qname: dns.name.Name, source: Source, transport: str
     ) -> list[bytes]:
         """AXFR (and IXFR answered as a full transfer, RFC 1995 section 4) over TCP to
         allowed clients; over UDP an IXFR gets the SOA alone, which says 'use TCP'."""
@@ -437,7 +473,8 @@ def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: 
         if edns_reserve:
             renderer.add_edns(0, 0, payload)
         renderer.write_header()
-        return renderer.get_wire()
+        wire: bytes = renderer.get_wire()  # dnspython's Renderer is untyped
+        return wire
 
     renderer, in_message = start(True), 0
     for rrset in rrsets:
@@ -453,13 +490,13 @@ def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: 
     yield finish(renderer)
 
 
-def _nodata(result, zone: CompiledZone):
+def _nodata(result: Result, zone: CompiledZone) -> Result:
     """A routed name with no record set for this client: NODATA (what came before it in a
     CNAME chain stays)."""
     return Result(Kind.NODATA, answer=list(result.answer), authority=[zone.negative_soa])
 
 
-def _fill(response: dns.message.Message, result, variant=()) -> None:
+def _fill(response: dns.message.Message, result: Result, variant: Sequence[dns.rrset.RRset] = ()) -> None:
     """Put a lookup's result (and the routed variant picked for it) in a response."""
     if result.authoritative:
         response.flags |= dns.flags.AA
@@ -481,31 +518,23 @@ def _labels(question: bytes) -> Labels:
     return tuple(labels)
 
 
+def _question_error(question: dns.rrset.RRset) -> dns.rcode.Rcode | None:
+    """The rcode for a question no zone answers: another class than IN, OPT as a
+    question, a meta type; None for a question to look up."""
+    if question.rdclass != dns.rdataclass.IN:
+        return dns.rcode.REFUSED
+    if question.rdtype == dns.rdatatype.OPT:
+        return dns.rcode.FORMERR
+    if question.rdtype in UNSUPPORTED_META:
+        return dns.rcode.NOTIMP
+    return None
+
+
 def qname_is_stats(question: dns.rrset.RRset) -> bool:
-    return question.name == STATS_NAME
+    return bool(question.name == STATS_NAME)
 
 
-def _reply(query: dns.message.Message, rcode: int, payload: int) -> bytes:
+def _reply(query: dns.message.Message, rcode: dns.rcode.Rcode, payload: int) -> bytes:
     response = dns.message.make_response(query, our_payload=payload)
     response.set_rcode(rcode)
     return response.to_wire(max_size=512, prefer_truncation=True)
-
-
-def allowed(source: tuple, networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    """Whether a client's address (``source`` as a socket gives it) is in ``networks``."""
-    try:
-        address = ipaddress.ip_address(source[0])
-    except (ValueError, IndexError, TypeError):
-        return False
-    return any(address in network for network in networks)
-
-
-def error_reply(wire: bytes, rcode: int, flags: int = 0) -> list[bytes]:
-    """A bare header answer (no question) for a query too broken to parse, with ``flags``
-    set beside QR and the query's RD and opcode."""
-    if len(wire) < 12 or wire[2] & 0x80:
-        return []
-    message = dns.message.Message(id=int.from_bytes(wire[:2], "big"))
-    message.flags = dns.flags.QR | flags | (int.from_bytes(wire[2:4], "big") & (dns.flags.RD | 0x7800))
-    message.set_rcode(rcode)
-    return [message.to_wire()]

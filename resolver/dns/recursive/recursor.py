@@ -14,12 +14,14 @@ from. The control channel speaks one JSON object per line over TCP (loopback onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
 import socket
 import threading
 import time
+from typing import Any
 
 import dns.edns
 import dns.exception
@@ -32,10 +34,11 @@ import dns.rdataclass
 import dns.rdatatype
 
 from config.serving import run_until_stopped
-from resolver.dns import mmsg
-from resolver.dns.engine import allowed, error_reply
-from resolver.dns.iterative import EDE_PROHIBITED, Answer, Resolver, Trace
-from resolver.dns.server import DnsStream
+from resolver.dns.recursive.answers import EDE_PROHIBITED, Answer, Trace
+from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.wire import mmsg
+from resolver.dns.wire.guard import allowed, error_reply
+from resolver.dns.wire.stream import DnsStream
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +48,15 @@ MAX_PENDING = 2_000  # client questions being resolved at once; more are dropped
 REFUSED_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
 META_TYPES = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG, dns.rdatatype.OPT}
 CONTROL_LINE_LIMIT = 4096
+# Where a client asks from, as the socket gives it: (address, port, ...).
+Source = tuple[Any, ...]
 
 
 class Rendered:
     """An answer's bytes (after the ID) and where its TTLs are, so that it can be given out
     until its lowest TTL runs out, every TTL lowered by the seconds since it was rendered."""
 
-    __slots__ = ("base", "fields", "born", "until", "second", "body")
+    __slots__ = ("base", "body", "born", "fields", "second", "until")
 
     def __init__(self, body: bytes, second: int, lowest_ttl: int) -> None:
         self.base = self.body = body
@@ -118,8 +123,8 @@ class Recursor:
         # The UDP thread does not look at who asks; with every loopback client allowed (the
         # listener is on loopback) it need not. A narrower RESOLVER_ALLOW sends every query
         # through the check on the loop.
-        loopback = ipaddress.ip_network("127.0.0.0/8")
-        self.fast_for_everyone = any(n.version == 4 and loopback.subnet_of(n) for n in self.allow)
+        loopback = ipaddress.IPv4Network("127.0.0.0/8")
+        self.fast_for_everyone = any(isinstance(n, ipaddress.IPv4Network) and loopback.subnet_of(n) for n in self.allow)
         self.rendered: dict[bytes, Rendered] = {}
         resolver.cache.on_change = self.rendered.clear
         self.pending = 0
@@ -134,7 +139,7 @@ class Recursor:
                 return wire[:2] + body
         return None
 
-    async def handle(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+    async def handle(self, wire: bytes, source: Source, transport: str) -> bytes | None:
         """The answer to one query (None for junk and responses); never raises."""
         self.counters["resolved"] += 1
         try:
@@ -144,7 +149,7 @@ class Recursor:
             self.counters["servfail"] += 1
             return _error(wire, dns.rcode.SERVFAIL)
 
-    async def _answer(self, wire: bytes, source: tuple, transport: str) -> bytes | None:
+    async def _answer(self, wire: bytes, source: Source, transport: str) -> bytes | None:
         if len(wire) < 12 or wire[2] & 0x80:
             return None
         if (wire[2] >> 3) & 0x0F != dns.opcode.QUERY:
@@ -214,7 +219,7 @@ class Recursor:
 
     # --- control channel ------------------------------------------------------------------------
 
-    async def control(self, request: dict) -> dict:
+    async def control(self, request: dict[str, Any]) -> dict[str, Any]:
         command = request.get("command")
         if command == "resolve":
             return await self._traced(request)
@@ -236,7 +241,7 @@ class Recursor:
             }
         return {"error": f"unknown command {command!r}: resolve, cache, flush or stats"}
 
-    async def _traced(self, request: dict) -> dict:
+    async def _traced(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
             qname = dns.name.from_text(str(request.get("name", ""))).canonicalize()
             qtype = dns.rdatatype.from_text(str(request.get("type", "A")))
@@ -263,7 +268,7 @@ class Recursor:
         }
 
 
-def _error(wire: bytes, rcode: int) -> bytes | None:
+def _error(wire: bytes, rcode: dns.rcode.Rcode) -> bytes | None:
     """An error reply (RA set, as from every answer of ours) for a query too broken to parse."""
     replies = error_reply(wire, rcode, dns.flags.RA)
     return replies[0] if replies else None
@@ -301,7 +306,7 @@ class UdpThread:
                     hand_off(self._resolve, data, source)
                     continue
                 counters["rendered hits"] += 1
-                try:
+                try:  # noqa: SIM105  # a with-statement would cost every rendered answer
                     self.sock.sendto(reply, source)
                 except OSError:
                     pass
@@ -329,7 +334,7 @@ class UdpThread:
             batch.reset_names(received)
             batch.send()
 
-    def _resolve(self, data: bytes, source: tuple) -> None:
+    def _resolve(self, data: bytes, source: Source) -> None:
         """On the loop: resolve one query and send its answer."""
         recursor = self.recursor
         if recursor.pending >= MAX_PENDING:
@@ -343,19 +348,19 @@ class UdpThread:
             finally:
                 recursor.pending -= 1
             if reply is not None:
-                try:
+                try:  # noqa: SIM105  # a with-statement would cost every resolved answer
                     self.sock.sendto(reply, source)
                 except OSError:
                     pass
 
-        asyncio.ensure_future(run())
+        # The loop holds the task while it waits (on its sockets, or on a resolution shared
+        # through Resolver.inflight); keeping a set of them would cost every query.
+        asyncio.ensure_future(run())  # noqa: RUF006
 
     def close(self) -> None:
         self.closing = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.thread.join(2)
         self.sock.close()
 
@@ -375,7 +380,7 @@ class TcpConnection(DnsStream):
     def message_received(self, message: bytes) -> None:
         self.recursor.counters["queries"] += 1
         self.working += 1
-        asyncio.ensure_future(self._answer(message))
+        asyncio.ensure_future(self._answer(message))  # noqa: RUF006  # held by the loop, as UdpThread's
 
     async def _answer(self, message: bytes) -> None:
         try:

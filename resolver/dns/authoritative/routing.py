@@ -14,13 +14,20 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 import dns.rrset
 
 from config.network import Region
-from resolver.dns.regions import Regions
+from resolver.dns.authoritative.regions import Regions
+from resolver.dns.wire.records import MAX_TTL, BadRecord
 
 WEIGHTED, FAILOVER, MULTIVALUE = "weighted", "failover", "multivalue"
 LATENCY, GEOLOCATION = "latency", "geolocation"
@@ -85,6 +92,7 @@ class Routed:
         orders (each query gets one of them)."""
         records = [(m.rrset.ttl, rdata) for m in members for rdata in m.rrset]
         name, rdclass = members[0].rrset.name, members[0].rrset.rdclass
+        orders: list[Sequence[tuple[int, Any]]]
         if len(records) <= 4:  # few enough to render every order
             orders = list(itertools.permutations(records))
         else:
@@ -133,7 +141,7 @@ class Choice:
     """Rendered variants and the rule that picks one per query: by weight, at random, or
     (``by_region``) by the region of the client's address."""
 
-    __slots__ = ("variants", "cumulative", "total", "by_region", "regions")
+    __slots__ = ("by_region", "cumulative", "regions", "total", "variants")
 
     def __init__(
         self,
@@ -146,9 +154,9 @@ class Choice:
         self.cumulative = list(itertools.accumulate(weights)) if weights else None
         self.total = self.cumulative[-1] if self.cumulative else len(variants)
         self.by_region = by_region
-        self.regions = regions
+        self.regions = regions if regions is not None else Regions()
 
-    def pick(self, source: tuple | None = None) -> bytes | None:
+    def pick(self, source: tuple[Any, ...] | None = None) -> bytes | None:
         """The answer for this query; None for a regional one asked without its source."""
         if self.by_region is not None:
             if source is None:
@@ -158,3 +166,63 @@ class Choice:
         if self.cumulative is None:
             return self.variants[random.randrange(self.total)]
         return self.variants[bisect.bisect_right(self.cumulative, random.random() * self.total)]
+
+
+def parse_routed(origin: dns.name.Name, routed: Iterable[dict[str, Any]]) -> dict[tuple[dns.name.Name, int], Routed]:
+    """Routed record sets from their stored form::
+
+        {"name": "www.example.com.", "type": "A", "policy": "weighted",
+         "members": [{"id": "blue", "ttl": 60, "values": ["192.0.2.1"], "weight": 10,
+                      "healthy": true, "role": ""}, ...]}
+
+    raising BadRecord naming the first one that is wrong."""
+    out: dict[tuple[dns.name.Name, int], Routed] = {}
+    for index, entry in enumerate(routed):
+        try:
+            owner = dns.name.from_text(str(entry["name"]).lower(), origin)
+            rdtype = dns.rdatatype.from_text(str(entry["type"]))
+            members = []
+            for member in entry["members"]:
+                ttl = int(member["ttl"])
+                if not 0 <= ttl <= MAX_TTL:
+                    raise ValueError(f"TTL {ttl} is outside 0-{MAX_TTL}")
+                rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
+                for text in member["values"]:
+                    rrset.add(
+                        dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(text), origin=origin, relativize=False), ttl
+                    )
+                members.append(
+                    Member(
+                        str(member["id"]),
+                        rrset,
+                        healthy=bool(member.get("healthy", True)),
+                        weight=int(member.get("weight") or 0),
+                        role=str(member.get("role") or ""),
+                        region=str(member.get("region") or ""),
+                        location=str(member.get("location") or ""),
+                    )
+                )
+            result = Routed(str(entry["policy"]), members)
+        except (KeyError, TypeError, ValueError, dns.exception.DNSException) as exc:
+            raise BadRecord(f"routed record set {index} {entry!r}: {exc}") from None
+        if not owner.is_subdomain(origin):
+            raise BadRecord(f"routed record set {index}: {owner} is outside the zone {origin}")
+        if (owner, rdtype) in out:
+            raise BadRecord(f"routed record set {index}: {owner} {entry['type']} is given twice")
+        out[owner, rdtype] = result
+    return out
+
+
+def check_routed(
+    origin: dns.name.Name,
+    nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]],
+    routed: dict[tuple[dns.name.Name, int], Routed],
+) -> None:
+    """A routed name and type has no plain RRset beside it, and a routed CNAME is alone."""
+    for owner, rdtype in routed:
+        plain = nodes.get(owner, {})
+        if rdtype in plain:
+            raise BadRecord(f"{owner} {dns.rdatatype.RdataType.to_text(rdtype)} is both routed and plain")
+        types = set(plain) | {t for (o, t) in routed if o == owner}
+        if dns.rdatatype.CNAME in types and (len(types) > 1 or owner == origin):
+            raise BadRecord(f"{owner}: a CNAME cannot sit beside other data or at the apex")

@@ -1,0 +1,133 @@
+"""Publishing a hosted zone: each version goes to the zone store (after the transaction
+that made it commits), and the changes it carries stay PENDING until each nameserver of
+the zone is seen answering with the serial that carries them; beat's sweep finds the
+changes whose publication or watch was lost."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from kombu.exceptions import KombuError
+
+from config import clock
+from resolver import platform
+from resolver.choices import ChangeStatus, RoutingPolicy, ZoneKind
+from resolver.dns.wire.probe import soa_serial
+from resolver.models import Change, HostedZone, RecordSet, Zone
+from resolver.services import ZoneRejected, publish_zone
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TASK = "resolver.tasks.publish_hosted_zone"
+
+
+def publish_after_commit(zone_id: str) -> None:
+    """Queue the zone's publication once the transaction commits."""
+
+    def send() -> None:
+        try:
+            current_app.send_task(PUBLISH_TASK, args=[zone_id])
+        except (KombuError, OSError) as exc:  # the broker is away: the pending-change sweep publishes it later
+            log.warning("could not queue the publication of hosted zone %s: %r", zone_id, exc)
+
+    transaction.on_commit(send)
+
+
+def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The zone as the store keeps it: Route 53's SOA and NS, then every simple record set
+    (an alias answers with its target's values and TTL); and the routed record sets."""
+    rows = list(record_sets)
+    targets = {(r.name, r.type): r for r in rows if not r.alias_target and r.routing == RoutingPolicy.SIMPLE}
+    records: list[list[Any]] = []
+    routed: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row.routing != RoutingPolicy.SIMPLE:
+            entry = routed.setdefault(
+                (row.name, row.type), {"name": row.name, "type": row.type, "policy": row.routing, "members": []}
+            )
+            entry["members"].append(
+                {
+                    "id": row.set_identifier,
+                    "ttl": row.ttl,
+                    "values": row.values,
+                    "weight": row.weight or 0,
+                    "role": row.failover,
+                    "region": row.region,
+                    "location": row.location,
+                    "healthy": row.health_check.healthy if row.health_check else True,
+                }
+            )
+            continue
+        source = targets.get((row.alias_target, row.type)) if row.alias_target else row
+        if source is None:
+            continue  # cannot happen for a checked batch; never publish a dangling alias
+        records += [[row.name, source.ttl, row.type, value] for value in source.values]
+    return platform.zone_records(zone.name, zone.nameservers, records), list(routed.values())
+
+
+def publish_hosted_zone(zone_id: str) -> Zone | None:
+    """Publish the zone's current version; the changes it carries learn their serial."""
+    with transaction.atomic():
+        zone = HostedZone.objects.select_for_update().filter(pk=zone_id).first()
+        if zone is None:
+            return None
+        records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
+        try:
+            stored = publish_zone(
+                zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed
+            )
+        except ZoneRejected as exc:
+            log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)
+            return None
+        stored = stored or Zone.objects.get(name=zone.name)  # None: this version was stored already
+        Change.objects.filter(zone=zone, serial=None, version__lte=stored.version).update(serial=stored.serial)
+    return stored
+
+
+@dataclass(frozen=True)
+class Observed:
+    pending: int  # changes still PENDING
+    answering: int  # nameservers that answered with authority for the zone
+
+
+def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
+    """Mark INSYNC the zone's changes every nameserver answers for."""
+    pending = list(Change.objects.filter(zone_id=zone_id, status=ChangeStatus.PENDING).select_related("zone"))
+    if not pending:
+        return Observed(0, 0)
+    zone = pending[0].zone
+    plan = settings.NETWORK_PLAN
+    served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
+    lowest = None if None in served else min(cast(list[int], served))
+    done = [c.pk for c in pending if c.serial is not None and lowest is not None and c.serial <= lowest]
+    if done:
+        Change.objects.filter(pk__in=done, status=ChangeStatus.PENDING).update(
+            status=ChangeStatus.INSYNC, insync_at=clock.now()
+        )
+    return Observed(len(pending) - len(done), sum(serial is not None for serial in served))
+
+
+@dataclass(frozen=True)
+class Stale:
+    unpublished: list[str]  # zones with changes that never got a serial: publication lost
+    unobserved: list[str]  # zones whose published changes are still PENDING
+
+
+def stale_changes() -> Stale:
+    """The zones of changes still PENDING ``ZONE_REQUEST_STALE_AFTER`` seconds after they
+    were made, for beat's sweep; a fresher change is its own publication's and watch's
+    business, even when a backlog holds them up."""
+    stale = Change.objects.filter(
+        status=ChangeStatus.PENDING,
+        submitted_at__lt=clock.now() - timedelta(seconds=settings.ZONE_REQUEST_STALE_AFTER),
+    )
+    unpublished = set(stale.filter(serial=None).values_list("zone_id", flat=True))
+    unobserved = set(stale.values_list("zone_id", flat=True)) - unpublished
+    return Stale(sorted(unpublished), sorted(unobserved))
