@@ -58,8 +58,11 @@ class TldNameserverInline(ReadOnlyInline):
     """The network plan decides which servers run a TLD (settings.NETWORK_PLAN)."""
 
     model = models.TldNameserver
-    fields = ["position", "hostname"]
-    readonly_fields = fields
+    readonly_fields = (
+        "position",
+        "hostname",
+    )
+    fields = readonly_fields
 
 
 class ReservedNameInline(admin.TabularInline):
@@ -153,8 +156,16 @@ class TldAdmin(admin.ModelAdmin):
 
 class LedgerInline(ReadOnlyInline):
     model = models.LedgerEntry
-    fields = ["created_at", "kind", "amount", "balance_after", "object_name", "description", "operation"]
-    readonly_fields = fields
+    readonly_fields = (
+        "created_at",
+        "kind",
+        "amount",
+        "balance_after",
+        "object_name",
+        "description",
+        "operation",
+    )
+    fields = readonly_fields
     ordering = ["-id"]
 
 
@@ -290,14 +301,26 @@ class OperationAdmin(ReadOnlyAdmin):
 
 class DomainHistoryInline(ReadOnlyInline):
     model = models.DomainHistory
-    fields = ["at", "kind", "registrar", "actor", "period_years", "changes", "operation"]
-    readonly_fields = fields
+    readonly_fields = (
+        "at",
+        "kind",
+        "registrar",
+        "actor",
+        "period_years",
+        "changes",
+        "operation",
+    )
+    fields = readonly_fields
 
 
 class DomainStatusInline(ReadOnlyInline):
     model = models.DomainStatus
-    fields = ["status", "reason", "created_at"]
-    readonly_fields = fields
+    readonly_fields = (
+        "status",
+        "reason",
+        "created_at",
+    )
+    fields = readonly_fields
 
 
 @admin.register(models.Domain)

@@ -197,11 +197,8 @@ class Internet:
     """Every server above plus the resolver, each on its own loop thread."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port, self.silent, self.liar = self._bind_side_servers()
         self.loop = asyncio.new_event_loop()
-        self.silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.silent.bind((SILENT, self.port))  # takes queries, never answers
-        self.liar = Liar(self.port)
         self.liar.start()
         self.authorities: DnsServer | None = None
         self.resolver_server: ResolverServer | None = None
@@ -235,6 +232,21 @@ class Internet:
     def counts(self) -> dict[str, int]:
         """Queries each authority has received (UDP and TCP), by address."""
         return {address: udp + tcp for address, (udp, tcp) in self.authorities.query_counts().items()}
+
+    @staticmethod
+    def _bind_side_servers() -> tuple[int, socket.socket, Liar]:
+        """A free port with the silent server and the liar bound on it. Another socket of
+        this process (an outgoing query from an ephemeral port) may take the port between
+        the probe and the bind: then try another."""
+        for _ in range(20):
+            port = free_port()
+            silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                silent.bind((SILENT, port))  # takes queries, never answers
+                return port, silent, Liar(port)
+            except OSError:
+                silent.close()
+        raise OSError("no port free on every address of the test network")
 
     def run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
