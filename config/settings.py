@@ -219,7 +219,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A message whose worker died unacknowledged comes back after this long; the pipeline's
     # own sweep usually recovers such work sooner (see registrar.services.recover_stuck_work).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | float] = {
         "visibility_timeout": env_int("REDIS_VISIBILITY_TIMEOUT", 300, minimum=10),
         # Lets several emulators (or a test run beside a running emulator) share one Redis.
         "global_keyprefix": env_str("REDIS_KEY_PREFIX", ""),
