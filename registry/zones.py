@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -148,8 +149,9 @@ def request_publication(zone: str) -> bool:
         rest = last["build_seconds"] * (1 / settings.ZONE_BUILD_SHARE - 1)
         # Never as long as the stale-request sweep waits before it sends a build again.
         wait = min(rest - (now - last["built_at"]).total_seconds(), settings.ZONE_REQUEST_STALE_AFTER / 2)
+    options: dict[str, Any] = {"countdown": wait} if wait > 0 else {}
     try:
-        current_app.send_task("registry.tasks.publish_zone", args=[zone], **({"countdown": wait} if wait > 0 else {}))
+        current_app.send_task("registry.tasks.publish_zone", args=[zone], **options)
     except (KombuError, OSError) as exc:
         # The change itself has committed; the request stays marked and the stale-request
         # sweep sends it once the broker is back.
