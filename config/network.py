@@ -18,6 +18,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -124,7 +125,7 @@ class NetworkPlan:
         name = absolute(name)
         return next((s.address for s in self.dns_servers() if s.name == name), None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The plan in the shape of ``endpoints --json`` (and of NETWORK_PLAN_FILE)."""
         return asdict(self)
 
@@ -188,7 +189,7 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
     try:
         data = json.loads(path.read_text())
 
-        def servers(items: list) -> tuple[Server, ...]:
+        def servers(items: list[dict[str, Any]]) -> tuple[Server, ...]:
             return tuple(Server(absolute(i["name"]), str(i["address"])) for i in items)
 
         def endpoint(key: str) -> Endpoint:
