@@ -2,6 +2,7 @@
 
 import os
 import signal
+from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init
@@ -14,7 +15,7 @@ app.autodiscover_tasks()
 
 
 @worker_process_init.connect
-def _leave_sigterm_to_the_main_process(**kwargs) -> None:
+def _leave_sigterm_to_the_main_process(**kwargs: Any) -> None:
     # Procfile runners (honcho) and service managers stop a process by signalling its whole
     # process group. Pool children ignore SIGTERM so that the worker's main process runs
     # its warm shutdown (finish the running tasks, then stop the pool) instead of the
@@ -24,7 +25,7 @@ def _leave_sigterm_to_the_main_process(**kwargs) -> None:
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_connections(**kwargs) -> None:
+def _close_old_connections(**kwargs: Any) -> None:
     # Keep database connections across tasks as Django keeps them across requests: drop
     # only broken ones and those older than CONN_MAX_AGE. (Celery's own Django fixup would
     # close the connection after every task; CELERY_DB_REUSE_MAX in settings turns that off.)

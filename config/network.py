@@ -18,6 +18,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -29,6 +30,7 @@ ORIGIN_HIGH_PORT = 10080
 # TLD servers named for each TLD the demo runs; other TLDs get DEFAULT_TLD_KEY's servers.
 DEFAULT_TLD_KEY = "*"
 _FORBIDDEN = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.53")}
+_LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class NetworkPlan:
         name = absolute(name)
         return next((s.address for s in self.dns_servers() if s.name == name), None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The plan in the shape of ``endpoints --json`` (and of NETWORK_PLAN_FILE)."""
         return asdict(self)
 
@@ -187,7 +189,7 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
     try:
         data = json.loads(path.read_text())
 
-        def servers(items: list) -> tuple[Server, ...]:
+        def servers(items: list[dict[str, Any]]) -> tuple[Server, ...]:
             return tuple(Server(absolute(i["name"]), str(i["address"])) for i in items)
 
         def endpoint(key: str) -> Endpoint:
@@ -238,7 +240,8 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
             )
         if by_address.setdefault(str(address), name) != name:
             raise ImproperlyConfigured(f"network plan: {name} and {by_address[str(address)]} share {address}")
-    for endpoint in (plan.resolver, plan.epp, plan.whois, *plan.origins):
+    endpoints: tuple[Endpoint | Origin, ...] = (plan.resolver, plan.epp, plan.whois, *plan.origins)
+    for endpoint in endpoints:
         if not 1 <= endpoint.port <= 65535:
             raise ImproperlyConfigured(f"network plan: port {endpoint.port} is out of range")
     names = {region.name for region in plan.regions}
@@ -250,7 +253,8 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
                 raise ImproperlyConfigured(
                     f"network plan: region {region.name} has a bad network {network!r}"
                 ) from None
-            if not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+            # An IPv6 network raises TypeError here (not of the same version), as it always has.
+            if not net.subnet_of(_LOOPBACK):  # type: ignore[arg-type]
                 raise ImproperlyConfigured(f"network plan: region {region.name} reaches beyond 127.0.0.0/8 ({net})")
     unknown = ({a for a, _, _ in plan.latency} | {b for _, b, _ in plan.latency}) - names
     if unknown:
@@ -265,7 +269,7 @@ def _parse_block(block: str) -> ipaddress.IPv4Network:
         net = ipaddress.ip_network(block, strict=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r}: {exc}") from None
-    if net.version != 4 or net.prefixlen != 16 or not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+    if not isinstance(net, ipaddress.IPv4Network) or net.prefixlen != 16 or not net.subnet_of(_LOOPBACK):
         raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r} must be a /16 inside 127.0.0.0/8, like {DEFAULT_BLOCK}")
     if net.network_address == ipaddress.ip_address("127.0.0.0"):
         raise ImproperlyConfigured(f"NETWORK_BLOCK={block!r} would hand out 127.0.0.1 and 127.0.0.53")

@@ -84,8 +84,10 @@ class Catalog:
                 code = exc.default_code if exc.default_code in self.codes else "validation_error"
                 detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
                 body = self.problem(code, str(detail), status_code=response.status_code)
-                if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-                    body["retry_after"] = int(exc.wait + 0.999)
+                if isinstance(exc, exceptions.Throttled):
+                    wait: float | None = exc.wait  # type: ignore[attr-defined]  # set by Throttled.__init__; the stubs omit it
+                    if wait is not None:
+                        body["retry_after"] = int(wait + 0.999)
             headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
             return problem_response(body, headers)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -166,7 +167,7 @@ LOGGING = {
 
 # --- REST framework -------------------------------------------------------------------------
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "registrar.api.auth.CustomerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -219,7 +220,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A message whose worker died unacknowledged comes back after this long; the pipeline's
     # own sweep usually recovers such work sooner (see registrar.services.recover_stuck_work).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | float] = {
         "visibility_timeout": env_int("REDIS_VISIBILITY_TIMEOUT", 300, minimum=10),
         # Lets several emulators (or a test run beside a running emulator) share one Redis.
         "global_keyprefix": env_str("REDIS_KEY_PREFIX", ""),

@@ -7,6 +7,8 @@ answers with. Raising one inside a service rolls back everything that service wr
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RegistryError(Exception):
     code = "registry_error"
@@ -17,7 +19,7 @@ class RegistryError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "epp_code": self.epp_code, "message": self.message}
 
 

@@ -14,8 +14,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 from registry.models import (
     DelegationSigner,
@@ -31,7 +33,7 @@ from registry.models import (
 )
 
 
-def _table(model) -> str:
+def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -110,7 +112,7 @@ class DomainFacets:
     nameservers: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
     graces: list[str] = field(default_factory=list)
-    ds: list[dict] = field(default_factory=list)
+    ds: list[dict[str, Any]] = field(default_factory=list)
     transfer_status: str | None = None
 
 

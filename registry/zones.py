@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -33,6 +34,8 @@ SOA_TIMERS = "1800 900 604800 86400"
 TLD_SOA_TTL = 900
 ROOT_SOA_TTL = 86400
 HOLD_STATUSES = (EppStatus.CLIENT_HOLD, EppStatus.SERVER_HOLD)
+# One record as the resolver's publish task takes it: [owner, ttl, type, rdata], JSON.
+Record = list[Any]
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,12 @@ def zone_of_tld(tld: str) -> str:
     return f"{tld}."
 
 
-def _address_record(owner: str, ttl: int, address: str) -> list:
+def _address_record(owner: str, ttl: int, address: str) -> Record:
     kind = "A" if ipaddress.ip_address(address).version == 4 else "AAAA"
     return [owner, ttl, kind, address]
 
 
-def _infrastructure(zone: str) -> list:
+def _infrastructure(zone: str) -> list[Record]:
     """Address records of planned root and TLD servers whose names fall in ``zone``."""
     plan = settings.NETWORK_PLAN
     servers = {s.name: s.address for s in plan.root_servers}
@@ -59,7 +62,7 @@ def _infrastructure(zone: str) -> list:
     ]
 
 
-def build_root() -> tuple[list, list[str]]:
+def build_root() -> tuple[list[Record], list[str]]:
     """Records of the root zone and the names of the servers that serve it."""
     plan = settings.NETWORK_PLAN
     first = plan.root_servers[0].name
@@ -73,7 +76,7 @@ def build_root() -> tuple[list, list[str]]:
     return records, [s.name for s in plan.root_servers]
 
 
-def build_tld(tld: str) -> tuple[list, list[str]]:
+def build_tld(tld: str) -> tuple[list[Record], list[str]]:
     """Records of one TLD zone and the names of the servers that serve it."""
     origin = zone_of_tld(tld)
     servers = settings.NETWORK_PLAN.servers_for_tld(tld)
@@ -121,7 +124,7 @@ def build_tld(tld: str) -> tuple[list, list[str]]:
     return records, [s.name for s in servers]
 
 
-def build(zone: str) -> tuple[list, list[str]]:
+def build(zone: str) -> tuple[list[Record], list[str]]:
     return build_root() if zone == ROOT else build_tld(zone.rstrip("."))
 
 
@@ -148,8 +151,9 @@ def request_publication(zone: str) -> bool:
         rest = last["build_seconds"] * (1 / settings.ZONE_BUILD_SHARE - 1)
         # Never as long as the stale-request sweep waits before it sends a build again.
         wait = min(rest - (now - last["built_at"]).total_seconds(), settings.ZONE_REQUEST_STALE_AFTER / 2)
+    options: dict[str, Any] = {"countdown": wait} if wait > 0 else {}
     try:
-        current_app.send_task("registry.tasks.publish_zone", args=[zone], **({"countdown": wait} if wait > 0 else {}))
+        current_app.send_task("registry.tasks.publish_zone", args=[zone], **options)
     except (KombuError, OSError) as exc:
         # The change itself has committed; the request stays marked and the stale-request
         # sweep sends it once the broker is back.

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -201,7 +202,7 @@ def advance_to(target: datetime, *, settle_timeout: float | None = None) -> list
     return steps
 
 
-def advance(delta: timedelta, **kwargs) -> list[Step]:
+def advance(delta: timedelta, **kwargs: Any) -> list[Step]:
     if delta < timedelta(0):
         raise ClockError("the clock never moves backward: give a positive duration")
     return advance_to(now() + delta, **kwargs)

@@ -20,6 +20,7 @@ class MoveClockForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         advance, moment = data.get("advance", "").strip(), data.get("moment", "").strip()
         if bool(advance) == bool(moment):
             raise forms.ValidationError("Give either a duration to advance by or a moment to set, not both.")

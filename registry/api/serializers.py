@@ -7,6 +7,8 @@ broken rule shows as a FAILED operation with a problem object.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -16,13 +18,15 @@ from registry.models import MAX_PERIOD_YEARS, ApiOperation, Contact, LedgerEntry
 from registry.names import parse_domain_name, parse_host_name
 from registry.services import MAX_CHECK_NAMES, MAX_DS_RECORDS, MAX_NAMESERVERS
 
+F = TypeVar("F", bound=serializers.Field)
 
-def _typed(field_class: type[serializers.Field], *types: type, what: str) -> type[serializers.Field]:
+
+def _typed(field_class: type[F], *types: type, what: str) -> type[F]:
     """``field_class`` that takes only these JSON types: DRF would turn 12 into "12" or
     "true" into True, and a client that sends the wrong type should hear about it."""
 
-    class Typed(field_class):
-        def to_internal_value(self, data):
+    class Typed(field_class):  # type: ignore[valid-type,misc]  # a base known only at run time
+        def to_internal_value(self, data: Any) -> Any:
             if not isinstance(data, types) or (isinstance(data, bool) and bool not in types):
                 raise serializers.ValidationError(f"must be {what}")
             return super().to_internal_value(data)
@@ -31,13 +35,23 @@ def _typed(field_class: type[serializers.Field], *types: type, what: str) -> typ
     return Typed
 
 
-Text = _typed(serializers.CharField, str, what="a string")
-Email = _typed(serializers.EmailField, str, what="a string")
-Pattern = _typed(serializers.RegexField, str, what="a string")
-Address = _typed(serializers.IPAddressField, str, what="a string")
-Day = _typed(serializers.DateField, str, what="a date string like 2027-01-31")
-Integer = _typed(serializers.IntegerField, int, what="a whole number")
-Boolean = _typed(serializers.BooleanField, bool, what="true or false")
+if TYPE_CHECKING:
+    # To the type checker each is the DRF field it narrows: same arguments, same values.
+    Text = serializers.CharField
+    Email = serializers.EmailField
+    Pattern = serializers.RegexField
+    Address = serializers.IPAddressField
+    Day = serializers.DateField
+    Integer = serializers.IntegerField
+    Boolean = serializers.BooleanField
+else:
+    Text = _typed(serializers.CharField, str, what="a string")
+    Email = _typed(serializers.EmailField, str, what="a string")
+    Pattern = _typed(serializers.RegexField, str, what="a string")
+    Address = _typed(serializers.IPAddressField, str, what="a string")
+    Day = _typed(serializers.DateField, str, what="a date string like 2027-01-31")
+    Integer = _typed(serializers.IntegerField, int, what="a whole number")
+    Boolean = _typed(serializers.BooleanField, bool, what="true or false")
 
 
 class Strict(serializers.Serializer):
@@ -83,8 +97,10 @@ class DsSerializer(Strict):
     digest = Pattern(r"^[0-9A-Fa-f]{2,128}$", help_text="Hexadecimal.")
 
 
-def _ds_list(**kwargs) -> DsSerializer:
-    return DsSerializer(many=True, required=False, max_length=MAX_DS_RECORDS, **kwargs)
+def _ds_list(**kwargs: Any) -> serializers.BaseSerializer:
+    # What DsSerializer(many=True, ...) calls: a ListSerializer of DsSerializer (the stubs
+    # know no max_length on a serializer).
+    return DsSerializer.many_init(required=False, max_length=MAX_DS_RECORDS, **kwargs)
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -258,7 +274,9 @@ class ContactInfoSerializer(serializers.Serializer):
     roid = serializers.CharField()
     registrar = serializers.CharField()
     statuses = serializers.ListField(child=serializers.CharField())
-    data = ContactFieldsSerializer()
+    # A field named like Serializer.data: the metaclass takes declared fields out of the class
+    # body, so the property stays what DRF reads.
+    data = ContactFieldsSerializer()  # type: ignore[assignment]
     auth_info = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -281,7 +299,8 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable, machine-readable.")
     epp_code = serializers.IntegerField(required=False, help_text="The EPP result code of the same failure.")
-    errors = serializers.DictField(required=False, help_text="Per field, for validation_error.")
+    # Like ContactInfoSerializer.data: a declared field, not the Serializer.errors property.
+    errors = serializers.DictField(required=False, help_text="Per field, for validation_error.")  # type: ignore[assignment]
     retry_after = serializers.IntegerField(required=False)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
@@ -22,7 +23,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +32,7 @@ from rest_framework.views import APIView
 from registry import services
 from registry.api import operations, problems
 from registry.api import serializers as s
-from registry.api.auth import IsRegistrar, PerTokenThrottle, RegistrarTokenAuthentication
+from registry.api.auth import IsRegistrar, PerTokenThrottle, RegistrarPrincipal, RegistrarTokenAuthentication
 from registry.choices import OperationKind
 from registry.errors import ParameterError
 from registry.models import ApiOperation, Contact, Domain, Host, LedgerEntry, PollMessage, Registrar
@@ -44,6 +45,7 @@ class Pagination(LimitOffsetPagination):
     """limit/offset paging that refuses what it cannot read instead of ignoring it."""
 
     max_limit = 200
+    default_limit: int  # settings.REST_FRAMEWORK["PAGE_SIZE"], which LimitOffsetPagination reads
 
     def _number(self, request: Request, param: str, default: int) -> int:
         values = request.query_params.getlist(param)
@@ -85,20 +87,24 @@ TRANSFORM_HEADERS = [
 ]
 
 
-class RegistryAPI:
+# Listed before the DRF view class it is mixed into (GenericViewSet, APIView), so its settings
+# win. It subclasses APIView so the type checker knows what it overrides and reads (initial,
+# request, the class settings); the method resolution order is the same as without it.
+class RegistryAPI(APIView):
     """What every registry API view shares: token auth, per-token rate limit, problem+json."""
 
     authentication_classes = [RegistrarTokenAuthentication]
     permission_classes = [IsRegistrar]
     throttle_classes = [PerTokenThrottle]
     renderer_classes = [JSONRenderer, ProblemJSONRenderer]
-    pagination_class = Pagination
+    pagination_class: type[BasePagination] | None = Pagination
 
     def get_exception_handler(self):
         return problems.handle
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        assert request.method is not None  # a request that reached a view has one
         if not hasattr(self, request.method.lower()):
             return  # the method is not allowed here: that answer (405) comes first
         action = getattr(self, "action", None)
@@ -111,7 +117,7 @@ class RegistryAPI:
 
     @property
     def registrar(self) -> Registrar:
-        return self.request.user.registrar
+        return cast(RegistrarPrincipal, self.request.user).registrar  # IsRegistrar let the request in
 
     def valid(self, serializer_class, data=None) -> dict:
         serializer = serializer_class(data=self.request.data if data is None else data)
@@ -340,6 +346,7 @@ class HostViewSet(RegistryAPI, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(services.with_host_details(self.get_queryset()))
+        assert page is not None  # list pages (Pagination)
         infos = [services.HostInfo.of(host) for host in page]
         return self.get_paginated_response(s.HostInfoSerializer(infos, many=True).data)
 

@@ -31,8 +31,12 @@ DISCARD_CHUNK = 64 * 1024
 
 
 class Reply(Protocol):
-    data: bytes
-    close: bool
+    # Read-only, so a frozen dataclass (registry.epp.runner.Reply) is one.
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def close(self) -> bool: ...
 
 
 class Handler(Protocol):

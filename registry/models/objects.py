@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
@@ -300,7 +301,7 @@ class DelegationSigner(models.Model):
     def __str__(self) -> str:
         return f"{self.key_tag} {self.algorithm} {self.digest_type} {self.digest}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "key_tag": self.key_tag,
             "algorithm": self.algorithm,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Any, NoReturn
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.validators import RegexValidator
@@ -147,11 +148,11 @@ class Operation(models.Model):
         return f"{self.kind} {self.object_name} ({self.sv_trid})"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("ledger entries are append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("ledger entries are append-only")
 
 
@@ -188,12 +189,12 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.registrar.client_id})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise TypeError("ledger entries are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("ledger entries are append-only")
 
 

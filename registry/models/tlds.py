@@ -65,6 +65,11 @@ class Tld(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not fields: columns of the raw query in registry.lookups.tld_with_policy, set only on
+    # the rows it returns (the policy of one label at this TLD).
+    is_reserved: bool
+    premium_fee: int | None
+
     class Meta:
         verbose_name = "TLD"
         ordering = ["name"]
