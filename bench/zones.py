@@ -499,7 +499,7 @@ TASK_EVENT = re.compile(
     STAMP + r"[^\]]*\] Task (registry\.tasks\.publish_zone|resolver\.tasks\.store_zone)\[([\w-]+)\] "
     r"(received|succeeded in ([\d.e-]+)s)"
 )
-ZONE_LOADED = re.compile(STAMP + r" INFO resolver\.dns\.server: zone com\. serial (\d+) loaded")
+ZONE_LOADED = re.compile(STAMP + r" INFO resolver\.dns\.authoritative\.server: zone com\. serial (\d+) loaded")
 
 
 def _epoch(stamp: str) -> float:
