@@ -430,6 +430,96 @@ def _terminate(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
+def _start_servers(
+    args: argparse.Namespace, data: DataSet, work: Path, rrl: bool, servers: list[Process]
+) -> tuple[Process, Process]:
+    """NSD and run_dns on the zones, each pinned to the server CPU, both answering."""
+    nsd = start_nsd(data, work, args.port, rrl)
+    servers.append(nsd)
+    ours = start_run_dns(data, work, args.port)
+    servers.append(ours)
+    nsd_ready = wait_ready(nsd, NSD_ADDRESS, args.port, data)
+    ours_ready = wait_ready(ours, OURS_ADDRESS, args.port, data)
+    records = sum(len(zone.records) for zone in data.zones)
+    print(
+        f"zones: com. ({data.domains} delegations) and web.bench. ({data.hosts} hosts), {records} records;"
+        f" answering after {nsd_ready:.1f} s (NSD), {ours_ready:.1f} s (run_dns)"
+    )
+    return nsd, ours
+
+
+def _correctness(data: DataSet, port: int) -> None:
+    asked, notes = verify(data, port)
+    verify(data, port)  # again: now run_dns answers from its cache of rendered answers
+    print(
+        f"correctness: {asked} queries (half with EDNS), asked twice (run_dns's cache cold, then warm),"
+        " get the same rcode, flags, answer and authority from both"
+    )
+    for note in notes:
+        print(f"  note: {note}")
+
+
+def _measure(
+    args: argparse.Namespace, targets: dict[str, tuple[Process, str]], mixes: dict[str, Path]
+) -> dict[str, dict[str, Figures]]:
+    """One unmeasured pass through each file per server and mode, then the measured runs,
+    alternating between the servers."""
+    for path in mixes.values():
+        for edns in (False, True):  # unmeasured: one pass through the file
+            for process, address in targets.values():
+                dnsperf(address, args.port, path, args, edns=edns, seconds=3, passes=1)
+                process.check()
+    results: dict[str, dict[str, Figures]] = {}
+    for mix_name, path in mixes.items():
+        runs: dict[tuple[str, bool], Run] = {}
+        for edns in (False, True):
+            for name, (process, address) in targets.items():
+                runs[name, edns] = dnsperf(address, args.port, path, args, edns=edns, seconds=args.seconds)
+                process.check()
+        results[mix_name] = {name: Figures(runs[name, False], runs[name, True]) for name in targets}
+    return results
+
+
+def _report(
+    args: argparse.Namespace,
+    data: DataSet,
+    mix: dict[str, int],
+    results: dict[str, dict[str, Figures]],
+    counters: dict[str, int],
+    version: str,
+    rrl: bool,
+) -> None:
+    print()
+    print(
+        f"Authoritative DNS over UDP ({os.cpu_count()} CPUs): dnsperf -T 1 -c {args.clients} -q {args.outstanding},"
+        f" {args.seconds:g} s plain + {args.seconds:g} s EDNS (-e) per server, runs alternating"
+    )
+    print(f"query mix ({args.queries} lines): " + ", ".join(f"{kind} {n}" for kind, n in mix.items()))
+    print(
+        f"routed mix: the same with every other line a weighted or failover name ({data.routed_names} names;"
+        " NSD serves them as plain records)"
+    )
+    header = f"{'QPS plain':>12}{'QPS EDNS':>12}{'combined':>12}{'lost %':>9}{'latency ms':>12}"
+    print(f"  {'mix':<8}{'server':<10}{header}")
+    for mix_name, figures in results.items():
+        for name, f in figures.items():
+            latency = (f.plain.latency_ms + f.edns.latency_ms) / 2
+            print(
+                f"  {mix_name:<8}{name:<10}{f.plain.qps:>12.0f}{f.edns.qps:>12.0f}{f.combined:>12.0f}"
+                f"{f.lost_percent:>9.2f}{latency:>12.3f}"
+            )
+    for mix_name, figures in results.items():
+        for name, f in figures.items():
+            print(f"  {mix_name} {name} response codes: {f.rcodes}")
+    if counters:
+        print("  run_dns engine paths: " + ", ".join(f"{k} {v}" for k, v in sorted(counters.items())))
+    print(f"  peer: {version}, server-count 1, RRL {'off' if rrl else 'not built'}, minimal-responses")
+    for mix_name, figures in results.items():
+        ratio = figures["run_dns"].combined / figures["NSD"].combined
+        verdict = "met" if ratio >= TARGET else "NOT met"
+        print(f"Ratio ({mix_name}): run_dns is {ratio:.2f}x NSD's combined QPS (target >= {TARGET}x: {verdict})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured dnsperf run (max 10)")
@@ -459,77 +549,17 @@ def main() -> int:
         data = build_zones(args.domains, args.hosts)
         queries = work / "queries.txt"
         mix = query_file(data, args.queries, queries)
-        nsd = start_nsd(data, work, args.port, rrl)
-        servers.append(nsd)
-        ours = start_run_dns(data, work, args.port)
-        servers.append(ours)
-        nsd_ready = wait_ready(nsd, NSD_ADDRESS, args.port, data)
-        ours_ready = wait_ready(ours, OURS_ADDRESS, args.port, data)
-        records = sum(len(zone.records) for zone in data.zones)
-        print(
-            f"zones: com. ({data.domains} delegations) and web.bench. ({data.hosts} hosts), {records} records;"
-            f" answering after {nsd_ready:.1f} s (NSD), {ours_ready:.1f} s (run_dns)"
-        )
-
-        asked, notes = verify(data, args.port)
-        verify(data, args.port)  # again: now run_dns answers from its cache of rendered answers
-        print(
-            f"correctness: {asked} queries (half with EDNS), asked twice (run_dns's cache cold, then warm),"
-            " get the same rcode, flags, answer and authority from both"
-        )
-        for note in notes:
-            print(f"  note: {note}")
+        nsd, ours = _start_servers(args, data, work, rrl, servers)
+        _correctness(data, args.port)
 
         targets = {"NSD": (nsd, NSD_ADDRESS), "run_dns": (ours, OURS_ADDRESS)}
         routed_queries = work / "routed-queries.txt"
         routed_query_file(data, args.queries, queries, routed_queries)
-        mixes = {"plain": queries, "routed": routed_queries}
-        for path in mixes.values():
-            for edns in (False, True):  # unmeasured: one pass through the file
-                for process, address in targets.values():
-                    dnsperf(address, args.port, path, args, edns=edns, seconds=3, passes=1)
-                    process.check()
-        results: dict[str, dict[str, Figures]] = {}
-        for mix_name, path in mixes.items():
-            runs: dict[tuple[str, bool], Run] = {}
-            for edns in (False, True):
-                for name, (process, address) in targets.items():
-                    runs[name, edns] = dnsperf(address, args.port, path, args, edns=edns, seconds=args.seconds)
-                    process.check()
-            results[mix_name] = {name: Figures(runs[name, False], runs[name, True]) for name in targets}
+        results = _measure(args, targets, {"plain": queries, "routed": routed_queries})
 
         ours.stop()
         counters = engine_counters(ours)
-
-        print()
-        print(
-            f"Authoritative DNS over UDP ({os.cpu_count()} CPUs): dnsperf -T 1 -c {args.clients} -q {args.outstanding},"
-            f" {args.seconds:g} s plain + {args.seconds:g} s EDNS (-e) per server, runs alternating"
-        )
-        print(f"query mix ({args.queries} lines): " + ", ".join(f"{kind} {n}" for kind, n in mix.items()))
-        print(
-            f"routed mix: the same with every other line a weighted or failover name ({data.routed_names} names;"
-            " NSD serves them as plain records)"
-        )
-        header = f"{'QPS plain':>12}{'QPS EDNS':>12}{'combined':>12}{'lost %':>9}{'latency ms':>12}"
-        print(f"  {'mix':<8}{'server':<10}{header}")
-        for mix_name, figures in results.items():
-            for name, f in figures.items():
-                latency = (f.plain.latency_ms + f.edns.latency_ms) / 2
-                print(
-                    f"  {mix_name:<8}{name:<10}{f.plain.qps:>12.0f}{f.edns.qps:>12.0f}{f.combined:>12.0f}"
-                    f"{f.lost_percent:>9.2f}{latency:>12.3f}"
-                )
-        for mix_name, figures in results.items():
-            for name, f in figures.items():
-                print(f"  {mix_name} {name} response codes: {f.rcodes}")
-        if counters:
-            print("  run_dns engine paths: " + ", ".join(f"{k} {v}" for k, v in sorted(counters.items())))
-        print(f"  peer: {version}, server-count 1, RRL {'off' if rrl else 'not built'}, minimal-responses")
-        for mix_name, figures in results.items():
-            ratio = figures["run_dns"].combined / figures["NSD"].combined
-            verdict = "met" if ratio >= TARGET else "NOT met"
-            print(f"Ratio ({mix_name}): run_dns is {ratio:.2f}x NSD's combined QPS (target >= {TARGET}x: {verdict})")
+        _report(args, data, mix, results, counters, version, rrl)
         return 0
     except Mismatch as exc:
         print("correctness: run_dns and NSD answer differently:", file=sys.stderr)

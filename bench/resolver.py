@@ -618,6 +618,203 @@ def _terminate(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
+@dataclass
+class Findings:
+    """What one run found, for the report and the JSON record."""
+
+    first: dict[str, Asked]  # resolver -> its first resolution after start
+    checked: int  # questions verified alike
+    warming: dict[str, list[Run]]
+    unwarmed: list[str]  # resolvers whose last warming pass was not clean
+    sides: dict[str, Side]
+    latencies: dict[str, list[Asked]]  # cold resolution
+    cold_stats: dict[str, dict]
+    counters: dict  # ours, at exit
+    stats: dict[str, float]  # Unbound's
+    authority_counts: dict
+    ours_problems: tuple[int, list[str]]
+    unbound_problems: tuple[int, list[str]]
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not 0 < args.seconds <= 10:
+        parser.error("--seconds must be in (0, 10]")
+    if not 1 <= args.runs <= 5:
+        parser.error("--runs must be 1 to 5")
+    if not 1 <= args.domains <= 5000 or not 1 <= args.cold <= 5000:
+        parser.error("--domains and --cold must be 1 to 5000")
+
+
+def _start_processes(
+    hierarchy: Hierarchy, work: Path, hints: Path, port: int, processes: list[Process]
+) -> tuple[Process, Process, Process, Path]:
+    """The authorities, ours and Unbound, each answering; Unbound's configuration file."""
+    authorities = start_authorities(hierarchy, work)
+    processes.append(authorities)
+    ours = start_ours(work, hints, port)
+    processes.append(ours)
+    unbound, unbound_conf = start_unbound(work, hints, port)
+    processes.append(unbound)
+    last_domain = f"d{len(hierarchy.zones) - 3}.com."
+    last_address = DOMAIN_SERVERS[hierarchy.zones[last_domain][0][0]]
+    wait_answering(authorities, last_address, AUTHORITY_PORT, last_domain, "SOA")
+    wait_answering(ours, OURS_ADDRESS, port, "ready.invalid.", "A")
+    wait_answering(unbound, UNBOUND_ADDRESS, port, "ready.invalid.", "A")
+    records = sum(len(records) for _, records in hierarchy.zones.values())
+    print(
+        f"hierarchy: root, com. and {len(hierarchy.zones) - 2} domains ({records} records) on"
+        f" {len(set(hierarchy.listeners().values()))} addresses, port {AUTHORITY_PORT};"
+        f" resolvers on port {port}"
+    )
+    return authorities, ours, unbound, unbound_conf
+
+
+def _first_resolutions(hierarchy: Hierarchy, port: int) -> dict[str, Asked]:
+    first = {
+        "ours": ask(OURS_ADDRESS, port, f"www.d{hierarchy.first['ours']}.com"),
+        "Unbound": ask(UNBOUND_ADDRESS, port, f"www.d{hierarchy.first['Unbound']}.com"),
+    }
+    for name, asked in first.items():
+        if asked.answer != expected(hierarchy, hierarchy.first[name]):
+            raise RuntimeError(f"{name}'s first resolution: {asked.rcode} {sorted(asked.answer)}")
+    return first
+
+
+def _warm_up(
+    targets: dict[str, tuple[Process, str]], queries: Path, args: argparse.Namespace
+) -> tuple[dict[str, list[Run]], list[str]]:
+    """Each resolver's warming passes, and the resolvers whose last pass was not clean."""
+    warming = {name: warm(process, address, args.port, queries, args) for name, (process, address) in targets.items()}
+    print(f"warm-up passes (the first at -q {min(WARM_OUTSTANDING, args.outstanding)}, then -q {args.outstanding}):")
+    for name, passes in warming.items():
+        print(f"  {name}: " + "; ".join(describe_pass(run) for run in passes))
+    # Answers that are not all NOERROR from a full cache make the QPS figures meaningless.
+    unwarmed = [name for name, passes in warming.items() if not passes[-1].clean]
+    for name in unwarmed:
+        print(f"  note: {name} still lost queries or failed after {len(warming[name])} passes: its QPS is not valid")
+    return warming, unwarmed
+
+
+def _cache_hits(targets: dict[str, tuple[Process, str]], queries: Path, args: argparse.Namespace) -> dict[str, Side]:
+    runs: dict[str, list[Run]] = {name: [] for name in targets}
+    for _ in range(args.runs):
+        for name, (process, address) in targets.items():
+            runs[name].append(measured(process, address, args.port, queries, args))
+    return {name: Side(r) for name, r in runs.items()}
+
+
+def _print_cache_hits(args: argparse.Namespace, names: list[str], sides: dict[str, Side]) -> None:
+    print(
+        f"cache hits: {len(names)} names (A, all exist), dnsperf -T 1 -c {args.clients} -q {args.outstanding}"
+        f" -l {args.seconds:g}, {args.runs} run(s) each, alternating"
+    )
+    header = "".join(f"{'run ' + str(k + 1):>10}" for k in range(args.runs))
+    print(f"  {'resolver':<10}{header}{'QPS':>10}{'lost %':>9}{'latency ms':>12}  response codes")
+    for name, side in sides.items():
+        each = "".join(f"{run.qps:>10.0f}" for run in side.runs)
+        print(f"  {name:<10}{each}{side.qps:>10.0f}{side.lost_percent:>9.3f}{side.latency_ms:>12.3f}  {side.rcodes}")
+    for name, side in sides.items():
+        cores = "; ".join(
+            f"run {k + 1}: resolver {r.cpu['resolver']:.2f}, dnsperf {r.cpu['dnsperf']:.2f},"
+            f" others {r.cpu['others']:.2f}"
+            for k, r in enumerate(side.runs)
+        )
+        print(f"  {name} cores busy: {cores}")
+        if any(r.cpu["others"] >= 0.25 for r in side.runs):
+            print("    note: other processes on the machine were busy during these runs: figures disturbed")
+        if any(r.cpu["dnsperf"] >= 0.9 for r in side.runs):
+            print("    note: dnsperf kept a core busy: this figure may be the client's limit, not the resolver's")
+
+
+def _print_cold(hierarchy: Hierarchy, found: Findings) -> None:
+    print(
+        f"cold resolution: {len(hierarchy.cold)} names www.dN.com in unseen domains (com. cached), one at a time,"
+        f" dnspython, {COLD_TIMEOUT:g} s timeout"
+    )
+    print(f"  {'resolver':<10}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}{'max ms':>10}{'failed':>8}")
+    for name, s in found.cold_stats.items():
+        failed = f"{s['failed']}" + (f" ({', '.join(s['failures'])})" if s["failed"] else "")
+        print(
+            f"  {name:<10}{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}{s['mean_ms']:>10.2f}{s['max_ms']:>10.2f}{failed:>8}"
+        )
+    print(
+        "first resolution after start (root, TLD and domain server asked): "
+        + ", ".join(f"{name} {asked.ms:.1f} ms" for name, asked in found.first.items())
+    )
+
+
+def _print_counters(found: Findings) -> None:
+    if found.counters:
+        print("  ours, counters: " + ", ".join(f"{k} {v}" for k, v in found.counters.items()))
+    if found.stats:
+        keys = ["total.num.queries", "total.num.cachehits", "total.num.cachemiss", "total.requestlist.exceeded"]
+        keys += ["total.requestlist.overwritten", "num.answer.rcode.SERVFAIL", "num.query.ratelimited"]
+        print("  Unbound, counters: " + ", ".join(f"{k} {found.stats[k]:g}" for k in keys if k in found.stats))
+    if found.authority_counts:
+        print(f"  authorities: {sum(found.authority_counts.values())} queries received in all")
+    for name, (count, first_lines) in (("ours", found.ours_problems), ("Unbound", found.unbound_problems)):
+        if count:
+            print(f"  {name} logged {count} error line(s), first: " + " | ".join(first_lines))
+
+
+def _report(args: argparse.Namespace, hierarchy: Hierarchy, names: list[str], found: Findings) -> float:
+    """Prints the figures; returns ours over Unbound's cache-hit QPS."""
+    print()
+    print(
+        f"Recursive resolver over UDP ({os.cpu_count()} CPUs; resolvers on CPU {SERVER_CPU}, dnsperf, client and"
+        f" authorities on CPU {CLIENT_CPU}{'' if pinned(0) else ' -- NOT pinned: no taskset or one CPU'})"
+    )
+    _print_cache_hits(args, names, found.sides)
+    _print_cold(hierarchy, found)
+    _print_counters(found)
+    print(f"  peer: {unbound_version()}, one thread, iterator only, qname minimisation on")
+    ratio = found.sides["ours"].qps / found.sides["Unbound"].qps
+    verdict = "met" if ratio >= TARGET else "NOT met"
+    if found.unwarmed:
+        verdict = f"NOT VALID: {' and '.join(found.unwarmed)} did not answer every name from a full cache"
+    print(f"Ratio: ours is {ratio:.2f}x Unbound's cache-hit QPS (target >= {TARGET}x: {verdict})")
+    return ratio
+
+
+def _write_results(
+    args: argparse.Namespace, hierarchy: Hierarchy, names: list[str], found: Findings, ratio: float
+) -> None:
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    record = {
+        "config": {k: v for k, v in vars(args).items() if "serve" not in k},
+        "cpus": os.cpu_count(),
+        "pinned": bool(pinned(0)),
+        "git": git_state(),
+        "peer": unbound_version(),
+        "names": len(names),
+        "zones": len(hierarchy.zones),
+        "first_resolution_ms": {name: round(asked.ms, 3) for name, asked in found.first.items()},
+        "verified_questions": found.checked,
+        "warm_up": {name: [asdict(run) for run in passes] for name, passes in found.warming.items()},
+        "cache_hits": {
+            name: {
+                "qps": round(side.qps, 1),
+                "lost_percent": round(side.lost_percent, 4),
+                "latency_ms": round(side.latency_ms, 3),
+                "runs": [asdict(run) for run in side.runs],
+            }
+            for name, side in found.sides.items()
+        },
+        "ratio_qps": round(ratio, 3),
+        "valid": not found.unwarmed,
+        "target": TARGET,
+        "cold": found.cold_stats,
+        "cold_latencies_ms": {name: [round(a.ms, 3) for a in asked] for name, asked in found.latencies.items()},
+        "counters": {"ours": found.counters, "Unbound": found.stats, "authorities": found.authority_counts},
+        "error_lines": {"ours": found.ours_problems[0], "Unbound": found.unbound_problems[0]},
+    }
+    path = folder / f"resolver-{stamp}.json"
+    path.write_text(json.dumps(record, indent=2))
+    print(f"results: {path.relative_to(ROOT)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured dnsperf run (max 10)")
@@ -636,12 +833,7 @@ def main() -> int:
     if args.serve_resolver:
         serve_resolver(args.serve_resolver)
         return 0
-    if not 0 < args.seconds <= 10:
-        parser.error("--seconds must be in (0, 10]")
-    if not 1 <= args.runs <= 5:
-        parser.error("--runs must be 1 to 5")
-    if not 1 <= args.domains <= 5000 or not 1 <= args.cold <= 5000:
-        parser.error("--domains and --cold must be 1 to 5000")
+    _check_args(parser, args)
     for program in (UNBOUND, UNBOUND_CONTROL, UNBOUND_CHECKCONF, "dnsperf"):
         if shutil.which(program) is None:
             print(f"bench/resolver.py: {program} is not installed", file=sys.stderr)
@@ -660,57 +852,15 @@ def main() -> int:
         names = query_file(hierarchy, queries)
         hints = work / "root.hints"
         write_hints(hints)
+        authorities, ours, unbound, unbound_conf = _start_processes(hierarchy, work, hints, args.port, processes)
 
-        authorities = start_authorities(hierarchy, work)
-        processes.append(authorities)
-        ours = start_ours(work, hints, args.port)
-        processes.append(ours)
-        unbound, unbound_conf = start_unbound(work, hints, args.port)
-        processes.append(unbound)
-        last_domain = f"d{len(hierarchy.zones) - 3}.com."
-        last_address = DOMAIN_SERVERS[hierarchy.zones[last_domain][0][0]]
-        wait_answering(authorities, last_address, AUTHORITY_PORT, last_domain, "SOA")
-        wait_answering(ours, OURS_ADDRESS, args.port, "ready.invalid.", "A")
-        wait_answering(unbound, UNBOUND_ADDRESS, args.port, "ready.invalid.", "A")
-        records = sum(len(records) for _, records in hierarchy.zones.values())
-        print(
-            f"hierarchy: root, com. and {len(hierarchy.zones) - 2} domains ({records} records) on"
-            f" {len(set(hierarchy.listeners().values()))} addresses, port {AUTHORITY_PORT};"
-            f" resolvers on port {args.port}"
-        )
-
-        first = {
-            "ours": ask(OURS_ADDRESS, args.port, f"www.d{hierarchy.first['ours']}.com"),
-            "Unbound": ask(UNBOUND_ADDRESS, args.port, f"www.d{hierarchy.first['Unbound']}.com"),
-        }
-        for name, asked in first.items():
-            if asked.answer != expected(hierarchy, hierarchy.first[name]):
-                raise RuntimeError(f"{name}'s first resolution: {asked.rcode} {sorted(asked.answer)}")
-
+        first = _first_resolutions(hierarchy, args.port)
         checked = verify(hierarchy, names, args.port)
         print(f"correctness: {checked} questions get the same rcode and answer rdata from both")
 
         targets = {"ours": (ours, OURS_ADDRESS), "Unbound": (unbound, UNBOUND_ADDRESS)}
-        warming = {
-            name: warm(process, address, args.port, queries, args) for name, (process, address) in targets.items()
-        }
-        print(
-            f"warm-up passes (the first at -q {min(WARM_OUTSTANDING, args.outstanding)}, then -q {args.outstanding}):"
-        )
-        for name, passes in warming.items():
-            print(f"  {name}: " + "; ".join(describe_pass(run) for run in passes))
-        # Answers that are not all NOERROR from a full cache make the QPS figures meaningless.
-        unwarmed = [name for name, passes in warming.items() if not passes[-1].clean]
-        for name in unwarmed:
-            print(
-                f"  note: {name} still lost queries or failed after {len(warming[name])} passes: its QPS is not valid"
-            )
-
-        runs: dict[str, list[Run]] = {name: [] for name in targets}
-        for _ in range(args.runs):
-            for name, (process, address) in targets.items():
-                runs[name].append(measured(process, address, args.port, queries, args))
-        sides = {name: Side(r) for name, r in runs.items()}
+        warming, unwarmed = _warm_up(targets, queries, args)
+        sides = _cache_hits(targets, queries, args)
 
         latencies = cold(hierarchy, args.port)
         want = [expected(hierarchy, i) for i in hierarchy.cold]
@@ -719,105 +869,22 @@ def main() -> int:
         stats = unbound_stats(unbound_conf)
         ours.stop()
         authorities.stop()
-        counters = last_json(ours, "recursor counters: ")
-        authority_counts = last_json(authorities, "authority queries: ")
-        ours_problems = problems_in(ours)
-        unbound_problems = problems_in(unbound)
-
-        print()
-        print(
-            f"Recursive resolver over UDP ({os.cpu_count()} CPUs; resolvers on CPU {SERVER_CPU}, dnsperf, client and"
-            f" authorities on CPU {CLIENT_CPU}{'' if pinned(0) else ' -- NOT pinned: no taskset or one CPU'})"
+        found = Findings(
+            first=first,
+            checked=checked,
+            warming=warming,
+            unwarmed=unwarmed,
+            sides=sides,
+            latencies=latencies,
+            cold_stats=cold_stats,
+            counters=last_json(ours, "recursor counters: "),
+            stats=stats,
+            authority_counts=last_json(authorities, "authority queries: "),
+            ours_problems=problems_in(ours),
+            unbound_problems=problems_in(unbound),
         )
-        print(
-            f"cache hits: {len(names)} names (A, all exist), dnsperf -T 1 -c {args.clients} -q {args.outstanding}"
-            f" -l {args.seconds:g}, {args.runs} run(s) each, alternating"
-        )
-        header = "".join(f"{'run ' + str(k + 1):>10}" for k in range(args.runs))
-        print(f"  {'resolver':<10}{header}{'QPS':>10}{'lost %':>9}{'latency ms':>12}  response codes")
-        for name, side in sides.items():
-            each = "".join(f"{run.qps:>10.0f}" for run in side.runs)
-            print(
-                f"  {name:<10}{each}{side.qps:>10.0f}{side.lost_percent:>9.3f}{side.latency_ms:>12.3f}  {side.rcodes}"
-            )
-        for name, side in sides.items():
-            cores = "; ".join(
-                f"run {k + 1}: resolver {r.cpu['resolver']:.2f}, dnsperf {r.cpu['dnsperf']:.2f},"
-                f" others {r.cpu['others']:.2f}"
-                for k, r in enumerate(side.runs)
-            )
-            print(f"  {name} cores busy: {cores}")
-            if any(r.cpu["others"] >= 0.25 for r in side.runs):
-                print("    note: other processes on the machine were busy during these runs: figures disturbed")
-            if any(r.cpu["dnsperf"] >= 0.9 for r in side.runs):
-                print("    note: dnsperf kept a core busy: this figure may be the client's limit, not the resolver's")
-        print(
-            f"cold resolution: {len(hierarchy.cold)} names www.dN.com in unseen domains (com. cached), one at a time,"
-            f" dnspython, {COLD_TIMEOUT:g} s timeout"
-        )
-        print(f"  {'resolver':<10}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}{'max ms':>10}{'failed':>8}")
-        for name, s in cold_stats.items():
-            failed = f"{s['failed']}" + (f" ({', '.join(s['failures'])})" if s["failed"] else "")
-            print(
-                f"  {name:<10}{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}{s['mean_ms']:>10.2f}{s['max_ms']:>10.2f}"
-                f"{failed:>8}"
-            )
-        print(
-            "first resolution after start (root, TLD and domain server asked): "
-            + ", ".join(f"{name} {asked.ms:.1f} ms" for name, asked in first.items())
-        )
-        if counters:
-            print("  ours, counters: " + ", ".join(f"{k} {v}" for k, v in counters.items()))
-        if stats:
-            keys = ["total.num.queries", "total.num.cachehits", "total.num.cachemiss", "total.requestlist.exceeded"]
-            keys += ["total.requestlist.overwritten", "num.answer.rcode.SERVFAIL", "num.query.ratelimited"]
-            print("  Unbound, counters: " + ", ".join(f"{k} {stats[k]:g}" for k in keys if k in stats))
-        if authority_counts:
-            print(f"  authorities: {sum(authority_counts.values())} queries received in all")
-        for name, (count, first_lines) in (("ours", ours_problems), ("Unbound", unbound_problems)):
-            if count:
-                print(f"  {name} logged {count} error line(s), first: " + " | ".join(first_lines))
-        print(f"  peer: {unbound_version()}, one thread, iterator only, qname minimisation on")
-        ratio = sides["ours"].qps / sides["Unbound"].qps
-        verdict = "met" if ratio >= TARGET else "NOT met"
-        if unwarmed:
-            verdict = f"NOT VALID: {' and '.join(unwarmed)} did not answer every name from a full cache"
-        print(f"Ratio: ours is {ratio:.2f}x Unbound's cache-hit QPS (target >= {TARGET}x: {verdict})")
-
-        folder = ROOT / "bench" / "results"
-        folder.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        record = {
-            "config": {k: v for k, v in vars(args).items() if "serve" not in k},
-            "cpus": os.cpu_count(),
-            "pinned": bool(pinned(0)),
-            "git": git_state(),
-            "peer": unbound_version(),
-            "names": len(names),
-            "zones": len(hierarchy.zones),
-            "first_resolution_ms": {name: round(asked.ms, 3) for name, asked in first.items()},
-            "verified_questions": checked,
-            "warm_up": {name: [asdict(run) for run in passes] for name, passes in warming.items()},
-            "cache_hits": {
-                name: {
-                    "qps": round(side.qps, 1),
-                    "lost_percent": round(side.lost_percent, 4),
-                    "latency_ms": round(side.latency_ms, 3),
-                    "runs": [asdict(run) for run in side.runs],
-                }
-                for name, side in sides.items()
-            },
-            "ratio_qps": round(ratio, 3),
-            "valid": not unwarmed,
-            "target": TARGET,
-            "cold": cold_stats,
-            "cold_latencies_ms": {name: [round(a.ms, 3) for a in asked] for name, asked in latencies.items()},
-            "counters": {"ours": counters, "Unbound": stats, "authorities": authority_counts},
-            "error_lines": {"ours": ours_problems[0], "Unbound": unbound_problems[0]},
-        }
-        path = folder / f"resolver-{stamp}.json"
-        path.write_text(json.dumps(record, indent=2))
-        print(f"results: {path.relative_to(ROOT)}")
+        ratio = _report(args, hierarchy, names, found)
+        _write_results(args, hierarchy, names, found, ratio)
         return 1 if unwarmed else 0
     except Mismatch as exc:
         print("correctness: our resolver and Unbound answer differently:", file=sys.stderr)

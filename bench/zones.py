@@ -156,9 +156,12 @@ def wait_answering(process: Process, address: str, port: int, name: str, rdtype:
             query = dns.message.make_query(name, rdtype)
             query.flags = 0
             response = dns.query.udp(query, address, port=port, timeout=0.5)
-            if response.rcode() == dns.rcode.NOERROR and (response.answer or response.authority):
-                if response.answer or any(r.rdtype == dns.rdatatype.NS for r in response.authority):
-                    return time.monotonic() - start
+            if (
+                response.rcode() == dns.rcode.NOERROR
+                and (response.answer or response.authority)
+                and (response.answer or any(r.rdtype == dns.rdatatype.NS for r in response.authority))
+            ):
+                return time.monotonic() - start
         except (dns.exception.DNSException, OSError):
             pass
         if time.monotonic() - start > timeout:
@@ -218,32 +221,7 @@ def serve_poller(interval: float, budget: float) -> None:
                     elif parts and parts[0] == "Q":
                         return
                 continue
-            while True:
-                try:
-                    data = sock.recv(4096)
-                except OSError:  # BlockingIOError: nothing more to read
-                    break
-                stamp = time.time()
-                watch = watched.get(int.from_bytes(data[:2], "big")) if len(data) >= 12 else None
-                if watch is None:
-                    continue
-                rcode = data[3] & 0x0F
-                if rcode == dns.rcode.NXDOMAIN:
-                    watch.nxdomain += 1
-                    continue
-                if rcode != dns.rcode.NOERROR or not int.from_bytes(data[8:10], "big"):
-                    watch.other += 1
-                    continue
-                try:
-                    response = dns.message.from_wire(data)
-                except dns.exception.DNSException:
-                    watch.other += 1
-                    continue
-                if any(r.rdtype == dns.rdatatype.NS and r.name == watch.name for r in response.authority):
-                    del watched[response.id]
-                    print(f"A {watch.key} {stamp:.6f} {watch.queries} {watch.nxdomain} {watch.gap:.6f}", flush=True)
-                else:
-                    watch.other += 1
+            _take_answers(sock, watched)
         now = time.monotonic()
         if watched and now >= next_round:
             for watch in watched.values():
@@ -252,6 +230,37 @@ def serve_poller(interval: float, budget: float) -> None:
                     watch.queries += 1
                     watch.gap, watch.sent = (now - watch.sent if watch.sent else 0.0), now
             next_round = max(next_round + max(interval, len(watched) / budget), now)
+
+
+def _take_answers(sock: socket.socket, watched: dict[int, Watch]) -> None:
+    """Reads every answer waiting on the poller's socket; prints ``A ...`` for each referral
+    and stops watching its name."""
+    while True:
+        try:
+            data = sock.recv(4096)
+        except OSError:  # BlockingIOError: nothing more to read
+            break
+        stamp = time.time()
+        watch = watched.get(int.from_bytes(data[:2], "big")) if len(data) >= 12 else None
+        if watch is None:
+            continue
+        rcode = data[3] & 0x0F
+        if rcode == dns.rcode.NXDOMAIN:
+            watch.nxdomain += 1
+            continue
+        if rcode != dns.rcode.NOERROR or not int.from_bytes(data[8:10], "big"):
+            watch.other += 1
+            continue
+        try:
+            response = dns.message.from_wire(data)
+        except dns.exception.DNSException:
+            watch.other += 1
+            continue
+        if any(r.rdtype == dns.rdatatype.NS and r.name == watch.name for r in response.authority):
+            del watched[response.id]
+            print(f"A {watch.key} {stamp:.6f} {watch.queries} {watch.nxdomain} {watch.gap:.6f}", flush=True)
+        else:
+            watch.other += 1
 
 
 @dataclass
@@ -490,7 +499,7 @@ TASK_EVENT = re.compile(
     STAMP + r"[^\]]*\] Task (registry\.tasks\.publish_zone|resolver\.tasks\.store_zone)\[([\w-]+)\] "
     r"(received|succeeded in ([\d.e-]+)s)"
 )
-ZONE_LOADED = re.compile(STAMP + r" INFO resolver\.dns\.server: zone com\. serial (\d+) loaded")
+ZONE_LOADED = re.compile(STAMP + r" INFO resolver\.dns\.authoritative\.server: zone com\. serial (\d+) loaded")
 
 
 def _epoch(stamp: str) -> float:
@@ -713,6 +722,219 @@ def print_stages(title: str, stages: dict) -> None:
         print(f"    {stage:<44} p50 {v['p50_ms']:>7.1f} ms   p99 {v['p99_ms']:>7.1f} ms")
 
 
+def _environment(args: argparse.Namespace, work: Path, db_url: str, redis_url: str, prefix: str) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if k != "NETWORK_PLAN_FILE"},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": prefix,
+        "VAR_DIR": str(work / "var"),
+        "NETWORK_BLOCK": args.block,
+        "DNS_PORT": str(args.port),
+        "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "INFO",
+        "TASK_LOG_LEVEL": "INFO",  # each task's received/succeeded lines: the stage breakdown reads them
+    }
+
+
+def _create_database(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def _drop_database(pg_url: str) -> None:
+    with contextlib.suppress(psycopg.Error), psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def _drop_keys(redis_url: str, prefix: str) -> None:
+    with contextlib.suppress(redis.RedisError):
+        store = redis.Redis.from_url(redis_url)
+        for key in store.scan_iter(match=f"{prefix}*", count=500):
+            store.delete(key)
+
+
+def _copy_logs(work: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for log in work.glob("*.log"):
+        shutil.copy(log, folder / log.name)
+
+
+def _set_up(work: Path, env: dict[str, str]) -> None:
+    """``migrate`` and ``seed_demo`` on the new database, then Django in this process."""
+    with (work / "setup.log").open("wb") as log:
+        for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+            subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=log, stderr=log)
+    import django
+
+    django.setup()
+
+
+def _start_namesmith(
+    args: argparse.Namespace, work: Path, env: dict[str, str], processes: list[Process]
+) -> tuple[list[Process], Process, tuple[str, int]]:
+    """The Procfile's workers, beat and run_dns, answering for the demo's example.com; the
+    workers, run_dns and the com server's address and port."""
+    from django.conf import settings
+
+    workers = [
+        Process(f"worker.{n}", [PYTHON, *WORKER, "--hostname", f"worker.{n}@%h"], work / f"worker.{n}.log", env)
+        for n in range(1, WORKERS + 1)
+    ]
+    processes += workers
+    beat = Process("beat", [PYTHON, *BEAT], work / "beat.log", env)
+    processes.append(beat)
+    run_dns = Process("run_dns", [PYTHON, "manage.py", "run_dns"], work / "run_dns.log", env)
+    processes.append(run_dns)
+    for worker in workers:
+        worker.wait_for_output("ready.", 60)
+    run_dns.wait_for_output("run_dns: serving", 60)
+    com = settings.NETWORK_PLAN.servers_for_tld("com")[0]
+    target = (com.address, args.port)
+    # The demo order (example.com) has gone through the worker and com is published with it.
+    wait_answering(run_dns, com.address, args.port, "example.com.", "NS", 90)
+    return workers, run_dns, target
+
+
+def _measure_namesmith(
+    args: argparse.Namespace,
+    reg: Registrations,
+    poller: Poller,
+    target: tuple[str, int],
+    processes: list[Process],
+    workers: list[Process],
+    run_dns: Process,
+) -> tuple[dict, dict]:
+    """The loads on Namesmith's pipeline, its processes stopped afterwards; what they measured
+    and where the time went, from the workers' and run_dns's logs."""
+    ours = measure("n", args, reg, poller, target, list(processes))
+    for process in reversed(processes):
+        process.stop()
+    ours_stages = namesmith_stages(ours["paced"] + ours["burst"], "".join(w.text() for w in workers), run_dns.text())
+    return ours, ours_stages
+
+
+def _measure_peer(
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    reg: Registrations,
+    poller: Poller,
+    nsd_address: str,
+    processes: list[Process],
+) -> tuple[dict, dict]:
+    """NSD and the publisher in place of Namesmith's pipeline, the same loads; what they
+    measured and where the time went."""
+    from django.db import transaction
+
+    from registry import zones
+
+    print("bench/zones.py: peer (hidden master + NSD), same loads", flush=True)
+    nsd, conf, zonefile, serial = start_nsd(work, nsd_address, args.port)
+    processes.append(nsd)
+    wait_answering(nsd, nsd_address, args.port, "example.com.", "NS", 30)
+    publisher = Process(
+        "publisher",
+        [PYTHON, str(Path(__file__).resolve()), "--serve-peer-publisher", str(conf), str(zonefile), str(serial)],
+        work / "publisher.log",
+        env,
+        stdin=subprocess.PIPE,
+    )
+    processes.append(publisher)
+    publisher.wait_for_output("peer publisher: ready", 30)
+    trigger_fd = publisher.popen.stdin.fileno()
+
+    def ask_peer(zone: str) -> None:  # in place of request_after_commit, for this phase only
+        transaction.on_commit(lambda: os.write(trigger_fd, b"."))
+
+    original, zones.request_after_commit = zones.request_after_commit, ask_peer
+    try:
+        peer = measure("d", args, reg, poller, (nsd_address, args.port), [nsd, publisher])
+    finally:
+        zones.request_after_commit = original
+    return peer, peer_stages(peer["paced"] + peer["burst"], publisher.text())
+
+
+def _report(args: argparse.Namespace, ours: dict, peer: dict, ours_stages: dict, peer_stage: dict) -> tuple[dict, dict]:
+    """Prints the table, the checks, the stages and the CPU; returns the summaries of each
+    side's loads and Namesmith's p99 over the peer's for each."""
+    results = {
+        who: {kind: {**summary(d[kind]), "com_records": d["com_records"][kind]} for kind in ("paced", "burst")}
+        for who, d in (("namesmith", ours), ("peer", peer))
+    }
+    nsd_version = subprocess.run(["nsd", "-v"], capture_output=True, text=True, check=False).stderr.split("\n")[0]
+    print()
+    print(
+        f"Registry change -> answered by the com servers ({os.cpu_count()} CPUs; PostgreSQL + Redis;"
+        f" {WORKERS} worker processes, beat, run_dns; each name asked every {args.poll_ms:g} ms,"
+        f" at most {args.poll_qps:g} queries/s in all)"
+    )
+    print_table(
+        [
+            (f"Namesmith paced {args.rate:g}/s", results["namesmith"]["paced"]),
+            (f"Namesmith bursts {args.bursts}x{args.burst}", results["namesmith"]["burst"]),
+            (f"peer paced {args.rate:g}/s", results["peer"]["paced"]),
+            (f"peer bursts {args.bursts}x{args.burst}", results["peer"]["burst"]),
+        ]
+    )
+    every = [results[who][kind] for who in results for kind in ("paced", "burst")]
+    print(
+        f"  checks: {sum(s['nxdomain_first'] for s in every)} of {sum(s['count'] for s in every)} names answered"
+        f" NXDOMAIN before their referral, {sum(s['answered_early'] for s in every)} referred before their commit"
+    )
+    print("Where the time goes (per answered name, from the processes' logs, millisecond stamps):")
+    print_stages("Namesmith", ours_stages)
+    print_stages("peer", peer_stage)
+    print(f"  peer: {nsd_version}, server-count 1; publisher process, build_tld + master file + nsd-control")
+    print("CPU: cores kept busy, on average over each load:")
+    for who, d in (("Namesmith", ours), ("peer", peer)):
+        for kind in ("paced", "burst"):
+            print_cpu(f"{who} {kind}", d["cpu"][kind])
+    verdicts, ratios = [], {}
+    for kind in ("paced", "burst"):
+        ours_p99, peer_p99 = results["namesmith"][kind]["p99_ms"], results["peer"][kind]["p99_ms"]
+        met = ours_p99 is not None and ours_p99 <= TARGET_MS
+        verdicts.append(f"{kind} {'met' if met else 'NOT met'} ({ours_p99} ms)")
+        ratios[kind] = round(ours_p99 / peer_p99, 2) if ours_p99 and peer_p99 else None
+    print(f"Target: Namesmith p99 <= {TARGET_MS:.0f} ms from commit: " + ", ".join(verdicts))
+    print(
+        "Ratio: Namesmith's p99 is "
+        + ", ".join(f"{ratios[k]}x the peer's ({k}: {results['peer'][k]['p99_ms']} ms)" for k in ratios)
+    )
+    return results, ratios
+
+
+def _write_results(
+    args: argparse.Namespace,
+    results: dict,
+    ratios: dict,
+    ours: dict,
+    peer: dict,
+    ours_stages: dict,
+    peer_stage: dict,
+) -> None:
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    record = {
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if "serve" not in k},
+        "cpus": os.cpu_count(),
+        "git": git_state(),
+        **results,
+        "ratio_p99": ratios,
+        "stages": {"namesmith": ours_stages, "peer": peer_stage},
+        "cpu": {"namesmith": ours["cpu"], "peer": peer["cpu"]},
+        "latencies_ms": {
+            who: {kind: [round(s.latency_ms, 2) if s.answer else None for s in d[kind]] for kind in ("paced", "burst")}
+            for who, d in (("namesmith", ours), ("peer", peer))
+        },
+    }
+    (folder / f"zones-{stamp}.json").write_text(json.dumps(record, indent=2))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", type=int, default=200, help="registrations in the paced run")
@@ -754,61 +976,23 @@ def main() -> int:
     db_url = pg_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
     prefix = f"namesmith-bench-zones-{uuid.uuid4().hex[:6]}:"
     work = Path(tempfile.mkdtemp(prefix="namesmith-bench-zones-"))
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "NETWORK_PLAN_FILE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "REDIS_KEY_PREFIX": prefix,
-        "VAR_DIR": str(work / "var"),
-        "NETWORK_BLOCK": args.block,
-        "DNS_PORT": str(args.port),
-        "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "INFO",
-        "TASK_LOG_LEVEL": "INFO",  # each task's received/succeeded lines: the stage breakdown reads them
-    }
+    env = _environment(args, work, db_url, redis_url, prefix)
     os.environ.clear()
     os.environ.update(env)
     processes: list[Process] = []
     database_created = False
     poller: Poller | None = None
     try:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+        _create_database(pg_url)
         database_created = True
         started = time.monotonic()
-        with (work / "setup.log").open("wb") as log:
-            for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-                subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=log, stderr=log)
-        import django
-
-        django.setup()
-        from django.conf import settings
-        from django.db import connection, transaction
-
-        from registry import zones
+        _set_up(work, env)
+        from django.db import connection
 
         reg = Registrations(uuid.uuid4().hex[:6])
         if args.preload:  # before the worker starts: the build requests coalesce into one
             preload(reg, args.preload, args.threads)
-        workers = [
-            Process(f"worker.{n}", [PYTHON, *WORKER, "--hostname", f"worker.{n}@%h"], work / f"worker.{n}.log", env)
-            for n in range(1, WORKERS + 1)
-        ]
-        processes += workers
-        beat = Process("beat", [PYTHON, *BEAT], work / "beat.log", env)
-        processes.append(beat)
-        run_dns = Process("run_dns", [PYTHON, "manage.py", "run_dns"], work / "run_dns.log", env)
-        processes.append(run_dns)
-        for worker in workers:
-            worker.wait_for_output("ready.", 60)
-        run_dns.wait_for_output("run_dns: serving", 60)
-        com = settings.NETWORK_PLAN.servers_for_tld("com")[0]
-        target = (com.address, args.port)
-        # The demo order (example.com) has gone through the worker and com is published with it.
-        wait_answering(run_dns, com.address, args.port, "example.com.", "NS", 90)
+        workers, run_dns, target = _start_namesmith(args, work, env, processes)
         setup_seconds = time.monotonic() - started
         poller = Poller(work, env, args.poll_ms / 1000, args.poll_qps)
 
@@ -817,102 +1001,13 @@ def main() -> int:
             f" {args.domains} paced at {args.rate:g}/s, {args.bursts} bursts of {args.burst}",
             flush=True,
         )
-        ours = measure("n", args, reg, poller, target, list(processes))
-        for process in reversed(processes):
-            process.stop()
-        ours_stages = namesmith_stages(
-            ours["paced"] + ours["burst"], "".join(w.text() for w in workers), run_dns.text()
-        )
+        ours, ours_stages = _measure_namesmith(args, reg, poller, target, processes, workers, run_dns)
 
-        print("bench/zones.py: peer (hidden master + NSD), same loads", flush=True)
-        nsd, conf, zonefile, serial = start_nsd(work, nsd_address, args.port)
-        processes.append(nsd)
-        wait_answering(nsd, nsd_address, args.port, "example.com.", "NS", 30)
-        publisher = Process(
-            "publisher",
-            [PYTHON, str(Path(__file__).resolve()), "--serve-peer-publisher", str(conf), str(zonefile), str(serial)],
-            work / "publisher.log",
-            env,
-            stdin=subprocess.PIPE,
-        )
-        processes.append(publisher)
-        publisher.wait_for_output("peer publisher: ready", 30)
-        trigger_fd = publisher.popen.stdin.fileno()
-
-        def ask_peer(zone: str) -> None:  # in place of request_after_commit, for this phase only
-            transaction.on_commit(lambda: os.write(trigger_fd, b"."))
-
-        original, zones.request_after_commit = zones.request_after_commit, ask_peer
-        try:
-            peer = measure("d", args, reg, poller, (nsd_address, args.port), [nsd, publisher])
-        finally:
-            zones.request_after_commit = original
-        peer_stage = peer_stages(peer["paced"] + peer["burst"], publisher.text())
+        peer, peer_stage = _measure_peer(args, work, env, reg, poller, nsd_address, processes)
         connection.close()
 
-        results = {
-            who: {kind: {**summary(d[kind]), "com_records": d["com_records"][kind]} for kind in ("paced", "burst")}
-            for who, d in (("namesmith", ours), ("peer", peer))
-        }
-        nsd_version = subprocess.run(["nsd", "-v"], capture_output=True, text=True, check=False).stderr.split("\n")[0]
-        print()
-        print(
-            f"Registry change -> answered by the com servers ({os.cpu_count()} CPUs; PostgreSQL + Redis;"
-            f" {WORKERS} worker processes, beat, run_dns; each name asked every {args.poll_ms:g} ms,"
-            f" at most {args.poll_qps:g} queries/s in all)"
-        )
-        print_table(
-            [
-                (f"Namesmith paced {args.rate:g}/s", results["namesmith"]["paced"]),
-                (f"Namesmith bursts {args.bursts}x{args.burst}", results["namesmith"]["burst"]),
-                (f"peer paced {args.rate:g}/s", results["peer"]["paced"]),
-                (f"peer bursts {args.bursts}x{args.burst}", results["peer"]["burst"]),
-            ]
-        )
-        every = [results[who][kind] for who in results for kind in ("paced", "burst")]
-        print(
-            f"  checks: {sum(s['nxdomain_first'] for s in every)} of {sum(s['count'] for s in every)} names answered"
-            f" NXDOMAIN before their referral, {sum(s['answered_early'] for s in every)} referred before their commit"
-        )
-        print("Where the time goes (per answered name, from the processes' logs, millisecond stamps):")
-        print_stages("Namesmith", ours_stages)
-        print_stages("peer", peer_stage)
-        print(f"  peer: {nsd_version}, server-count 1; publisher process, build_tld + master file + nsd-control")
-        print("CPU: cores kept busy, on average over each load:")
-        for who, d in (("Namesmith", ours), ("peer", peer)):
-            for kind in ("paced", "burst"):
-                print_cpu(f"{who} {kind}", d["cpu"][kind])
-        verdicts, ratios = [], {}
-        for kind in ("paced", "burst"):
-            ours_p99, peer_p99 = results["namesmith"][kind]["p99_ms"], results["peer"][kind]["p99_ms"]
-            met = ours_p99 is not None and ours_p99 <= TARGET_MS
-            verdicts.append(f"{kind} {'met' if met else 'NOT met'} ({ours_p99} ms)")
-            ratios[kind] = round(ours_p99 / peer_p99, 2) if ours_p99 and peer_p99 else None
-        print(f"Target: Namesmith p99 <= {TARGET_MS:.0f} ms from commit: " + ", ".join(verdicts))
-        print(
-            "Ratio: Namesmith's p99 is "
-            + ", ".join(f"{ratios[k]}x the peer's ({k}: {results['peer'][k]['p99_ms']} ms)" for k in ratios)
-        )
-
-        folder = ROOT / "bench" / "results"
-        folder.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        record = {
-            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if "serve" not in k},
-            "cpus": os.cpu_count(),
-            "git": git_state(),
-            **results,
-            "ratio_p99": ratios,
-            "stages": {"namesmith": ours_stages, "peer": peer_stage},
-            "cpu": {"namesmith": ours["cpu"], "peer": peer["cpu"]},
-            "latencies_ms": {
-                who: {
-                    kind: [round(s.latency_ms, 2) if s.answer else None for s in d[kind]] for kind in ("paced", "burst")
-                }
-                for who, d in (("namesmith", ours), ("peer", peer))
-            },
-        }
-        (folder / f"zones-{stamp}.json").write_text(json.dumps(record, indent=2))
+        results, ratios = _report(args, ours, peer, ours_stages, peer_stage)
+        _write_results(args, results, ratios, ours, peer, ours_stages, peer_stage)
         return 0
     except KeyboardInterrupt:
         print("bench/zones.py: interrupted", file=sys.stderr)
@@ -933,16 +1028,10 @@ def main() -> int:
 
             connections.close_all()
         if args.logs:
-            args.logs.mkdir(parents=True, exist_ok=True)
-            for log in work.glob("*.log"):
-                shutil.copy(log, args.logs / log.name)
+            _copy_logs(work, args.logs)
         if database_created:
-            with contextlib.suppress(psycopg.Error), psycopg.connect(pg_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        with contextlib.suppress(redis.RedisError):
-            store = redis.Redis.from_url(redis_url)
-            for key in store.scan_iter(match=f"{prefix}*", count=500):
-                store.delete(key)
+            _drop_database(pg_url)
+        _drop_keys(redis_url, prefix)
         shutil.rmtree(work, ignore_errors=True)
 
 
