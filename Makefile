@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp clean
+.PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -53,9 +53,20 @@ test-tools:
 		{ $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
 	fi
 
+# While working: the suite without the tests that start Celery workers or a browser
+# (a few minutes instead of most of the run); make test runs everything.
+test-fast: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -m "not pipeline and not browser"
+
+# Style (ruff), types (mypy; strict on the services and the DNS code) and the boundaries
+# between the apps (import-linter; see docs/architecture.md).
+STRICT := registry/services registrar/services resolver/rental resolver/dns
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/mypy --strict --follow-imports=silent $(STRICT)
+	$(BIN)/lint-imports
 
 bench-orders: $(VENV)/.run-deps
 	$(BIN)/python bench/orders.py

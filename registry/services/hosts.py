@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -16,9 +16,12 @@ from registry.choices import OperationKind
 from registry.errors import AssociationProhibits, InvalidName, NotSponsor, ObjectExists, ObjectNotFound, ParameterError
 from registry.models import Domain, Host, HostAddress, Operation, Registrar, Tld
 from registry.names import ParsedName, parse_host_name
-from registry.services.results import HostInfo, ObjectCheck, OperationResult
+from registry.services.results import HostDetails, HostInfo, ObjectCheck, OperationResult
 from registry.services.transform import run_transform
 from registry.services.validation import MAX_CHECK_NAMES, address_order, glue_addresses
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def _superordinate(registrar: Registrar, parsed: ParsedName) -> Domain | None:
@@ -44,11 +47,10 @@ def _check_glue(name: str, tld: str, internal: bool, glue: Sequence[str]) -> Non
         raise ParameterError(f"host {name} is outside the TLDs this registry runs; it takes no glue addresses")
 
 
-def _live_host(name: str, *, lock: bool = False, details: bool = False) -> Host:
-    """The live host ``name``; with ``details``, read as ``HostInfo.of`` needs it."""
+def _live_host(name: str, *, lock: bool = False) -> Host:
+    """The live host ``name``."""
     parsed = parse_host_name(name)
     rows = Host.objects.filter(name=parsed.ascii, deleted_at=None)
-    rows = with_host_details(rows) if details else rows
     host = (rows.select_for_update(of=("self",)) if lock else rows).select_related("registrar").first()
     if host is None:
         raise ObjectNotFound(f"host {parsed.ascii} does not exist")
@@ -90,10 +92,14 @@ def check_hosts(names: Iterable[str]) -> list[ObjectCheck]:
 def info_host(name: str, *, registrar: Registrar | None = None) -> HostInfo:
     """A host's data. Hosts carry no secrets, so ``registrar`` (kept for the same call
     shape as the other info functions) changes nothing: every registrar may read them."""
-    return HostInfo.of(_live_host(name, details=True))
+    parsed = parse_host_name(name)
+    host = with_host_details(Host.objects.filter(name=parsed.ascii, deleted_at=None)).first()
+    if host is None:
+        raise ObjectNotFound(f"host {parsed.ascii} does not exist")
+    return HostInfo.of(host)
 
 
-def with_host_details(hosts: QuerySet[Host]) -> QuerySet[Host]:
+def with_host_details(hosts: QuerySet[Host]) -> QuerySet[WithAnnotations[Host, HostDetails]]:
     """``hosts`` with what ``HostInfo.of`` reads: a page of them costs two queries, whatever its size."""
     linked = Exists(Domain.objects.filter(nameservers=OuterRef("pk"), deleted_at=None))
     return hosts.select_related("registrar", "superordinate").prefetch_related("addresses").annotate(linked=linked)

@@ -88,7 +88,7 @@ def tld_for(parsed: ParsedName) -> Tld:
 def tld_fee(tld: Tld, command: str) -> int:
     """Per-year fee of ``command`` (once for a restore) for the name ``tld`` was fetched
     for by ``tld_for``."""
-    return getattr(fees_at(tld, tld.premium_fee), command)
+    return fees_at(tld, tld.premium_fee).total(command)
 
 
 def check_period(tld: Tld, years: int) -> None:

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from registry.choices import CheckStatus
 from registry.models import Host
 from registry.services.validation import address_order
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class HostDetails(TypedDict):
+    """What ``with_host_details`` annotates a host with."""
+
+    linked: bool  # named by a live domain
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ class HostInfo:
     updated_at: datetime
 
     @classmethod
-    def of(cls, host: Host) -> HostInfo:
+    def of(cls, host: WithAnnotations[Host, HostDetails]) -> HostInfo:
         """The data of a host read through ``with_host_details`` (a page of them costs two
         queries); ``info_host`` looks one up by name."""
         return cls(
