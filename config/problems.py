@@ -51,12 +51,14 @@ class Catalog:
     def __post_init__(self) -> None:
         object.__setattr__(self, "codes", GENERIC | self.codes)
 
-    def problem(self, code: str, detail: str, *, status_code: int | None = None, **extra: Any) -> Problem:
-        """A problem object for ``code``; the status comes from the catalog unless given."""
-        catalog_status, title = self.codes.get(code, (status_code or 500, code.replace("_", " ").capitalize()))
+    def problem(
+        self, code: str, detail: str, *, status_code: int | None = None, title: str | None = None, **extra: Any
+    ) -> Problem:
+        """A problem object for ``code``; the status and title come from the catalog unless given."""
+        catalog_status, catalog_title = self.codes.get(code, (status_code or 500, code.replace("_", " ").capitalize()))
         return {
             "type": f"{self.path}{code}",
-            "title": title,
+            "title": title or catalog_title,
             "status": status_code or catalog_status,
             "detail": detail,
             "code": code,
@@ -65,9 +67,17 @@ class Catalog:
 
     def handler(self, translate: Translate) -> Callable[[Exception, dict], Response | None]:
         """The DRF exception handler of this API: ``translate`` turns the API's own errors
-        into problems (None for anything else), DRF's errors are rendered here."""
+        into problems (None for anything else), DRF's errors are rendered here. The
+        browsable API's pages show the same problem as HTML, with their own media type."""
 
         def handle(exc: Exception, context: dict) -> Response | None:
+            response = _problem_or_none(exc, context)
+            renderer = getattr(context.get("request"), "accepted_renderer", None)
+            if response is not None and renderer is not None and "json" not in renderer.media_type:
+                response.content_type = None  # the renderer's own (text/html)
+            return response
+
+        def _problem_or_none(exc: Exception, context: dict) -> Response | None:
             body = translate(exc)
             if body is not None:
                 return problem_response(body)

@@ -9,10 +9,6 @@ keeps its code and message.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework.response import Response
-
 from config.problems import CUSTOMER_API, Problem
 from registrar.services import CheckoutError
 from registry.errors import RegistryError
@@ -32,14 +28,5 @@ def translate(exc: Exception) -> Problem | None:
     return None
 
 
-_as_problem = CUSTOMER_API.handler(translate)
-
-
-def handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """The DRF exception handler of the registrar's API views: every error as problem+json,
-    except on the browsable API's pages, which show the same problem as HTML."""
-    response = _as_problem(exc, context)
-    renderer = getattr(context.get("request"), "accepted_renderer", None)
-    if response is not None and renderer is not None and "json" not in renderer.media_type:
-        response.content_type = None  # the renderer's own media type (text/html)
-    return response
+# The DRF exception handler of the registrar's API views: every error as problem+json.
+handler = CUSTOMER_API.handler(translate)

@@ -8,6 +8,8 @@ failed asynchronous operation carries the same object in its ``error``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from config.problems import PROBLEM_CONTENT_TYPE, Catalog, Problem, problem_response
 from registry.errors import RegistryError
 
@@ -45,7 +47,7 @@ CATALOG = Catalog(
 )
 
 
-def problem(code: str, detail: str, *, status_code: int | None = None, **extra: object) -> Problem:
+def problem(code: str, detail: str, *, status_code: int | None = None, **extra: Any) -> Problem:
     return CATALOG.problem(code, detail, status_code=status_code, **extra)
 
 

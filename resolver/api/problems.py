@@ -12,10 +12,23 @@ from __future__ import annotations
 from config.problems import CUSTOMER_API, Problem
 from resolver import rental
 
+# The title of each code the rental service (and its health checks) gives its refusals.
+TITLES = {
+    "invalid_request": "The request is not valid",
+    "conflict": "The request conflicts with what exists",
+    "invalid_change_batch": "The change batch cannot be applied",
+    "caller_reference_used": "The caller reference was used for another zone",
+    "not_your_domain": "The name is not one you hold here",
+    "zone_exists": "A hosted zone of that name exists",
+    "hosted_zone_not_empty": "The hosted zone still has record sets",
+    "invalid_health_check": "The health check is not valid",
+    "health_check_in_use": "Record sets or checks still use the health check",
+}
+
 
 def of_rental_error(exc: rental.RentalError) -> Problem:
     extra = {"index": exc.index} if isinstance(exc, rental.ChangeRejected) else {}
-    return CUSTOMER_API.problem(exc.code, exc.message, status_code=exc.status, **extra)
+    return CUSTOMER_API.problem(exc.code, exc.message, status_code=exc.status, title=TITLES.get(exc.code), **extra)
 
 
 # The DRF exception handler of the rental API views: every error as problem+json.

@@ -47,7 +47,7 @@ def test_a_zone_for_a_name_not_held_is_a_clear_400(alice):
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     assert response.json() == {
         "type": "/api/v1/problems/not_your_domain",
-        "title": "Not your domain",
+        "title": "The name is not one you hold here",
         "status": 400,
         "detail": "example.net. is not a domain you hold here, nor below one: register it first",
         "code": "not_your_domain",
@@ -236,3 +236,10 @@ def test_the_openapi_schema_documents_problems_and_validates(db, capsys, setting
         "SRV",
         "TXT",
     ]
+
+
+def test_the_browsable_api_shows_an_error_as_its_page(customer, client):
+    client.force_login(customer.user)
+    page = client.get("/api/v1/hosted-zones/HZNOSUCHZONE/", HTTP_ACCEPT="text/html")
+    assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert client.get("/api/v1/hosted-zones/HZNOSUCHZONE/")["Content-Type"] == "application/problem+json"
