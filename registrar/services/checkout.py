@@ -156,9 +156,7 @@ def _renewal(customer: Customer, name: str, years: object) -> list[dict[str, Any
         raise CheckoutError({"domain": f"you hold no domain {name}"})
     if domain.state != DomainState.ACTIVE:
         raise CheckoutError({"domain": f"{domain.unicode_name} is in its redemption period: restore it instead"})
-    # registry.services has no __all__ until its split, so mypy --strict takes
-    # MAX_PERIOD_YEARS, which it imports from the registry's models, for a private name.
-    most = registry.MAX_PERIOD_YEARS  # type: ignore[attr-defined, unused-ignore]
+    most = registry.MAX_PERIOD_YEARS
     if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= most:
         raise CheckoutError({"years": f"renew for 1 to {most} years"})
     try:
@@ -302,8 +300,7 @@ def _charge_and_save(
                 customer=customer,
                 card=paid_with,
                 total=total,
-                # The setting has a default; config.env.env_str is typed str | None for every call.
-                currency=settings.REGISTRY_CURRENCY,  # type: ignore[misc, unused-ignore]
+                currency=settings.REGISTRY_CURRENCY,
                 idempotency_key=idempotency_key or None,
                 automatic=automatic,
                 created_at=now,

@@ -200,8 +200,7 @@ def start_poll() -> int:
     """Start a chain of poll commands when messages wait and no chain is under way;
     returns how many messages wait for it."""
     try:
-        # The setting has a default; config.env.env_str is typed str | None for every call.
-        us = registry.get_registrar(settings.REGISTRAR_CLIENT_ID)  # type: ignore[arg-type, unused-ignore]
+        us = registry.get_registrar(settings.REGISTRAR_CLIENT_ID)
         waiting, _ = registry.poll_request(us)
     except RegistryError:  # no in-house registrar (yet)
         return 0

@@ -63,7 +63,10 @@ def fees_of(check: NameCheck) -> Fees | None:
     if not check.registrable:
         return None
     fee_class = FeeClass.PREMIUM if check.status == CheckStatus.PREMIUM else FeeClass.STANDARD
-    return Fees(fee_class, check.create_fee, check.renew_fee, check.transfer_fee, check.restore_fee)  # type: ignore[arg-type]
+    create, renew, transfer, restore = check.create_fee, check.renew_fee, check.transfer_fee, check.restore_fee
+    # check() priced every command of a name it found registrable
+    assert create is not None and renew is not None and transfer is not None and restore is not None
+    return Fees(fee_class, create, renew, transfer, restore)
 
 
 def fees_for(check: NameCheck) -> Fees:
