@@ -251,7 +251,8 @@ def serve_run_dns(spec_path: Path) -> None:
 
     spec = json.loads(spec_path.read_text())
     zones = {
-        name: (zone["serial"], zone["records"], [SERVER_NAME], zone["routed"]) for name, zone in spec["zones"].items()
+        name: (name, zone["serial"], zone["records"], [SERVER_NAME], zone["routed"])
+        for name, zone in spec["zones"].items()
     }
     engine = Engine(payload=PAYLOAD, transfer_allow=["127.0.0.0/8"])
 
@@ -260,7 +261,7 @@ def serve_run_dns(spec_path: Path) -> None:
             engine,
             {SERVER_NAME: spec["address"]},
             spec["port"],
-            read_serials=lambda names: {name: zone[0] for name, zone in zones.items()},
+            read_serials=lambda names: {name: zone[1] for name, zone in zones.items()},
             read_zone=zones.get,
             poll_every=3600,
             idle_timeout=10,

@@ -280,7 +280,7 @@ def serve_authorities(spec_path: Path) -> None:
     from resolver.dns.authoritative.server import DnsServer
 
     spec = json.loads(spec_path.read_text())
-    zones = {origin: (SERIAL, zone["records"], zone["servers"], []) for origin, zone in spec["zones"].items()}
+    zones = {origin: (origin, SERIAL, zone["records"], zone["servers"], []) for origin, zone in spec["zones"].items()}
     engine = Engine(payload=PAYLOAD)
     servers: list[DnsServer] = []
 

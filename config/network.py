@@ -97,6 +97,10 @@ class NetworkPlan:
     origins: tuple[Origin, ...] = ()
     regions: tuple[Region, ...] = DEFAULT_REGIONS
     latency: tuple[tuple[str, str, int], ...] = DEFAULT_LATENCY
+    # How many rental nameservers the pool may grow to (``rental_server``), and the /16 a
+    # generated plan takes their addresses from; a plan read from a file has just its list.
+    rental_pool_limit: int = 0
+    block: str = ""
 
     def servers_for_tld(self, tld: str) -> tuple[Server, ...]:
         """The servers of ``tld`` (ASCII, no dot); TLDs the plan does not name share the default set."""
@@ -123,7 +127,38 @@ class NetworkPlan:
 
     def address_of(self, name: str) -> str | None:
         name = absolute(name)
-        return next((s.address for s in self.dns_servers() if s.name == name), None)
+        known = next((s.address for s in self.dns_servers() if s.name == name), None)
+        if known is not None:
+            return known
+        grown = self.rental_server_number(name)
+        return self.rental_server(grown).address if grown else None
+
+    def rental_pool_size(self) -> int:
+        return max(len(self.rental_nameservers), self.rental_pool_limit)
+
+    def rental_server(self, number: int) -> Server:
+        """Rental nameserver ``number`` (from 1): one of ``rental_nameservers``, or beyond
+        them a server the pool grows by, named like them (``ns-9.namesmith-dns.com``, the
+        pool domains in turn) on an address of the plan's block."""
+        if 1 <= number <= len(self.rental_nameservers):
+            return self.rental_nameservers[number - 1]
+        if not self.block or not 1 <= number <= self.rental_pool_limit:
+            raise ValueError(f"the rental pool has no server {number}")
+        domains = list(self.rental_domains())
+        return Server(
+            absolute(f"ns-{number}.{domains[(number - 1) % len(domains)]}"), _pool_address(self.block, number)
+        )
+
+    def rental_server_number(self, name: str) -> int | None:
+        """The number of a rental nameserver the pool may grow by, from its name; None for
+        any other name (the plan's own servers included)."""
+        label = absolute(name).partition(".")[0]
+        if not label.startswith("ns-") or not label[3:].isdigit() or not self.block:
+            return None
+        number = int(label[3:])
+        if not len(self.rental_nameservers) < number <= self.rental_pool_limit:
+            return None
+        return number if self.rental_server(number).name == absolute(name) else None
 
     def as_dict(self) -> dict[str, Any]:
         """The plan in the shape of ``endpoints --json`` (and of NETWORK_PLAN_FILE)."""
@@ -151,6 +186,25 @@ def may_bind_low_ports() -> bool:
     return False
 
 
+# Rental nameserver n of a generated plan is at 127.53.2.n for n up to 254, then on the
+# third octets from 6 on (0-5 hold the root, TLD, resolver, EPP/WHOIS and origin addresses).
+_POOL_PER_OCTET = 254
+_POOL_FIRST_OCTET = 2
+_POOL_GROWTH_OCTET = 6
+RENTAL_POOL_LIMIT = 2048  # as Route 53's ns-0 ... ns-2047
+
+
+def _pool_address(block: str, number: int) -> str:
+    index = number - 1
+    if index < _POOL_PER_OCTET:
+        third, fourth = _POOL_FIRST_OCTET, index + 1
+    else:
+        rest = index - _POOL_PER_OCTET
+        third, fourth = _POOL_GROWTH_OCTET + rest // _POOL_PER_OCTET, rest % _POOL_PER_OCTET + 1
+    base = int(ipaddress.ip_network(block).network_address)
+    return str(ipaddress.ip_address(base + third * 256 + fourth))
+
+
 def default_plan(block: str, dns_port: int, privileged: bool) -> NetworkPlan:
     """The generated plan: one address per server inside ``block`` (a /16 of 127.0.0.0/8)."""
     net = _parse_block(block)
@@ -174,9 +228,12 @@ def default_plan(block: str, dns_port: int, privileged: bool) -> NetworkPlan:
             "kr": servers(1, ["b.dns.kr", "c.dns.kr"], 21),
             DEFAULT_TLD_KEY: servers(1, ["a.tld-servers.net", "b.tld-servers.net"], 101),
         },
-        rental_nameservers=servers(
-            2, [f"ns-{n}.namesmith-dns.{rental_tlds[(n - 1) % len(rental_tlds)]}" for n in range(1, 9)]
+        rental_nameservers=tuple(
+            Server(absolute(f"ns-{n}.namesmith-dns.{rental_tlds[(n - 1) % len(rental_tlds)]}"), _pool_address(block, n))
+            for n in range(1, 9)
         ),
+        rental_pool_limit=RENTAL_POOL_LIMIT,
+        block=str(net),
         resolver=Endpoint(at(3, 1), dns_port),
         epp=Endpoint(at(4, 1), 700 if privileged else EPP_HIGH_PORT),
         whois=Endpoint(at(4, 2), 43 if privileged else WHOIS_HIGH_PORT),
@@ -214,7 +271,11 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
             latency=tuple((str(a), str(b), int(ms)) for a, b, ms in data["latency"])
             if "latency" in data
             else DEFAULT_LATENCY,
+            rental_pool_limit=int(data.get("rental_pool_limit", 0)),
+            block=str(data.get("block", "")),
         )
+        if plan.block:
+            _parse_block(plan.block)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ImproperlyConfigured(f"NETWORK_PLAN_FILE={path}: {exc!r}") from None
     if DEFAULT_TLD_KEY not in plan.tld_servers:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "config.clock",
+    "config.aws",
     "registry",
     "registrar",
     "resolver",
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Route 53 (and other AWS APIs): signed requests answered before sessions, CSRF and views.
+    "config.aws.dispatch.AwsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -391,3 +394,37 @@ EPP_LOGIN_WINDOW = env_float("EPP_LOGIN_WINDOW", 300.0, minimum=1.0)
 # the 2-core machine more threads only queue (bench/epp.py: p90 at 10 sessions rises from
 # about 50 ms with 2 to 70 ms with 4); raise it for PostgreSQL on a bigger machine.
 EPP_WORKERS = env_int("EPP_WORKERS", 2, minimum=1, maximum=64)
+
+# --- AWS APIs (Route 53) ---
+
+# Requests to the Route 53 API are signed (SigV4) with one of the account's access keys;
+# with AWS_VERIFY_SIGNATURES off the key id still names the account but any signature passes
+# (quick local use with a client whose secret is not at hand).
+AWS_VERIFY_SIGNATURES = env_bool("AWS_VERIFY_SIGNATURES", True)
+
+# Route 53's quotas, enforced by the rental service for every entry point (shop, customer
+# API, Route 53 API) and reported by GetAccountLimit and friends. ROUTE53_LIMITS overrides
+# some, by Route 53's names: "MAX_HOSTED_ZONES_BY_OWNER=1000,MAX_RRSETS_BY_ZONE=20000".
+ROUTE53_DEFAULT_LIMITS = {
+    "MAX_HOSTED_ZONES_BY_OWNER": 500,
+    "MAX_HEALTH_CHECKS_BY_OWNER": 200,
+    "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER": 100,
+    "MAX_ZONES_BY_REUSABLE_DELEGATION_SET": 100,
+    "MAX_RRSETS_BY_ZONE": 10_000,
+}
+
+
+def _route53_limits() -> dict[str, int]:
+    limits = dict(ROUTE53_DEFAULT_LIMITS)
+    for item in env_list("ROUTE53_LIMITS", []):
+        name, _, value = item.partition("=")
+        name = name.strip().upper()
+        if name not in limits or not value.strip().isdigit() or int(value) < 1:
+            raise ImproperlyConfigured(
+                f"ROUTE53_LIMITS: {item!r} is not NAME=N with N >= 1 and NAME one of {', '.join(limits)}"
+            )
+        limits[name] = int(value)
+    return limits
+
+
+ROUTE53_LIMITS = _route53_limits()

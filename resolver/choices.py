@@ -74,3 +74,10 @@ class HealthOverride(models.TextChoices):
     NONE = "", "None: the checkers decide"
     HEALTHY = "HEALTHY", "Force healthy"
     UNHEALTHY = "UNHEALTHY", "Force unhealthy"
+
+
+class TaggedKind(models.TextChoices):
+    """What tags may be attached to, by Route 53's resource type names."""
+
+    HOSTED_ZONE = "hostedzone", "Hosted zone"
+    HEALTH_CHECK = "healthcheck", "Health check"

@@ -27,7 +27,7 @@ FAILOVER_TTL = 10  # short, so resolvers follow a failover quickly
 
 def seed() -> None:
     """Publish the zones of the rental pool's domains (registered by ``registry.demo``); the demo origins."""
-    platform.publish_platform_zones()
+    platform.publish_platform_zones(rental.grown_servers())
     origins.seed()
 
 
@@ -86,7 +86,6 @@ def seed_zone(owner) -> HostedZone:
         owner,
         DEMO_DOMAIN,
         caller_reference=f"seed-demo-{DEMO_DOMAIN}",
-        for_registration=True,
         nameservers=demo_nameservers(),
     )
     if not zone.record_sets.exists():

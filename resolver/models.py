@@ -18,6 +18,7 @@ from resolver.choices import (
     HealthStatus,
     RecordType,
     RoutingPolicy,
+    TaggedKind,
     ZoneKind,
 )
 
@@ -36,7 +37,10 @@ class Zone(models.Model):
     under a routing policy, each member with its health (see ``resolver.dns.authoritative.routing``).
     """
 
-    name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case: 'com.', '.'.")
+    key = models.CharField(
+        max_length=255, unique=True, help_text="The zone's name, or for a hosted zone its id (several share a name)."
+    )
+    name = models.CharField(max_length=255, db_index=True, help_text="Absolute, lower case: 'com.', '.'.")
     kind = models.CharField(max_length=16, choices=ZoneKind.choices)
     serial = models.PositiveBigIntegerField()
     version = models.PositiveBigIntegerField(default=0)
@@ -50,6 +54,7 @@ class Zone(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(serial__lte=MAX_SERIAL), name="zone_serial_fits_32_bits"),
             models.CheckConstraint(condition=Q(name__endswith="."), name="zone_name_absolute"),
+            models.UniqueConstraint(fields=["name"], condition=~Q(kind="hosted"), name="zone_name_once_unless_hosted"),
         ]
 
     def __str__(self) -> str:
@@ -60,17 +65,58 @@ class Zone(models.Model):
         return len(self.records)
 
 
+class DelegationSet(models.Model):
+    """A reusable delegation set (Route 53's): four rental nameservers an account keeps to
+    give several of its hosted zones the same nameservers (never two zones of one name)."""
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegation_sets")
+    caller_reference = models.CharField(max_length=128)
+    nameservers = models.JSONField(default=list, help_text="Host names of four rental nameservers.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "caller_reference"], name="delegation_set_caller_reference")
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class PoolServer(models.Model):
+    """A rental nameserver the pool grew by (``NetworkPlan.rental_server``) when a new zone
+    found none free among those before it: several zones of one name never share a
+    server. Its address record is published in its pool domain's zone."""
+
+    number = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=255, unique=True)
+    address = models.GenericIPAddressField()
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class HostedZone(models.Model):
     """A zone the nameserver-rental service answers for on a customer's behalf (Route 53's
     hosted zone): its name, its owner, and the delegation set of four rental nameservers
-    that serve it and that the registry delegation points at. Its records are the SOA and
-    apex NS the service keeps, plus the customer's record sets; every change batch bumps
-    ``version`` and publishes the zone anew."""
+    that serve it. Its records are the SOA and apex NS the service keeps, plus the
+    customer's record sets; every change batch bumps ``version`` and publishes the zone
+    anew. Several zones may share a name (any account's, as on Route 53), never a
+    nameserver: the world reaches the one the name is delegated to."""
 
     id = models.CharField(primary_key=True, max_length=32, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_zones")
-    name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case, ASCII: 'example.com.'.")
+    name = models.CharField(max_length=255, db_index=True, help_text="Absolute, lower case, ASCII: 'example.com.'.")
     nameservers = models.JSONField(default=list, help_text="Host names of the rental servers that serve it.")
+    delegation_set = models.ForeignKey(
+        DelegationSet, on_delete=models.PROTECT, null=True, blank=True, related_name="hosted_zones"
+    )
     comment = models.CharField(max_length=256, blank=True)
     caller_reference = models.CharField(max_length=128, help_text="The creator's key: a retry finds the same zone.")
     version = models.PositiveBigIntegerField(default=0)
@@ -191,6 +237,9 @@ class RecordSet(models.Model):
         max_length=16, blank=True, help_text="Geolocation: '*', 'continent:EU' or 'country:KR'."
     )
     alias_target = models.CharField(max_length=255, blank=True)
+    evaluate_target_health = models.BooleanField(
+        default=False, help_text="An alias's Route 53 flag, kept as given (its target is a simple record set)."
+    )
     health_check = models.ForeignKey(
         HealthCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="record_sets"
     )
@@ -210,10 +259,13 @@ class RecordSet(models.Model):
 
 class Change(models.Model):
     """One change batch applied to a hosted zone. PENDING until every nameserver of the
-    zone has been seen answering with ``serial`` (or newer), then INSYNC."""
+    zone has been seen answering with ``serial`` (or newer), then INSYNC. The deletion of a
+    zone is a change too: it outlives its zone (``zone`` empty), INSYNC once the zone is
+    withdrawn from the store."""
 
     id = models.CharField(primary_key=True, max_length=32, editable=False)
-    zone = models.ForeignKey(HostedZone, on_delete=models.CASCADE, related_name="changes")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zone_changes")
+    zone = models.ForeignKey(HostedZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
     status = models.CharField(max_length=8, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
     comment = models.CharField(max_length=256, blank=True)
     changes = models.JSONField(default=list, help_text="The batch as applied, one entry per change.")
@@ -243,3 +295,23 @@ class DemoOrigin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({'running' if self.running else 'stopped'})"
+
+
+class Tag(models.Model):
+    """A key and value an account attaches to one of its hosted zones or health checks
+    (Route 53's tags); the service keeps them and never reads them."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rental_tags")
+    resource_type = models.CharField(max_length=16, choices=TaggedKind.choices)
+    resource_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        ordering = ["resource_type", "resource_id", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource_type", "resource_id", "key"], name="tag_key_once_per_resource")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.resource_id} {self.key}={self.value}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from config.network import Server
 from resolver.choices import ZoneKind
 from resolver.services import publish_zone
 
@@ -33,9 +34,11 @@ def zone_records(name: str, nameservers: list[str], records: Sequence[Sequence[A
     return head + [list(r) for r in records]
 
 
-def publish_platform_zones() -> None:
-    """Publish each pool domain's zone: SOA, NS and the addresses of its servers."""
+def publish_platform_zones(grown: Sequence[Server] = ()) -> None:
+    """Publish each pool domain's zone: SOA, NS (the plan's servers in it) and the
+    addresses of its servers, those the pool grew by (``grown``) among them."""
     for domain, servers in settings.NETWORK_PLAN.rental_domains().items():
         names = [s.name for s in servers]
-        records = [[s.name, NS_TTL, "A", s.address] for s in servers]
+        inside = [*servers, *(s for s in grown if s.name.endswith(f".{domain}."))]
+        records = [[s.name, NS_TTL, "A", s.address] for s in inside]
         publish_zone(domain, ZoneKind.PLATFORM, zone_records(domain, names, records), names)

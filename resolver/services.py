@@ -35,11 +35,12 @@ def next_serial(previous: int | None) -> int:
 
 
 def _check_servers(servers: Sequence[str]) -> list[str]:
-    known = {s.name for s in settings.NETWORK_PLAN.dns_servers()}
+    plan = settings.NETWORK_PLAN
+    known = {s.name for s in plan.dns_servers()}
     names = []
     for raw in servers:
         name = str(raw).strip().lower().rstrip(".") + "."
-        if name not in known:
+        if name not in known and plan.rental_server_number(name) is None:
             raise ZoneRejected(f"{raw!r} is not a DNS server of the network plan")
         if name not in names:
             names.append(name)
@@ -56,17 +57,20 @@ def publish_zone(
     *,
     version: int | None = None,
     routed: Sequence[dict[str, Any]] = (),
+    key: str | None = None,
 ) -> Zone | None:
     """Store a new version of a zone with the next serial, then NOTIFY its servers.
 
     ``version`` is the publisher's counter: a version not newer than the stored one is
     ignored (returns None), so builds that arrive out of order cannot roll a zone back.
     Without it the zone is replaced unconditionally. ``routed``: record sets under a
-    routing policy (hosted zones only).
+    routing policy (hosted zones only). ``key`` tells apart hosted zones that share a
+    name (their ids; by default the name): no server may serve two zones of one name.
     """
     origin = rr.zone_name(name)
-    key = origin.to_text()
-    if version is not None and Zone.objects.filter(name=key, version__gte=version).exists():
+    name = origin.to_text()
+    key = key or name
+    if version is not None and Zone.objects.filter(key=key, version__gte=version).exists():
         return None  # a newer build is stored already: not worth checking this one
     records = list(records)
     routed = [dict(entry) for entry in routed]
@@ -78,7 +82,8 @@ def publish_zone(
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)
     with transaction.atomic():
-        zone = Zone.objects.select_for_update().filter(name=key).first()
+        zone = Zone.objects.select_for_update().filter(key=key).first()
+        _check_shared_servers(name, key, server_names)
         if zone is not None and version is not None and version <= zone.version:
             return None
         if (
@@ -102,18 +107,27 @@ def publish_zone(
             "published_at": clock.now(),
         }
         if zone is None:
-            zone = Zone(name=key, **fields)
+            zone = Zone(key=key, name=name, **fields)
             try:
                 with transaction.atomic():
                     zone.save()
             except IntegrityError:  # first publications of one zone racing: the other won
-                return publish_zone(name, kind, records, servers, version=version, routed=routed)
+                return publish_zone(name, kind, records, servers, version=version, routed=routed, key=key)
         else:
             for field, value in fields.items():
                 setattr(zone, field, value)
             zone.save()
-        transaction.on_commit(lambda: notify_servers(key, server_names))
+        transaction.on_commit(lambda: notify_servers(name, server_names))
     return zone
+
+
+def _check_shared_servers(name: str, key: str, servers: list[str]) -> None:
+    """Two zones of one name never share a server: it could answer for only one of them."""
+    for other, theirs in Zone.objects.filter(name=name).exclude(key=key).values_list("key", "servers"):
+        if shared := set(theirs) & set(servers):
+            raise ZoneRejected(
+                f"zone {name}: {', '.join(sorted(shared))} already serve{'s' * (len(shared) == 1)} {other}"
+            )
 
 
 def _same_records(stored: list[rr.Record], records: list[rr.Record], origin: dns.name.Name) -> bool:
@@ -137,14 +151,14 @@ def notify_servers(zone: str, servers: Sequence[str]) -> set[str]:
     return acked
 
 
-def delete_zone(name: str) -> bool:
-    """Stop serving a zone; its servers hear of it by NOTIFY and drop it."""
-    key = rr.zone_name(name).to_text()
+def delete_zone(name: str, key: str | None = None) -> bool:
+    """Stop serving a zone (``key``: see ``publish_zone``); its servers hear of it by NOTIFY and drop it."""
+    name = rr.zone_name(name).to_text()
     with transaction.atomic():
-        zone = Zone.objects.select_for_update().filter(name=key).first()
+        zone = Zone.objects.select_for_update().filter(key=key or name).first()
         if zone is None:
             return False
         servers = list(zone.servers)
         zone.delete()
-        transaction.on_commit(lambda: notify_servers(key, servers))
+        transaction.on_commit(lambda: notify_servers(name, servers))
     return True

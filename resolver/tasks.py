@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from config.tasks import retrying_task
-from resolver import health, rental, services
+from resolver import health, platform, rental, services
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,12 @@ def store_zone(zone: str, kind: str, version: int, records: list, servers: list)
         services.publish_zone(zone, kind, records, servers, version=version)
     except services.ZoneRejected as exc:  # a bad build stays bad on retry: keep serving the last good one
         log.error("zone %s version %s rejected: %s", zone, version, exc)
+
+
+@retrying_task("resolver.tasks.publish_platform_zones")
+def publish_platform_zones() -> None:
+    """Publish the pool domains' zones again: the pool grew by a server."""
+    platform.publish_platform_zones(rental.grown_servers())
 
 
 @retrying_task("resolver.tasks.publish_hosted_zone")

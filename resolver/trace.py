@@ -149,7 +149,8 @@ def trace(name: str, qtype: str) -> Result:
         size=len(data["wire"]) // 2,
     )
     hops = [_hop(step) for step in data["steps"]]
-    routing_name, routing = _routing(response)
+    asked = {str(step["server"]).lower().rstrip(".") + "." for step in data["steps"] if step["server"]}
+    routing_name, routing = _routing(response, asked)
     addresses = [r.address for rrset in response.answer if rrset.rdtype == dns.rdatatype.A for r in rrset]
     browser = browse(qname.rstrip("."), addresses[0]) if addresses and qtype == "A" else None
     return Result(
@@ -209,15 +210,17 @@ def _skipped(qname: str, steps: list[dict]) -> list[str]:
     return skipped
 
 
-def _routing(response: dns.message.Message) -> tuple[str, list[Member]]:
-    """The routed record sets behind the final answer, when a hosted zone of ours holds it."""
+def _routing(response: dns.message.Message, asked: set[str]) -> tuple[str, list[Member]]:
+    """The routed record sets behind the final answer, when a hosted zone of ours holds it:
+    of the zones of one name, the one on the servers the resolver ``asked``."""
     final = response.answer[-1] if response.answer else None
     if final is None:
         return "", []
     owner = final.name.to_text().lower()
     rdtype = dns.rdatatype.to_text(final.rdtype)
     enclosing = [final.name.split(depth)[1].to_text().lower() for depth in range(2, len(final.name.labels) + 1)]
-    zones = sorted(HostedZone.objects.filter(name__in=enclosing), key=lambda z: len(z.name))
+    candidates = list(HostedZone.objects.filter(name__in=enclosing))
+    zones = sorted([z for z in candidates if asked & set(z.nameservers)] or candidates, key=lambda z: len(z.name))
     if not zones:
         return "", []
     hosted = zones[-1]  # the closest enclosing zone

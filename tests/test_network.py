@@ -61,3 +61,32 @@ def test_regions_stay_on_loopback_and_latency_names_known_regions():
         network.validate(dataclasses.replace(plan, regions=(wide,)))
     with pytest.raises(ImproperlyConfigured, match=r"latency names unknown regions \['mars-1'\]"):
         network.validate(dataclasses.replace(plan, latency=(("us-east-1", "mars-1", 9),)))
+
+
+def test_the_rental_pool_grows_by_servers_named_like_the_first_ones_on_addresses_of_their_own():
+    plan = network.validate(network.default_plan("127.53.0.0/16", 53, True))
+    assert plan.rental_server(1) == plan.rental_nameservers[0]
+    assert plan.rental_server(9) == network.Server("ns-9.namesmith-dns.com.", "127.53.2.9")
+    assert plan.rental_server(254).address == "127.53.2.254"
+    assert plan.rental_server(255) == network.Server("ns-255.namesmith-dns.org.", "127.53.6.1")
+    assert plan.rental_server(2048).address == "127.53.13.16"
+    taken = {s.address for s in plan.dns_servers()} | {plan.resolver.address, plan.epp.address, plan.whois.address}
+    taken |= {o.address for o in plan.origins}
+    grown = {plan.rental_server(n).address for n in range(9, plan.rental_pool_size() + 1)}
+    assert len(grown) == plan.rental_pool_size() - 8 and not grown & taken
+    assert plan.address_of("NS-300.namesmith-dns.kr") == plan.rental_server(300).address
+    assert plan.rental_server_number("ns-300.namesmith-dns.kr.") == 300
+    assert plan.rental_server_number("ns-300.namesmith-dns.com.") is None  # ns-300 is under .kr
+    assert plan.rental_server_number("ns-2049.namesmith-dns.com.") is None
+    assert plan.address_of("ns-2049.namesmith-dns.com") is None
+    with pytest.raises(ValueError):
+        plan.rental_server(2049)
+
+
+def test_a_plan_file_without_a_pool_limit_keeps_just_its_rental_servers(tmp_path):
+    data = network.default_plan("127.60.0.0/16", 5300, False).as_dict()
+    del data["rental_pool_limit"]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    plan = network.validate(network.plan_from_file(path, 53))
+    assert plan.rental_pool_size() == 8 and plan.address_of("ns-9.namesmith-dns.com") is None

@@ -204,10 +204,9 @@ def _make_hosted_zone(order: Order, line: OrderLine) -> None:
             order.customer.user,
             line.domain,
             caller_reference=line.zone_reference,
-            for_registration=True,
             nameservers=line.nameservers,
         )
-    except rental.RentalError as exc:  # another account's zone took the name since checkout
+    except rental.RentalError as exc:  # another zone of the name took one of its servers since checkout
         log.warning("order %s: no hosted zone for %s: %s", order.pk, line.domain, exc.message)
         return
     line.hosted_zone = zone.pk

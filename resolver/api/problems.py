@@ -15,11 +15,14 @@ from resolver import rental
 # The title of each code the rental service (and its health checks) gives its refusals.
 TITLES = {
     "invalid_request": "The request is not valid",
+    "invalid_name": "The name is not a valid domain name for a hosted zone",
     "conflict": "The request conflicts with what exists",
     "invalid_change_batch": "The change batch cannot be applied",
     "caller_reference_used": "The caller reference was used for another zone",
-    "not_your_domain": "The name is not one you hold here",
-    "zone_exists": "A hosted zone of that name exists",
+    "reserved_name": "The name is reserved for the emulator's own use",
+    "conflicting_domain": "Another hosted zone of the name uses those nameservers",
+    "limit_exceeded": "A quota of the account is reached",
+    "no_delegation_set": "No such reusable delegation set",
     "hosted_zone_not_empty": "The hosted zone still has record sets",
     "invalid_health_check": "The health check is not valid",
     "health_check_in_use": "Record sets or checks still use the health check",

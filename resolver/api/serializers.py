@@ -80,6 +80,9 @@ class RecordSetRequestSerializer(RequestSerializer):
     region = Text(required=False, allow_null=True)
     location = Text(required=False, allow_null=True)
     alias_target = Text(required=False, allow_null=True, help_text="A record set of the same type in this zone.")
+    evaluate_target_health = serializers.BooleanField(
+        required=False, allow_null=True, help_text="An alias's Route 53 flag, kept as given."
+    )
     health_check = Text(
         required=False, allow_null=True, help_text="One of your health checks: left out while unhealthy."
     )

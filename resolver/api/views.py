@@ -113,7 +113,7 @@ class ChangeViewSet(mixins.RetrieveModelMixin, RentalViewSet):
     queryset = Change.objects.none()
 
     def owned(self, user: Any) -> QuerySet:
-        return Change.objects.filter(zone__owner=user)
+        return Change.objects.filter(owner=user)
 
 
 class HealthCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, RentalViewSet):

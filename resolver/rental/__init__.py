@@ -6,17 +6,17 @@ applied in one transaction or not at all; the error names the change at fault. E
 applied batch is a ``Change`` that stays PENDING until each nameserver of the zone has
 been seen answering with the serial that carries it.
 
-One module per concern: ``errors``, ``names`` (names as typed, who holds them, the
-delegation set, ids), ``zones`` (hosted zones), ``batches`` (record sets and change
-batches) and ``publication`` (zone versions to the store, and watching the servers take
-them). Callers use this package: ``from resolver import rental; rental.create_hosted_zone``.
+One module per concern: ``errors``, ``names`` (names as typed, ids), ``pool`` (the rental
+nameservers and the delegation sets drawn from them), ``zones`` (hosted zones),
+``delegation_sets`` (reusable ones), ``limits`` (Route 53's quotas), ``tags``, ``batches`` (record
+sets and change batches) and ``publication`` (zone versions to the store, and watching
+the servers take them). Callers use this package: ``from resolver import rental; rental.create_hosted_zone``.
 """
 
 from resolver.rental.batches import (
     ALIAS_TYPES,
     CONTINENTS,
     MAX_CHANGES,
-    MAX_RECORD_SETS,
     MAX_VALUES,
     RECORD_SET_FIELDS,
     ROUTING_FIELDS,
@@ -24,25 +24,38 @@ from resolver.rental.batches import (
     change_record_sets,
     parse_record_set,
 )
+from resolver.rental.delegation_sets import create_delegation_set, delete_delegation_set
 from resolver.rental.errors import ChangeRejected, Conflict, NotFound, RentalError, whole_number
-from resolver.rental.names import absolute_name, delegation_set, new_id, owns
+from resolver.rental.limits import LimitExceeded
+from resolver.rental.names import absolute_name, new_id
+from resolver.rental.pool import grown_servers
 from resolver.rental.publication import (
     PUBLISH_TASK,
+    NameserverAnswer,
     Observed,
     Stale,
+    answer_from_nameserver,
     observe_changes,
     publish_after_commit,
     publish_hosted_zone,
     stale_changes,
     zone_records,
 )
-from resolver.rental.zones import create_hosted_zone, delete_hosted_zone, registration_nameservers, zone_of
+from resolver.rental.tags import change_tags, drop_tags, tags_of
+from resolver.rental.zones import (
+    check_zone_name,
+    create_hosted_zone,
+    delegation_set_of,
+    delete_hosted_zone,
+    registration_nameservers,
+    update_hosted_zone_comment,
+    zone_of,
+)
 
 __all__ = [
     "ALIAS_TYPES",
     "CONTINENTS",
     "MAX_CHANGES",
-    "MAX_RECORD_SETS",
     "MAX_VALUES",
     "PUBLISH_TASK",
     "RECORD_SET_FIELDS",
@@ -50,23 +63,33 @@ __all__ = [
     "ChangeRejected",
     "Conflict",
     "Draft",
+    "LimitExceeded",
+    "NameserverAnswer",
     "NotFound",
     "Observed",
     "RentalError",
     "Stale",
     "absolute_name",
+    "answer_from_nameserver",
     "change_record_sets",
+    "change_tags",
+    "check_zone_name",
+    "create_delegation_set",
     "create_hosted_zone",
-    "delegation_set",
+    "delegation_set_of",
+    "delete_delegation_set",
     "delete_hosted_zone",
+    "drop_tags",
+    "grown_servers",
     "new_id",
     "observe_changes",
-    "owns",
     "parse_record_set",
     "publish_after_commit",
     "publish_hosted_zone",
     "registration_nameservers",
     "stale_changes",
+    "tags_of",
+    "update_hosted_zone_comment",
     "whole_number",
     "zone_of",
     "zone_records",

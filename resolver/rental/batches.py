@@ -19,6 +19,7 @@ from django.db import transaction
 from config import clock
 from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
 from resolver.models import MAX_TTL, Change, HealthCheck, HostedZone, RecordSet
+from resolver.rental import limits
 from resolver.rental.errors import ChangeRejected, RentalError, whole_number
 from resolver.rental.names import Owner, absolute_name, new_id
 from resolver.rental.publication import publish_after_commit
@@ -26,7 +27,6 @@ from resolver.rental.zones import zone_of
 
 MAX_CHANGES = 1000
 MAX_VALUES = 400
-MAX_RECORD_SETS = 10_000
 ALIAS_TYPES = {
     RecordType.A,
     RecordType.AAAA,
@@ -39,7 +39,16 @@ ALIAS_TYPES = {
 # A record set's fields besides its name and type, as the API, the model and a change's
 # record name them; the routing ones say how it is picked among its name's others.
 ROUTING_FIELDS = ("weight", "failover", "region", "location")
-RECORD_SET_FIELDS = ("ttl", "values", "set_identifier", "routing", *ROUTING_FIELDS, "alias_target", "health_check")
+RECORD_SET_FIELDS = (
+    "ttl",
+    "values",
+    "set_identifier",
+    "routing",
+    *ROUTING_FIELDS,
+    "alias_target",
+    "evaluate_target_health",
+    "health_check",
+)
 
 # A record set's identity in its zone: (name, type, set identifier).
 DraftKey = tuple[str, str, str]
@@ -60,6 +69,7 @@ class Draft:
     region: str = ""
     location: str = ""
     alias_target: str = ""
+    evaluate_target_health: bool = False
     health_check: str = ""
     touched_by: int = -1
     pk: int | None = field(default=None, compare=False)
@@ -74,8 +84,8 @@ class Draft:
             out["set_identifier"] = self.set_identifier
         if self.routing != RoutingPolicy.SIMPLE:
             out["routing"] = self.routing
-        for name in (*ROUTING_FIELDS, "alias_target", "health_check"):
-            if getattr(self, name) not in (None, ""):
+        for name in (*ROUTING_FIELDS, "alias_target", "evaluate_target_health", "health_check"):
+            if getattr(self, name) not in (None, "", False):
                 out[name] = getattr(self, name)
         return out
 
@@ -92,8 +102,10 @@ class Draft:
         return {**fields, "health_check_id": self.health_check or None}
 
 
-def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
-    """A record set from a change's ``record_set``, checked on its own; raises RentalError."""
+def parse_record_set(origin: dns.name.Name, data: object, *, names_absolute: bool = False) -> Draft:
+    """A record set from a change's ``record_set``, checked on its own; raises RentalError.
+    Names inside values are relative to the zone as in a zone file (``mail`` is
+    ``mail.<zone>``), or, with ``names_absolute``, full names as Route 53 takes them."""
     if not isinstance(data, dict):
         raise RentalError("record_set must be an object")
     unknown = set(data) - {"name", "type", *RECORD_SET_FIELDS}
@@ -101,7 +113,9 @@ def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
         raise RentalError(f"unknown fields {', '.join(sorted(unknown))}")
     name = absolute_name(data.get("name", ""))
     if not name.is_subdomain(origin):
-        raise RentalError(f"{name} is not in the zone {origin}; give the full name, like www.{origin}")
+        raise RentalError(
+            f"{name} is not in the zone {origin}; give the full name, like www.{origin}", code="outside_zone"
+        )
     rtype = str(data.get("type", "")).upper()
     if rtype == "SOA":
         raise RentalError("the SOA record is kept by the service")
@@ -123,12 +137,23 @@ def parse_record_set(origin: dns.name.Name, data: object) -> Draft:
         if data.get("values") or data.get("ttl") not in (None, ""):
             raise RentalError("an alias has no values or TTL of its own: it answers with its target's")
         draft.alias_target = target.to_text()
+        draft.evaluate_target_health = _flag(data.get("evaluate_target_health"), "evaluate_target_health")
     else:
+        if data.get("evaluate_target_health"):
+            raise RentalError("evaluate_target_health belongs to an alias")
         draft.ttl = _ttl(data.get("ttl"))
-        draft.values = _values(origin, rtype, data.get("values"))
+        draft.values = _values(dns.name.root if names_absolute else origin, rtype, data.get("values"))
     _routing(draft, data)
     draft.health_check = str(data.get("health_check") or "").strip()
     return draft
+
+
+def _flag(value: object, field: str) -> bool:
+    if value in (None, ""):
+        return False
+    if not isinstance(value, bool):
+        raise RentalError(f"{field}: true or false")
+    return value
 
 
 def _ttl(value: object) -> int:
@@ -222,9 +247,12 @@ def _location(value: object) -> str:
     )
 
 
-def change_record_sets(owner: Owner, zone_id: str, changes: object, comment: str = "") -> Change:
+def change_record_sets(
+    owner: Owner, zone_id: str, changes: object, comment: str = "", *, names_absolute: bool = False
+) -> Change:
     """Apply a change batch (CREATE / DELETE / UPSERT) to a zone atomically: all of it or,
-    with the first change at fault named, none of it. Returns the PENDING Change."""
+    with the first change at fault named, none of it. Returns the PENDING Change.
+    ``names_absolute``: see ``parse_record_set``."""
     if not isinstance(changes, list) or not changes:
         raise RentalError("changes: a list of at least one change")
     if len(changes) > MAX_CHANGES:
@@ -245,9 +273,9 @@ def change_record_sets(owner: Owner, zone_id: str, changes: object, comment: str
             try:
                 if action not in ChangeAction.values:
                     raise RentalError(f"action must be one of {', '.join(ChangeAction.values)}")
-                draft = parse_record_set(origin, change.get("record_set"))
+                draft = parse_record_set(origin, change.get("record_set"), names_absolute=names_absolute)
             except RentalError as exc:
-                raise ChangeRejected(index, change, exc.message) from None
+                raise ChangeRejected(index, change, exc.message, kind=exc.code) from None
             draft.touched_by = index
             if draft.health_check and draft.health_check not in checks:
                 if not HealthCheck.objects.filter(pk=draft.health_check, owner=owner).exists():
@@ -255,16 +283,20 @@ def change_record_sets(owner: Owner, zone_id: str, changes: object, comment: str
                 checks.add(draft.health_check)
             existing = state.get(draft.key)
             if action == ChangeAction.CREATE and existing is not None:
-                raise ChangeRejected(index, change, "a record set with this name, type and set identifier exists")
+                raise ChangeRejected(
+                    index, change, "a record set with this name, type and set identifier exists", kind="exists"
+                )
             if action == ChangeAction.DELETE:
                 if existing is None:
-                    raise ChangeRejected(index, change, "there is no such record set to delete")
+                    raise ChangeRejected(index, change, "there is no such record set to delete", kind="missing")
                 if (existing.ttl, existing.values, existing.alias_target) != (
                     draft.ttl,
                     draft.values,
                     draft.alias_target,
                 ):
-                    raise ChangeRejected(index, change, "the values and TTL given differ from the record set's")
+                    raise ChangeRejected(
+                        index, change, "the values and TTL given differ from the record set's", kind="mismatch"
+                    )
                 del state[draft.key]
                 # A rule broken by the deletion (an alias left dangling) is this change's fault.
                 _touch(state, draft.name, index)
@@ -278,6 +310,7 @@ def change_record_sets(owner: Owner, zone_id: str, changes: object, comment: str
         zone.save(update_fields=["version"])
         change = Change.objects.create(
             id=new_id("C"),
+            owner=owner,
             zone=zone,
             comment=str(comment),
             changes=applied,
@@ -299,15 +332,25 @@ def _check_zone(origin: dns.name.Name, state: dict[DraftKey, Draft], changes: li
     is blamed on the latest change that touched the record set at fault."""
     problem = next(_zone_problems(origin, state), None)
     if problem is not None:
-        draft, reason = problem
+        draft, reason, kind = problem
         index = draft.touched_by if draft.touched_by >= 0 else len(changes) - 1
-        raise ChangeRejected(index, changes[index], reason)
+        raise ChangeRejected(index, changes[index], reason, kind=kind)
 
 
-def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft]) -> Iterator[tuple[Draft, str]]:
-    """(record set at fault, reason) for each rule the zone breaks, name by name."""
-    if len(state) > MAX_RECORD_SETS:
-        yield max(state.values(), key=lambda d: d.touched_by), f"a zone holds at most {MAX_RECORD_SETS} record sets"
+# A rule a zone breaks: the record set at fault, the reason, and a kind that names the rule
+# for those who word it their own way (Route 53's messages), "" for the rest.
+Problem = tuple[Draft, str, str]
+
+
+def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft]) -> Iterator[Problem]:
+    """Each rule the zone breaks, name by name."""
+    most = limits.value(limits.RECORD_SETS)
+    if len(state) + 2 > most:  # Route 53 counts the SOA and NS record sets too
+        yield (
+            max(state.values(), key=lambda d: d.touched_by),
+            f"a zone holds at most {most} record sets, its SOA and NS among them ({limits.RECORD_SETS})",
+            "limit",
+        )
     by_name: dict[str, list[Draft]] = {}
     for draft in state.values():
         by_name.setdefault(draft.name, []).append(draft)
@@ -318,48 +361,51 @@ def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft]) -> Itera
         yield from _alias_problems(drafts, by_name)
 
 
-def _type_problems(origin: dns.name.Name, name: str, drafts: list[Draft]) -> Iterator[tuple[Draft, str]]:
+def _type_problems(origin: dns.name.Name, name: str, drafts: list[Draft]) -> Iterator[Problem]:
     """Which types may share a name: a CNAME stands alone and not at the apex, a DS sits
     at a delegation."""
     types = {d.type for d in drafts}
     if RecordType.CNAME in types:
         if name == origin.to_text():
-            yield drafts[0], "a CNAME cannot sit at the zone apex (it would hide the SOA and NS)"
+            yield drafts[0], "a CNAME cannot sit at the zone apex (it would hide the SOA and NS)", "cname_apex"
         if len(types) > 1:
             yield (
                 drafts[0],
                 f"{name} has a CNAME, so it cannot hold other types ({', '.join(sorted(types - {'CNAME'}))})",
+                "cname_conflict",
             )
     if RecordType.DS in types and RecordType.NS not in types:
-        yield drafts[0], "a DS record set belongs at a delegation: add the NS record set at the same name"
+        yield drafts[0], "a DS record set belongs at a delegation: add the NS record set at the same name", ""
 
 
-def _routing_problems(name: str, drafts: list[Draft]) -> Iterator[tuple[Draft, str]]:
+def _routing_problems(name: str, drafts: list[Draft]) -> Iterator[Problem]:
     """The record sets of one name and type share one routing policy, with at most one
     record set per failover role, region and location."""
     for rtype in {d.type for d in drafts}:
         same = [d for d in drafts if d.type == rtype]
         policies = {d.routing for d in same}
         if len(policies) > 1:
-            yield same[0], f"the {rtype} record sets of {name} mix routing policies ({', '.join(sorted(policies))})"
+            mixed = ", ".join(sorted(policies))
+            yield same[0], f"the {rtype} record sets of {name} mix routing policies ({mixed})", ""
         for role in FailoverRole.values:
             if sum(d.failover == role for d in same) > 1:
-                yield same[0], f"{name} {rtype} has more than one {role} failover record set"
+                yield same[0], f"{name} {rtype} has more than one {role} failover record set", ""
         for field_name in ("region", "location"):
             taken = [getattr(d, field_name) for d in same if getattr(d, field_name)]
             if len(taken) != len(set(taken)):
-                yield same[0], f"{name} {rtype} has two record sets for the same {field_name}"
+                yield same[0], f"{name} {rtype} has two record sets for the same {field_name}", ""
 
 
-def _alias_problems(drafts: list[Draft], by_name: dict[str, list[Draft]]) -> Iterator[tuple[Draft, str]]:
+def _alias_problems(drafts: list[Draft], by_name: dict[str, list[Draft]]) -> Iterator[Problem]:
     """An alias points at a simple record set of its own type."""
     for draft in drafts:
         if draft.alias_target:
             targets = [d for d in by_name.get(draft.alias_target, []) if d.type == draft.type]
             if not targets:
-                yield draft, f"the alias target {draft.alias_target} has no {draft.type} record set"
+                yield draft, f"the alias target {draft.alias_target} has no {draft.type} record set", "alias_target"
             if any(t.alias_target or t.routing != RoutingPolicy.SIMPLE for t in targets):
-                yield draft, f"the alias target {draft.alias_target} {draft.type} must be a simple record set"
+                reason = f"the alias target {draft.alias_target} {draft.type} must be a simple record set"
+                yield draft, reason, ""
 
 
 def _save(zone: HostedZone, before: dict[DraftKey, Draft], state: dict[DraftKey, Draft]) -> None:

@@ -30,11 +30,17 @@ class Conflict(RentalError):
 
 
 class ChangeRejected(RentalError):
-    """A change batch that cannot be applied; ``index`` is the change at fault."""
+    """A change batch that cannot be applied; ``index`` is the change at fault, ``kind``
+    the rule it breaks where callers word it their own way (``exists``, ``missing``,
+    ``mismatch``, ``outside_zone``, ``cname_apex``, ``cname_conflict``, ``alias_target``),
+    ``reason`` the service's words."""
 
     code = "invalid_change_batch"
 
-    def __init__(self, index: int, change: dict[str, Any], reason: str) -> None:
+    def __init__(self, index: int, change: dict[str, Any], reason: str, *, kind: str = "") -> None:
+        self.change = change
+        self.reason = reason
+        self.kind = kind
         record = change.get("record_set") or {}
         what = f"{change.get('action', '?')} {record.get('name', '?')} {record.get('type', '?')}"
         if record.get("set_identifier"):

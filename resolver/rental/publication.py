@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+import dns.rcode
+import dns.rdatatype
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +21,7 @@ from kombu.exceptions import KombuError
 from config import clock
 from resolver import platform
 from resolver.choices import ChangeStatus, RoutingPolicy, ZoneKind
-from resolver.dns.wire.probe import soa_serial
+from resolver.dns.wire.probe import ask, soa_serial
 from resolver.models import Change, HostedZone, RecordSet, Zone
 from resolver.services import ZoneRejected, publish_zone
 
@@ -81,12 +83,12 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
         records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
             stored = publish_zone(
-                zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed
+                zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed, key=zone.pk
             )
         except ZoneRejected as exc:
             log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)
             return None
-        stored = stored or Zone.objects.get(name=zone.name)  # None: this version was stored already
+        stored = stored or Zone.objects.get(key=zone.pk)  # None: this version was stored already
         Change.objects.filter(zone=zone, serial=None, version__lte=stored.version).update(serial=stored.serial)
     return stored
 
@@ -103,6 +105,7 @@ def observe_changes(zone_id: str, *, timeout: float = 1.0) -> Observed:
     if not pending:
         return Observed(0, 0)
     zone = pending[0].zone
+    assert zone is not None  # filtered by it
     plan = settings.NETWORK_PLAN
     served = [soa_serial(plan.address_of(name), plan.dns_port, zone.name, timeout) for name in zone.nameservers]
     lowest = None if None in served else min(cast(list[int], served))
@@ -125,9 +128,32 @@ def stale_changes() -> Stale:
     were made, for beat's sweep; a fresher change is its own publication's and watch's
     business, even when a backlog holds them up."""
     stale = Change.objects.filter(
+        zone__isnull=False,  # the changes of a deleted zone stay as they were
         status=ChangeStatus.PENDING,
         submitted_at__lt=clock.now() - timedelta(seconds=settings.ZONE_REQUEST_STALE_AFTER),
     )
     unpublished = set(stale.filter(serial=None).values_list("zone_id", flat=True))
     unobserved = set(stale.values_list("zone_id", flat=True)) - unpublished
     return Stale(sorted(unpublished), sorted(unobserved))
+
+
+@dataclass(frozen=True)
+class NameserverAnswer:
+    server: str  # the nameserver asked
+    rcode: str  # its response code, or "" when it did not answer
+    records: list[str]  # the data of the records answering the question
+
+
+def answer_from_nameserver(
+    zone: HostedZone, name: str, rtype: str, subnet: tuple[str, int] | None = None
+) -> NameserverAnswer:
+    """Ask the zone's first nameserver, over DNS, what it answers for ``name`` and ``rtype``
+    (as a resolver for a client in ``subnet`` would): Route 53's TestDNSAnswer."""
+    plan = settings.NETWORK_PLAN
+    server = zone.nameservers[0]
+    response = ask(plan.address_of(server), plan.dns_port, name, rtype, 2.0, subnet)
+    if response is None:
+        return NameserverAnswer(server, "", [])
+    wanted = dns.rdatatype.from_text(rtype)
+    records = [rdata.to_text() for rrset in response.answer if rrset.rdtype == wanted for rdata in rrset]
+    return NameserverAnswer(server, dns.rcode.to_text(response.rcode()), records)

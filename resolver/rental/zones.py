@@ -1,17 +1,35 @@
-"""Hosted zones (Route 53's): making one for a name its owner holds, finding and deleting
-one, and the nameservers a registration with ours delegates to."""
+"""Hosted zones (Route 53's): making one for any name (several may share it, each on a
+delegation set of its own), finding, changing and deleting one, and the nameservers a
+registration with ours delegates to."""
 
 from __future__ import annotations
 
+import dns.name
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from config import clock
-from resolver.models import Change, HostedZone
+from config import clock, locks
+from resolver.choices import ChangeStatus, TaggedKind
+from resolver.models import Change, DelegationSet, HostedZone
+from resolver.rental import limits, pool
 from resolver.rental.errors import Conflict, NotFound, RentalError
-from resolver.rental.names import Owner, absolute_name, delegation_set, new_id, owns
+from resolver.rental.names import Owner, absolute_name, new_id
 from resolver.rental.publication import publish_after_commit
+from resolver.rental.tags import drop_tags
 from resolver.services import delete_zone
+
+
+def check_zone_name(origin: dns.name.Name) -> None:
+    """A hosted zone is for a name below a TLD, outside the rental pool's own domains."""
+    if len(origin) < 3:
+        raise RentalError(f"{origin} is a top-level domain; a hosted zone is for a name below one", code="invalid_name")
+    if origin.labels[0] == b"*":
+        raise RentalError(f"{origin}: a hosted zone's name cannot start with a wildcard", code="invalid_name")
+    for domain in settings.NETWORK_PLAN.rental_domains():
+        if origin.is_subdomain(dns.name.from_text(domain)):
+            raise RentalError(
+                f"{origin} is reserved by Namesmith (its rental nameservers' domain)", code="reserved_name"
+            )
 
 
 def create_hosted_zone(
@@ -20,19 +38,17 @@ def create_hosted_zone(
     *,
     caller_reference: str,
     comment: str = "",
-    for_registration: bool = False,
     nameservers: list[str] | None = None,
+    delegation_set_id: str = "",
 ) -> tuple[HostedZone, Change | None, bool]:
-    """A hosted zone for ``name``; (zone, its first change, created). Its delegation set is drawn
-    from the pool, or is ``nameservers`` (four pool servers, like a reusable delegation set).
-
-    The owner must hold the name (or a domain above it) at our registrar, unless the zone
-    is made for a registration in progress (``for_registration``) or the owner is staff.
-    A second call with the same ``caller_reference`` returns the first zone.
+    """A hosted zone for ``name``; (zone, its first change, created). Any account may make one
+    for any name; its delegation set is drawn from the pool (``pool.draw``), or is the
+    account's reusable set ``delegation_set_id``, or ``nameservers`` (four pool servers: the
+    set a registration in progress delegates to). A second call with the same
+    ``caller_reference`` returns the first zone.
     """
     origin = absolute_name(name)
-    if len(origin) < 3:
-        raise RentalError(f"{origin} is a top-level domain; a hosted zone is for a name below one")
+    check_zone_name(origin)
     caller_reference = str(caller_reference or "").strip()
     if not caller_reference or len(caller_reference) > 128:
         raise RentalError("caller_reference: 1 to 128 characters that identify this request")
@@ -47,46 +63,55 @@ def create_hosted_zone(
                 code="caller_reference_used",
             )
         return previous, previous.changes.order_by("submitted_at").first(), False
-    if not for_registration and not owner.is_staff and not owns(owner, origin):
-        raise RentalError(
-            f"{key} is not a domain you hold here, nor below one: register it first", code="not_your_domain"
-        )
-    if nameservers is None:
-        nameservers = delegation_set()
-    else:
-        pool = {s.name for s in settings.NETWORK_PLAN.rental_nameservers}
-        nameservers = [n.rstrip(".").lower() + "." for n in nameservers]
-        if len(set(nameservers)) != 4 or not set(nameservers) <= pool:
-            raise RentalError("a delegation set is four different rental nameservers of the pool")
     now = clock.now()
     try:
         with transaction.atomic():
+            locks.hold(f"hosted-zone:{key}")  # two zones of one name drawing at once would clash
+            limits.check(limits.HOSTED_ZONES, owner)
+            reusable = None
+            if delegation_set_id:
+                reusable = delegation_set_of(owner, delegation_set_id, lock=True)
+                limits.check(limits.ZONES_PER_SET, reusable)
+                servers = pool.check_set(key, reusable.nameservers)
+            elif nameservers is not None:
+                servers = pool.check_set(key, nameservers)
+            else:
+                servers = pool.draw(owner, origin)
             zone = HostedZone.objects.create(
                 id=new_id("Z"),
                 owner=owner,
                 name=key,
-                nameservers=nameservers,
+                nameservers=servers,
+                delegation_set=reusable,
                 comment=comment,
                 caller_reference=caller_reference,
                 version=1,
                 created_at=now,
             )
             change = Change.objects.create(
-                id=new_id("C"), zone=zone, comment="zone created", version=1, submitted_at=now
+                id=new_id("C"), owner=owner, zone=zone, comment="zone created", version=1, submitted_at=now
             )
             publish_after_commit(zone.pk)
-    except IntegrityError:
+    except IntegrityError:  # the same caller reference raced us: its zone is the answer
         if HostedZone.objects.filter(owner=owner, caller_reference=caller_reference).exists():
             return create_hosted_zone(
                 owner,
                 name,
                 caller_reference=caller_reference,
                 comment=comment,
-                for_registration=for_registration,
                 nameservers=nameservers,
+                delegation_set_id=delegation_set_id,
             )
-        raise Conflict(f"a hosted zone for {key} exists already", code="zone_exists") from None
+        raise
     return zone, change, True
+
+
+def delegation_set_of(owner: Owner, set_id: str, *, lock: bool = False) -> DelegationSet:
+    sets = DelegationSet.objects.filter(pk=set_id, owner=owner)
+    found = (sets.select_for_update() if lock else sets).first()
+    if found is None:
+        raise NotFound(f"no reusable delegation set {set_id}", code="no_delegation_set")
+    return found
 
 
 def zone_of(owner: Owner, zone_id: str, *, lock: bool = False) -> HostedZone:
@@ -98,8 +123,20 @@ def zone_of(owner: Owner, zone_id: str, *, lock: bool = False) -> HostedZone:
     return zone
 
 
-def delete_hosted_zone(owner: Owner, zone_id: str) -> None:
-    """Stop serving a zone; like Route 53, only once it holds no record sets of the customer's."""
+def update_hosted_zone_comment(owner: Owner, zone_id: str, comment: str) -> HostedZone:
+    if len(comment) > 256:
+        raise RentalError("comment: at most 256 characters")
+    with transaction.atomic():
+        zone = zone_of(owner, zone_id, lock=True)
+        zone.comment = comment
+        zone.save(update_fields=["comment"])
+    return zone
+
+
+def delete_hosted_zone(owner: Owner, zone_id: str) -> Change:
+    """Stop serving a zone; like Route 53, only once it holds no record sets of the
+    customer's. The deletion is a change of its own, INSYNC once the zone left the store
+    (its servers hear of it by NOTIFY)."""
     with transaction.atomic():
         zone = zone_of(owner, zone_id, lock=True)
         if count := zone.record_sets.count():
@@ -107,19 +144,30 @@ def delete_hosted_zone(owner: Owner, zone_id: str) -> None:
                 f"{zone.name} still has {count} record sets: delete them first",
                 code="hosted_zone_not_empty",
             )
-        name = zone.name
+        name, key = zone.name, zone.pk
         zone.delete()
-        delete_zone(name)
+        drop_tags(TaggedKind.HOSTED_ZONE, key)
+        delete_zone(name, key)
+        now = clock.now()
+        return Change.objects.create(
+            id=new_id("C"),
+            owner=owner,
+            comment=f"{name} deleted",
+            version=0,
+            status=ChangeStatus.INSYNC,
+            submitted_at=now,
+            insync_at=now,
+        )
 
 
 def registration_nameservers(owner: Owner, name: str) -> tuple[str, list[str]]:
     """The nameservers a registration of ``name`` with ours delegates to: (zone id, names)
-    of the owner's hosted zone of that name if there is one, else ("", a fresh delegation
-    set) for the zone made once the registry confirms. Refused when another account has
-    a zone of that name (one a former holder left behind)."""
-    key = absolute_name(name).to_text()
-    zone = HostedZone.objects.filter(name=key).first()
-    if zone is not None and zone.owner_id != owner.pk:
-        raise Conflict(f"a hosted zone for {key} belongs to another account; give your own nameservers")
-    servers = zone.nameservers if zone is not None else delegation_set()
-    return (zone.pk if zone is not None else ""), [n.rstrip(".") for n in servers]
+    of the owner's oldest hosted zone of that name if there is one, else ("", a fresh
+    delegation set, free of every other zone of the name) for the zone made once the
+    registry confirms."""
+    origin = absolute_name(name)
+    zone = HostedZone.objects.filter(name=origin.to_text(), owner=owner).order_by("created_at").first()
+    if zone is not None:
+        return zone.pk, [n.rstrip(".") for n in zone.nameservers]
+    check_zone_name(origin)
+    return "", [n.rstrip(".") for n in pool.draw(owner, origin)]

@@ -193,9 +193,11 @@ def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
     [(_, [first])] = sent
     services.apply_registry_result(*first["reply_to"]["args"], commands.execute(first))
     sent.clear()
-    # 12: token, user and customer in one; the quote's three; the hosted zone's name; the
-    # card, order, line and payment in a transaction; the lines again for the answer.
-    with django_assert_max_num_queries(12), django_capture_on_commit_callbacks(execute=True):
+    # 16: token, user and customer in one; the quote's three; the hosted zone's name; the
+    # servers of other zones of the name (hosted and published) and the delegations of the
+    # name and above (hosted and the TLD's), which the new delegation set avoids; the card,
+    # order, line and payment in a transaction; the lines again for the answer.
+    with django_assert_max_num_queries(16), django_capture_on_commit_callbacks(execute=True):
         assert client.post("/api/v1/orders/", payload, format="json").status_code == 202
     [(_, [command])] = sent
     assert len(command["params"]["nameservers"]) == 4
@@ -203,6 +205,8 @@ def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
     with django_assert_max_num_queries(17), django_capture_on_commit_callbacks(execute=True):
         reply = commands.execute(command)
     assert reply["ok"], reply
-    with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
+    # 19: with the hosted zone made, the account's count of zones, the servers of other zones
+    # of the name (hosted and published) and, on PostgreSQL, the lock on the name.
+    with django_assert_max_num_queries(19), django_capture_on_commit_callbacks(execute=True):
         services.apply_registry_result(*command["reply_to"]["args"], reply)
     assert Order.objects.get(pk=command["reply_to"]["args"][0]).state == "SUCCESSFUL"

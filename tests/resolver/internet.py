@@ -214,7 +214,7 @@ class Internet:
                     LISTENERS,
                     self.port,
                     read_serials=lambda names: {name: serial_of(records) for name, (_, records) in ZONES.items()},
-                    read_zone=lambda name: (serial_of(ZONES[name][1]), ZONES[name][1], ZONES[name][0], []),
+                    read_zone=lambda name: (name, serial_of(ZONES[name][1]), ZONES[name][1], ZONES[name][0], []),
                     poll_every=3600,
                 )
                 await self.authorities.start()

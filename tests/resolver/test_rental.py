@@ -49,25 +49,56 @@ def test_a_zone_gets_four_rental_nameservers_one_per_pool_domain(zone, settings)
     assert zone.changes.get().status == ChangeStatus.PENDING
 
 
-def test_a_zone_is_only_for_a_name_the_customer_holds(customer, second_customer, staff):
+def test_anyone_may_make_a_zone_for_any_name_below_a_tld_outside_the_pool_domains(customer, second_customer):
     hold(customer, "mine.com")
-    with pytest.raises(rental.RentalError, match="not a domain you hold here") as refused:
-        rental.create_hosted_zone(second_customer.user, "mine.com", caller_reference="x")
-    assert refused.value.code == "not_your_domain"
+    theirs, _, created = rental.create_hosted_zone(second_customer.user, "mine.com", caller_reference="x")
+    assert created and theirs.name == "mine.com."
     below, _, _ = rental.create_hosted_zone(customer.user, "Shop.Mine.com.", caller_reference="sub")
     assert below.name == "shop.mine.com."
-    assert rental.create_hosted_zone(staff, "anything.net", caller_reference="ops")[2]
-    with pytest.raises(rental.RentalError, match="top-level domain"):
-        rental.create_hosted_zone(staff, "com", caller_reference="tld")
+    assert rental.create_hosted_zone(second_customer.user, "not-registered-anywhere.net", caller_reference="n")[2]
+    for name, reason in [
+        ("com", "top-level domain"),
+        ("*.mine.com", "cannot start with a wildcard"),
+        ("ns-1.namesmith-dns.com", "reserved by Namesmith"),
+    ]:
+        with pytest.raises(rental.RentalError, match=reason):
+            rental.create_hosted_zone(customer.user, name, caller_reference=name)
 
 
-def test_the_same_caller_reference_returns_the_first_zone_and_a_second_zone_of_a_name_conflicts(zone, customer, staff):
+def test_zones_of_one_name_never_share_a_nameserver_and_the_pool_grows_for_them(customer, second_customer, settings):
+    made = [
+        rental.create_hosted_zone(owner.user, "shared.com", caller_reference=f"z{n}")[0]
+        for n, owner in enumerate([customer, second_customer, customer, second_customer])
+    ]
+    servers = [name for zone in made for name in zone.nameservers]
+    assert len(servers) == len(set(servers)) == 16
+    for zone in made:  # one server in each pool domain, as Route 53 spreads a set over its TLDs
+        assert len({name.split(".", 1)[1] for name in zone.nameservers}) == 4
+    plan = settings.NETWORK_PLAN
+    grown = {s.name for s in rental.grown_servers()}
+    assert grown == set(servers) - {s.name for s in plan.rental_nameservers} and len(grown) == 8
+    assert all(plan.rental_server_number(name) for name in grown)
+
+
+def test_a_new_zone_avoids_the_servers_another_accounts_delegation_points_at(customer, second_customer):
+    parent, _, _ = rental.create_hosted_zone(customer.user, "parent.com", caller_reference="p")
+    rental.change_record_sets(customer.user, parent.pk, [upsert("sub.parent.com", "NS", "ns-1.namesmith-dns.com.")])
+    delegated = {"ns-1.namesmith-dns.com."}
+    for n in range(6):  # whatever is drawn, never the server the delegation points at
+        zone, _, _ = rental.create_hosted_zone(second_customer.user, "sub.parent.com", caller_reference=f"s{n}")
+        assert not delegated & set(zone.nameservers)
+        deeper, _, _ = rental.create_hosted_zone(second_customer.user, "a.sub.parent.com", caller_reference=f"d{n}")
+        assert not delegated & set(deeper.nameservers)
+
+
+def test_the_same_caller_reference_returns_the_first_zone_and_a_set_in_use_for_the_name_is_refused(zone, customer):
     again, _, created = rental.create_hosted_zone(customer.user, "example.com", caller_reference="first")
     assert again == zone and not created
-    with pytest.raises(rental.Conflict, match="exists already"):
-        rental.create_hosted_zone(staff, "example.com", caller_reference="other")
     with pytest.raises(rental.Conflict, match=r"already made the zone example\.com\."):
         rental.create_hosted_zone(customer.user, "www.example.com", caller_reference="first")
+    with pytest.raises(rental.RentalError, match=r"already serve another zone of example\.com\.") as refused:
+        rental.create_hosted_zone(customer.user, "example.com", caller_reference="other", nameservers=zone.nameservers)
+    assert refused.value.code == "conflicting_domain"
 
 
 def test_a_change_batch_creates_upserts_and_deletes_record_sets(zone, customer):
@@ -265,3 +296,27 @@ def test_latency_and_geolocation_record_sets_carry_their_region_and_location(zon
             zone.pk,
             [upsert("api.example.com", "A", "192.0.2.9", routing="latency", region="us-east-1", set_identifier="x")],
         )
+
+
+def test_the_holder_of_a_delegated_name_gets_back_the_servers_its_registration_points_at(customer, second_customer):
+    from resolver.services import publish_zone
+
+    hold(customer, "back.com")
+    delegated = [
+        "ns-1.namesmith-dns.com.",
+        "ns-2.namesmith-dns.net.",
+        "ns-3.namesmith-dns.org.",
+        "ns-4.namesmith-dns.kr.",
+    ]
+    com = [
+        ["com.", 900, "SOA", "a.gtld-servers.net. hostmaster.nic.com. 1 7200 900 1209600 86400"],
+        ["com.", 172800, "NS", "a.gtld-servers.net."],
+        *(["back.com.", 172800, "NS", server] for server in delegated),
+    ]
+    publish_zone("com.", "tld", com, ["a.gtld-servers.net."])
+    others, _, _ = rental.create_hosted_zone(second_customer.user, "back.com", caller_reference="squat")
+    assert not set(others.nameservers) & set(delegated)
+    own, _, _ = rental.create_hosted_zone(customer.user, "back.com", caller_reference="mine")
+    assert sorted(own.nameservers) == sorted(delegated)
+    again, _, _ = rental.create_hosted_zone(customer.user, "back.com", caller_reference="mine-too")
+    assert not set(again.nameservers) & set(delegated)  # those serve the first zone now

@@ -42,15 +42,16 @@ def test_creating_a_zone_returns_it_with_its_delegation_set_and_first_change(ali
     assert again.status_code == 200 and again.json()["hosted_zone"]["id"] == body["hosted_zone"]["id"]
 
 
-def test_a_zone_for_a_name_not_held_is_a_clear_400(alice):
-    response = alice.post("/api/v1/hosted-zones/", {"name": "example.net", "caller_reference": "r2"}, format="json")
+def test_a_zone_for_a_reserved_name_is_a_clear_400(alice):
+    body = {"name": "ns-1.namesmith-dns.com", "caller_reference": "r2"}
+    response = alice.post("/api/v1/hosted-zones/", body, format="json")
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "type": "/api/v1/problems/not_your_domain",
-        "title": "The name is not one you hold here",
+        "type": "/api/v1/problems/reserved_name",
+        "title": "The name is reserved for the emulator's own use",
         "status": 400,
-        "detail": "example.net. is not a domain you hold here, nor below one: register it first",
-        "code": "not_your_domain",
+        "detail": "ns-1.namesmith-dns.com. is reserved by Namesmith (its rental nameservers' domain)",
+        "code": "reserved_name",
     }
 
 

@@ -20,6 +20,7 @@ from resolver.dns.wire import mmsg
 from tests.resolver.test_zone import ZONE
 
 ADDRESS = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
+SECOND_ADDRESS = ADDRESS.rsplit(".", 1)[0] + f".{int(ADDRESS.rsplit('.', 1)[1]) - 1}"  # a server not listened at start
 
 
 def serial_of(records) -> int:
@@ -29,8 +30,10 @@ def serial_of(records) -> int:
 class Running:
     """A DnsServer on its own event loop thread, serving the zones in ``self.zones``."""
 
-    def __init__(self, routed: list | None = None, regions: Regions | None = None) -> None:
+    def __init__(self, routed: list | None = None, regions: Regions | None = None, **more: tuple) -> None:
         self.zones = {"example.com.": ZONE}
+        # More zones by store key: (name, records, servers), like hosted zones sharing a name.
+        self.more = dict(more)
         self.routed = routed or []
         self.serial_reads: list[set[str] | None] = []  # the names each read of the serials asked for
         self.port = _free_udp_port()
@@ -47,12 +50,8 @@ class Running:
                     {"ns.example.": ADDRESS},
                     self.port,
                     read_serials=self.read_serials,
-                    read_zone=lambda name: (
-                        serial_of(self.zones[name]),
-                        self.zones[name],
-                        ["ns.example."],
-                        self.routed,
-                    ),
+                    read_zone=self.read_zone,
+                    address_of={"ns2.example.": SECOND_ADDRESS}.get,
                     poll_every=3600,
                 )
                 await self.server.start()
@@ -67,7 +66,15 @@ class Running:
 
     def read_serials(self, names: set[str] | None) -> dict[str, int]:
         self.serial_reads.append(names)
-        return {name: serial_of(records) for name, records in self.zones.items() if names is None or name in names}
+        found = {name: serial_of(records) for name, records in self.zones.items() if names is None or name in names}
+        found |= {key: serial_of(zone[1]) for key, zone in self.more.items() if names is None or zone[0] in names}
+        return found
+
+    def read_zone(self, key: str) -> tuple:
+        if key in self.more:
+            name, records, servers = self.more[key]
+            return name, serial_of(records), records, servers, []
+        return key, serial_of(self.zones[key]), self.zones[key], ["ns.example."], self.routed
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.server.stopping.set)
@@ -170,3 +177,23 @@ def test_latency_answers_follow_the_source_address_through_the_listener(serve):
     for source, expected in (("127.0.0.1", "192.0.2.1"), ("127.64.0.9", "192.0.2.2")):
         response = dns.query.udp(query, ADDRESS, port=server.port, source=source, timeout=5)
         assert response.answer[0][0].to_text() == expected
+
+
+def test_zones_sharing_a_name_answer_each_from_its_own_servers_and_a_new_server_is_listened_for(serve):
+    other = [r if r[0] != "www.example.com." or r[2] != "A" else [*r[:3], "192.0.2.99"] for r in ZONE]
+    running = serve(Z2=("example.com.", other, ["ns2.example."]))
+    query = dns.message.make_query("www.example.com.", "A")
+
+    def answer(address: str) -> str:
+        reply = dns.query.udp(query, address, port=running.port, timeout=5)
+        return reply.answer[0][0].to_text() if reply.answer else dns.rcode.to_text(reply.rcode())
+
+    assert (answer(ADDRESS), answer(SECOND_ADDRESS)) == ("192.0.2.44", "192.0.2.99")
+    del running.more["Z2"]  # withdrawn from the store: a NOTIFY for the name drops that zone alone
+    notify = dns.message.make_query("example.com.", "SOA")
+    notify.set_opcode(dns.opcode.NOTIFY)
+    dns.query.udp(notify, ADDRESS, port=running.port, timeout=5)
+    deadline = time.monotonic() + 5
+    while answer(SECOND_ADDRESS) != "REFUSED" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (answer(ADDRESS), answer(SECOND_ADDRESS)) == ("192.0.2.44", "REFUSED")

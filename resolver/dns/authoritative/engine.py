@@ -54,6 +54,8 @@ OPT_TYPE = b"\x00\x29"
 # Transfers, meta types and OPT as a question: always the full parser.
 FULL_PATH_TYPES = NO_LIMIT_TYPES | UNSUPPORTED_META | {dns.rdatatype.OPT}
 
+# An installed zone's key: its origin, or a name the zone store gives it.
+ZoneKey = str | dns.name.Name
 # A rendered answer's key: (listener address, question as sent, EDNS, DO, size limit).
 AnswerKey = tuple[str, bytes, bool, bool, int]
 # Where a client asks from, as the socket gives it: (address, port, ...).
@@ -73,8 +75,9 @@ class Engine:
         self.payload = payload
         self.regions = regions or Regions()
         self.transfer_allow = [ipaddress.ip_network(n) for n in transfer_allow]
-        self.zones: dict[dns.name.Name, CompiledZone] = {}
-        self.zone_servers: dict[dns.name.Name, frozenset[str]] = {}
+        # By the zone's key: its origin, or the store's key where zones share a name.
+        self.zones: dict[ZoneKey, CompiledZone] = {}
+        self.zone_servers: dict[ZoneKey, frozenset[str]] = {}
         # Per listener address: the zones it serves, by their origin's labels.
         self.served: dict[str, dict[tuple[bytes, ...], CompiledZone]] = {}
         self.addresses_of: dict[str, str] = {}
@@ -94,22 +97,30 @@ class Engine:
         self.addresses_of = dict(addresses_of)
         self._reindex()
 
-    def install(self, zone: CompiledZone, servers: Iterable[str]) -> None:
-        self._place(zone.origin, zone, frozenset(servers))
+    def add_listener(self, server: str, address: str) -> None:
+        """Answer for ``server`` at ``address`` too (a rental nameserver the pool grew by);
+        the zones that name it are installed after."""
+        self.addresses_of = {**self.addresses_of, server: address}
+        self.served.setdefault(address, {})
 
-    def remove(self, origin: dns.name.Name) -> None:
-        self._place(origin, None, frozenset())
+    def install(self, zone: CompiledZone, servers: Iterable[str], key: ZoneKey | None = None) -> None:
+        """Serve ``zone`` at ``servers``; ``key`` (by default its origin) tells apart zones
+        of one name, which never share a server."""
+        self._place(zone.origin if key is None else key, zone, frozenset(servers))
 
-    def _place(self, origin: dns.name.Name, zone: CompiledZone | None, servers: frozenset[str]) -> None:
+    def remove(self, key: ZoneKey) -> None:
+        self._place(key, None, frozenset())
+
+    def _place(self, key: ZoneKey, zone: CompiledZone | None, servers: frozenset[str]) -> None:
         """Serve ``zone`` (None: nothing) at its ``servers``' addresses: only the addresses
         it leaves or joins change, so a load costs the same with ten zones or ten thousand.
         Each change is one dict operation, safe while listener threads read; the answer
         caches are dropped after the zones changed, as the fast path expects."""
-        old = self.zones.pop(origin, None)
-        old_servers = self.zone_servers.pop(origin, frozenset())
+        old = self.zones.pop(key, None)
+        old_servers = self.zone_servers.pop(key, frozenset())
         if zone is not None:
             labels = zone.labels
-            self.zones[origin], self.zone_servers[origin] = zone, servers
+            self.zones[key], self.zone_servers[key] = zone, servers
         elif old is not None:
             labels = old.labels
         else:
@@ -128,8 +139,8 @@ class Engine:
     def _reindex(self) -> None:
         # Built aside and swapped in: UDP listener threads read these while the listeners change.
         served: dict[str, dict[Labels, CompiledZone]] = {address: {} for address in self.addresses_of.values()}
-        for origin, servers in self.zone_servers.items():
-            zone = self.zones[origin]
+        for key, servers in self.zone_servers.items():
+            zone = self.zones[key]
             for server in servers:
                 address = self.addresses_of.get(server)
                 if address is not None:

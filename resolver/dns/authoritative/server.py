@@ -28,6 +28,9 @@ from resolver.dns.wire.stream import DnsStream
 
 log = logging.getLogger(__name__)
 
+# A zone as the store gives it: name, serial, records, servers, routed record sets.
+StoredZone = tuple[str, int, list[Any], list[str], list[Any]]
+
 
 class UdpListener:
     """One UDP socket answered by a thread of its own.
@@ -137,21 +140,24 @@ class DnsServer:
         port: int,
         *,
         read_serials: Callable[[set[str] | None], dict[str, int]],
-        read_zone: Callable[[str], tuple[int, list[Any], list[str], list[Any]] | None],
+        read_zone: Callable[[str], StoredZone | None],
+        address_of: Callable[[str], str | None] = lambda server: None,
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
         reuse_port: bool = False,
     ) -> None:
         self.engine = engine
-        self.listeners = listeners  # server name -> address
+        self.listeners = dict(listeners)  # server name -> address
         self.port = port
         self.read_serials = read_serials
         self.read_zone = read_zone
+        self.address_of = address_of
         self.poll_every = poll_every
         self.idle_timeout = idle_timeout
         self.reuse_port = reuse_port
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zone-loader")
-        self.serials: dict[str, int] = {}
+        self.serials: dict[str, int] = {}  # by the store's key of each zone loaded
+        self.names: dict[str, str] = {}  # the zone name of each key
         self.udp: list[UdpListener] = []
         self.servers: list[asyncio.base_events.Server] = []
         self.pending: set[str] = set()
@@ -166,24 +172,51 @@ class DnsServer:
         # NOTIFY arrives on a UDP listener's thread; the loader runs on this loop.
         self.engine.on_notify = lambda zone: loop.call_soon_threadsafe(self.notified, zone)
         for address in sorted(set(self.listeners.values())):
-            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            if self.reuse_port:
-                udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            udp.bind((address, self.port))
-            self.udp.append(UdpListener(self.engine, address, udp))
-            server = await loop.create_server(
-                lambda a=address: TcpConnection(self.engine, a, self.idle_timeout, self.tcp_queries),
-                address,
-                self.port,
-                reuse_address=True,
-                reuse_port=self.reuse_port or None,
-                backlog=512,
-            )
-            self.servers.append(server)
+            await self._listen(address)
         await self.sync()
         for listener in self.udp:
             listener.start()
+
+    async def _listen(self, address: str) -> UdpListener:
+        """UDP and TCP listeners on ``address`` (the UDP thread is started by the caller)."""
+        loop = asyncio.get_running_loop()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.reuse_port:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        udp.bind((address, self.port))
+        listener = UdpListener(self.engine, address, udp)
+        self.udp.append(listener)
+        server = await loop.create_server(
+            lambda: TcpConnection(self.engine, address, self.idle_timeout, self.tcp_queries),
+            address,
+            self.port,
+            reuse_address=True,
+            reuse_port=self.reuse_port or None,
+            backlog=512,
+        )
+        self.servers.append(server)
+        return listener
+
+    async def _grow(self, servers: list[str]) -> None:
+        """Listen for the servers a zone names that this process has no listener for yet:
+        rental nameservers the pool grew by since it started."""
+        for name in servers:
+            if name in self.listeners:
+                continue
+            address = self.address_of(name)
+            if address is None:
+                continue
+            try:
+                listener = await self._listen(address)
+            except OSError as exc:
+                log.error("cannot listen for %s on %s: %s", name, address, exc)
+                continue
+            self.listeners[name] = address
+            self.engine.add_listener(name, address)
+            if self.udp and self.udp[0].thread.is_alive():  # serving already: start it now
+                listener.start()
+            log.info("listening for %s on %s", name, address)
 
     def query_counts(self) -> dict[str, tuple[int, int]]:
         """Queries received so far per listener address: (over UDP, over TCP)."""
@@ -200,38 +233,42 @@ class DnsServer:
         loop = asyncio.get_running_loop()
         # After a NOTIFY only the notified zones are read: the store may hold many thousands.
         current = await loop.run_in_executor(self.executor, self.read_serials, names)
-        candidates = set(current) | set(self.serials) if names is None else names
+        candidates = set(current) | set(self.serials)
+        if names is not None:  # the zones of those names, loaded or not
+            candidates = set(current) | {key for key in self.serials if self.names[key] in names}
         loaded = False
-        for name in sorted(candidates):
-            if name not in current:
-                if name in self.serials:
-                    self.engine.remove(dns.name.from_text(name))
-                    del self.serials[name]
-                    log.info("zone %s withdrawn", name)
+        for key in sorted(candidates):
+            if key not in current:
+                if key in self.serials:
+                    self.engine.remove(key)
+                    del self.serials[key]
+                    log.info("zone %s withdrawn", self.names.pop(key))
                 continue
-            if self.serials.get(name) == current[name]:
+            if self.serials.get(key) == current[key]:
                 continue
             try:
-                compiled, servers = await loop.run_in_executor(self.executor, self._compile, name)
+                compiled, servers = await loop.run_in_executor(self.executor, self._compile, key)
             except (rr.BadRecord, ValueError) as exc:
-                log.error("zone %s not loaded: %s", name, exc)
+                log.error("zone %s not loaded: %s", key, exc)
                 continue
             if compiled is None:
                 continue
-            self.engine.install(compiled, servers)
-            self.serials[name] = compiled.serial
-            log.info("zone %s serial %s loaded (%s records)", name, compiled.serial, compiled.record_count())
+            await self._grow(servers)
+            self.engine.install(compiled, servers, key)
+            self.serials[key] = compiled.serial
+            self.names[key] = compiled.origin.to_text()
+            log.info("zone %s serial %s loaded (%s records)", self.names[key], compiled.serial, compiled.record_count())
             loaded = True
         if loaded:
             # Zones are large and never change in place: keep the cycle collector from
             # walking them again and again (each full pass would stall the listeners).
             gc.freeze()
 
-    def _compile(self, name: str) -> tuple[CompiledZone | None, list[str]]:
-        row = self.read_zone(name)
+    def _compile(self, key: str) -> tuple[CompiledZone | None, list[str]]:
+        row = self.read_zone(key)
         if row is None:
             return None, []
-        serial, records, servers, routed = row
+        name, serial, records, servers, routed = row
         return CompiledZone(dns.name.from_text(name), serial, records, routed), servers
 
     async def run(self, *, signals: bool = True) -> None:

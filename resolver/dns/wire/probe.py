@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -84,12 +85,22 @@ def serial_of(response: dns.message.Message, zone: dns.name.Name) -> int | str:
     return cast(SOA, rrset[0]).serial
 
 
-def ask(address: str | None, port: int, qname: str, rdtype: str, timeout: float = 1.0) -> dns.message.Message | None:
+def ask(
+    address: str | None,
+    port: int,
+    qname: str,
+    rdtype: str,
+    timeout: float = 1.0,
+    subnet: tuple[str, int] | None = None,
+) -> dns.message.Message | None:
     """``address``'s answer to a non-recursive question, or None when it does not answer
-    (or no such server is planned)."""
+    (or no such server is planned). ``subnet``: an EDNS Client Subnet (address, prefix
+    length) to ask as a resolver on behalf of that client would."""
     if not address:
         return None
     query = question(qname, rdtype)
+    if subnet is not None:
+        query.use_edns(0, options=[dns.edns.ECSOption(*subnet)])
     # A connected socket hears the ICMP "port unreachable" of a server that is not
     # running, so a probe of a stopped run_dns fails at once instead of timing out.
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

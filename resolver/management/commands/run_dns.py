@@ -32,6 +32,7 @@ class Command(BaseCommand):
             port,
             read_serials=zonestore.serials,
             read_zone=zonestore.load,
+            address_of=plan.address_of,
             poll_every=settings.DNS_POLL_EVERY,
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],

@@ -1,0 +1,160 @@
+"""Taking a request for an AWS API to the facade that answers it.
+
+A facade registers a ``Service`` at app start: the botocore model it speaks, the path its
+requests live under and a handler per operation. ``AwsMiddleware`` sees every request
+first: one under a registered path is authenticated (access key, SigV4), matched to its
+operation through the model, parsed, handled and rendered, and never reaches Django's
+views; every failure is an AWS error in the service's format, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.model
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from config.aws import keys, protocol, sigv4
+from config.aws.errors import AwsError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One operation as a handler sees it: its input in the model's shape, the account
+    whose key signed it, and the endpoint the client used (for ``Location`` headers)."""
+
+    operation: str
+    params: protocol.Params
+    account: Any
+    endpoint: str
+    request_id: str
+
+
+Handler = Callable[[Call], protocol.Params]
+
+
+@dataclass
+class Service:
+    """An AWS API the emulator answers: ``model`` (botocore's name for it) under
+    ``path_prefix``, with a handler per operation it emulates."""
+
+    model: str
+    path_prefix: str
+    handlers: Mapping[str, Handler]
+    _routes: list[protocol.Route] = field(default_factory=list, repr=False)
+
+    @property
+    def service_model(self) -> botocore.model.ServiceModel:
+        return protocol.service_model(self.model)
+
+    @property
+    def routes(self) -> list[protocol.Route]:
+        if not self._routes:
+            self._routes = protocol.routes(self.service_model)
+        return self._routes
+
+    @property
+    def signing_name(self) -> str:
+        model = self.service_model
+        return str(model.metadata.get("signingName") or model.endpoint_prefix)
+
+
+_SERVICES: dict[str, Service] = {}
+
+
+def register(service: Service) -> None:
+    unknown = set(service.handlers) - set(service.service_model.operation_names)
+    if unknown:
+        raise ValueError(f"{service.model} has no operations {sorted(unknown)}")
+    _SERVICES[service.path_prefix] = service
+
+
+def service_for(path: str) -> Service | None:
+    return next((s for prefix, s in _SERVICES.items() if path.startswith(prefix)), None)
+
+
+class AwsMiddleware:
+    """Answers requests for a registered AWS API before any Django view (and its CSRF
+    check: these requests are signed instead)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        service = service_for(request.path_info)
+        if service is None:
+            return self.get_response(request)
+        return handle(service, request)
+
+
+def handle(service: Service, request: HttpRequest) -> HttpResponse:
+    request_id = str(uuid.uuid4())
+    model = service.service_model
+    try:
+        status, headers, body = _answer(service, request, request_id)
+    except AwsError as exc:
+        status, headers, body = protocol.render_error(model, exc, request_id)
+    except Exception:  # a bug costs this answer, in the service's error format
+        log.exception("%s %s failed", request.method, request.path)
+        failure = AwsError("InternalFailure", "The request processing has failed because of an unknown error.")
+        status, headers, body = protocol.render_error(model, failure, request_id)
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    response["x-amzn-RequestId"] = request_id
+    return response
+
+
+def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise AwsError("RequestEntityTooLarge", "The request body is too large") from None
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    key = _authenticate(service, request, headers, body)
+    query = {name: request.GET.getlist(name) for name in request.GET}
+    method = request.method or "GET"
+    route, path_known = protocol.find_route(service.routes, method, request.path_info, query)
+    if route is None:
+        if path_known:
+            raise AwsError("MethodNotAllowed", f"{method} is not allowed on {request.path_info}", status=405)
+        raise AwsError("UnknownOperation", f"No operation of {service.model} is at {request.path_info}", status=404)
+    operation = route.operation
+    handler = service.handlers.get(operation.name)
+    if handler is None:
+        raise AwsError("NotImplemented", f"{operation.name} is not emulated by Namesmith")
+    params = route.parse(request.path_info, query, headers, body)
+    endpoint = f"{request.scheme}://{request.get_host()}"
+    output = handler(Call(operation.name, params, key.user, endpoint, request_id))
+    return protocol.render(service.service_model, operation, output)
+
+
+def _authenticate(service: Service, request: HttpRequest, headers: dict[str, str], body: bytes) -> keys.AccessKey:
+    signed = sigv4.read_authorization(headers)
+    key = keys.key_for(signed.access_key_id)
+    if signed.service != service.signing_name:
+        raise AwsError(
+            "SignatureDoesNotMatch", f"Credential should be scoped to correct service: '{service.signing_name}'"
+        )
+    if settings.AWS_VERIFY_SIGNATURES:
+        raw = request.META.get("RAW_URI") or request.path
+        sigv4.check(
+            signed,
+            key.secret_access_key,
+            method=request.method or "GET",
+            path=raw.split("?", 1)[0],
+            query=request.META.get("QUERY_STRING", ""),
+            headers=headers,
+            body=body,
+            now=dt.datetime.now(dt.UTC),  # the client signs with real time, not the emulator clock's
+        )
+    return key

@@ -1,0 +1,129 @@
+"""How Route 53 writes what the rental service keeps: ids with their resource prefix
+(``/hostedzone/Z...``), names with a final dot and octal escapes (``\\052`` for ``*``),
+zones, changes and record sets in the shapes of botocore's model, and the rental service's
+refusals as Route 53's errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from config.aws.dispatch import Call, Handler
+from config.aws.errors import AwsError
+from resolver import rental
+from resolver.models import Change, DelegationSet, HostedZone
+
+PATH = "/2013-04-01/"  # where every Route 53 operation lives
+_OCTAL = re.compile(r"\\([0-7]{3})")
+# Characters Route 53 writes as they are in a name; any other is written \ooo (octal).
+_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def bare_id(value: str, kind: str) -> str:
+    """``Z123`` from ``Z123`` or ``/hostedzone/Z123`` (the forms clients send)."""
+    prefix = f"/{kind}/"
+    return value[len(prefix) :] if value.startswith(prefix) else value.lstrip("/")
+
+
+def name_in(text: str) -> str:
+    """A name as Route 53 takes it (octal escapes like ``\\052``) in the form the rental
+    service takes (plain characters)."""
+    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
+
+
+def name_out(name: str) -> str:
+    """A stored name (absolute, lower case) as Route 53 writes it."""
+    return "".join(c if c in _PLAIN else f"\\{ord(c):03o}" for c in name)
+
+
+def page_size(raw: str | None, most: int, default: int | None = None) -> int:
+    """A list operation's MaxItems: ``default`` (else ``most``) when not given, at most ``most``."""
+    if raw is None:
+        return default or most
+    try:
+        size = int(raw)
+    except ValueError:
+        raise AwsError("InvalidInput", f"Value '{raw}' at 'maxItems' is not a valid integer") from None
+    if size < 1:
+        raise AwsError(
+            "InvalidInput", f"Value '{raw}' at 'maxItems' failed to satisfy constraint: Member must be positive"
+        )
+    return min(size, most)
+
+
+def hosted_zone(zone: HostedZone, record_sets: int) -> dict[str, Any]:
+    """The model's HostedZone; ``record_sets`` counts Route 53's way (its SOA and NS too)."""
+    return {
+        "Id": f"/hostedzone/{zone.pk}",
+        "Name": name_out(zone.name),
+        "CallerReference": zone.caller_reference,
+        "Config": {"Comment": zone.comment, "PrivateZone": False} if zone.comment else {"PrivateZone": False},
+        "ResourceRecordSetCount": record_sets + 2,
+    }
+
+
+def delegation_set(zone: HostedZone) -> dict[str, Any]:
+    """A zone's delegation set; its Id when it is one of the account's reusable sets."""
+    if zone.delegation_set is not None:
+        return reusable_set(zone.delegation_set)
+    return {"NameServers": [name.rstrip(".") for name in zone.nameservers]}
+
+
+def reusable_set(found: DelegationSet) -> dict[str, Any]:
+    return {
+        "Id": f"/delegationset/{found.pk}",
+        "CallerReference": found.caller_reference,
+        "NameServers": [name.rstrip(".") for name in found.nameservers],
+    }
+
+
+def change_info(change: Change) -> dict[str, Any]:
+    out = {"Id": f"/change/{change.pk}", "Status": change.status, "SubmittedAt": change.submitted_at}
+    if change.comment:
+        out["Comment"] = change.comment
+    return out
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+# The rental service's refusals by code, as Route 53's error codes.
+CODES = {
+    "invalid_request": "InvalidInput",
+    "invalid_name": "InvalidDomainName",
+    "reserved_name": "InvalidDomainName",
+    "caller_reference_used": "HostedZoneAlreadyExists",
+    "hosted_zone_not_empty": "HostedZoneNotEmpty",
+    "conflicting_domain": "ConflictingDomainExists",
+    "invalid_health_check": "InvalidInput",
+    "health_check_in_use": "HealthCheckInUse",
+    "no_delegation_set": "NoSuchDelegationSet",
+    "delegation_set_exists": "DelegationSetAlreadyCreated",
+    "delegation_set_reusable": "DelegationSetAlreadyReusable",
+    "delegation_set_in_use": "DelegationSetInUse",
+}
+# Quotas by Route 53's names, as the error each answers with.
+LIMIT_CODES = {
+    "MAX_HOSTED_ZONES_BY_OWNER": "TooManyHostedZones",
+    "MAX_ZONES_BY_REUSABLE_DELEGATION_SET": "TooManyHostedZones",
+    "MAX_HEALTH_CHECKS_BY_OWNER": "TooManyHealthChecks",
+    "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER": "LimitsExceeded",
+}
+
+
+def translated(handler: Callable[[Call], dict[str, Any]]) -> Handler:
+    """``handler`` with the rental service's refusals answered as Route 53's errors."""
+
+    @wraps(handler)
+    def run(call: Call) -> dict[str, Any]:
+        try:
+            return handler(call)
+        except rental.ChangeRejected as exc:
+            raise AwsError("InvalidChangeBatch", f"[{exc.reason}]") from None
+        except rental.LimitExceeded as exc:
+            raise AwsError(LIMIT_CODES.get(exc.limit, "LimitsExceeded"), exc.message) from None
+        except rental.RentalError as exc:
+            raise AwsError(CODES.get(exc.code, "InvalidInput"), exc.message) from None
+
+    return run
