@@ -136,26 +136,41 @@ class HostedZone(models.Model):
 class HealthCheck(models.Model):
     """A check of one of the customer's endpoints (Route 53's health check).
 
-    Several emulated checker locations probe the endpoint every ``interval`` seconds; a
-    checker calls it unhealthy after ``failure_threshold`` failures in a row and healthy
-    again after as many successes. The check is healthy while more than 18% of the
-    checkers say so. A calculated check is healthy while at least ``healthy_threshold`` of
-    its children are. ``override`` forces a status by hand. Record sets that name the
-    check are left out of answers while it is unhealthy."""
+    Several emulated checker locations (``regions``, else HEALTH_CHECKER_LOCATIONS) probe
+    the endpoint every ``interval`` seconds; a checker calls it unhealthy after
+    ``failure_threshold`` failures in a row and healthy again after as many successes. The
+    check is healthy while more than 18% of the checkers say so (the opposite when
+    ``inverted``). A calculated check is healthy while at least ``healthy_threshold`` of
+    its children are. A ``disabled`` check is healthy and not probed; ``override`` forces
+    a status by hand. The endpoint is ``ip_address``, or ``host`` resolved through the
+    emulated resolver; one outside the emulated network is never probed (see
+    HEALTH_OUTSIDE_STATUS). Record sets that name the check are left out of answers while
+    it is unhealthy. ``version`` counts its updates, as Route 53's HealthCheckVersion."""
 
     id = models.CharField(primary_key=True, max_length=40, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="health_checks")
     name = models.CharField(max_length=128, blank=True)
+    caller_reference = models.CharField(max_length=64, blank=True, help_text="The creator's key: a retry finds it.")
+    version = models.PositiveIntegerField(default=1)
     kind = models.CharField(max_length=12, choices=HealthCheckKind.choices)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, help_text="A loopback address of this machine.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True, help_text="The endpoint's address.")
     port = models.PositiveIntegerField(null=True, blank=True)
-    host = models.CharField(max_length=255, blank=True, help_text="HTTP Host header and TLS server name.")
+    host = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The endpoint's name: HTTP Host and TLS server name, resolved without an IP.",
+    )
     path = models.CharField(max_length=255, blank=True, default="/")
     search_string = models.CharField(max_length=255, blank=True, help_text="Healthy only if the body holds it.")
     interval = models.PositiveSmallIntegerField(default=30, help_text="Seconds between probes: 10 or 30.")
     failure_threshold = models.PositiveSmallIntegerField(default=3)
     children = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="parents")
     healthy_threshold = models.PositiveSmallIntegerField(default=1, help_text="Calculated: healthy children needed.")
+    inverted = models.BooleanField(default=False, help_text="Healthy when the checkers say unhealthy.")
+    disabled = models.BooleanField(default=False, help_text="Not probed, and healthy.")
+    measure_latency = models.BooleanField(default=False)
+    enable_sni = models.BooleanField(default=False, help_text="HTTPS: send the host as the TLS server name.")
+    regions = models.JSONField(default=list, blank=True, help_text="Checker locations; none: the default ones.")
     override = models.CharField(max_length=12, choices=HealthOverride.choices, blank=True, default="")
     status = models.CharField(max_length=12, choices=HealthStatus.choices, default=HealthStatus.HEALTHY)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -170,6 +185,11 @@ class HealthCheck(models.Model):
                 condition=Q(failure_threshold__gte=1) & Q(failure_threshold__lte=10), name="health_check_threshold"
             ),
             models.CheckConstraint(condition=Q(port__lte=65535), name="health_check_port"),
+            models.UniqueConstraint(
+                fields=["owner", "caller_reference"],
+                condition=~Q(caller_reference=""),
+                name="health_check_caller_reference",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,8 +197,10 @@ class HealthCheck(models.Model):
 
     @property
     def healthy(self) -> bool:
-        """The status answers go by: the override when there is one."""
-        return (self.override or self.status) == HealthStatus.HEALTHY
+        """The status answers go by: the override when there is one; healthy when disabled."""
+        if self.override:
+            return self.override == HealthStatus.HEALTHY
+        return self.disabled or self.status == HealthStatus.HEALTHY
 
 
 class CheckerObservation(models.Model):
@@ -192,6 +214,8 @@ class CheckerObservation(models.Model):
     last_ok = models.BooleanField(default=True)
     detail = models.CharField(max_length=255, blank=True)
     observed_at = models.DateTimeField()
+    last_failure = models.CharField(max_length=255, blank=True, help_text="What the last failed probe saw.")
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["health_check", "location"], name="observation_per_location")]

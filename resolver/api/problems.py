@@ -26,6 +26,9 @@ TITLES = {
     "hosted_zone_not_empty": "The hosted zone still has record sets",
     "invalid_health_check": "The health check is not valid",
     "health_check_in_use": "Record sets or checks still use the health check",
+    "health_check_exists": "The caller reference made a different health check",
+    "health_check_version": "The health check has changed since that version",
+    "no_health_check": "No such health check",
 }
 
 

@@ -134,7 +134,7 @@ class ProblemSerializer(serializers.Serializer):
 class ObservationSerializer(serializers.ModelSerializer):
     class Meta:
         model = CheckerObservation
-        fields = ["location", "healthy", "last_ok", "detail", "observed_at"]
+        fields = ["location", "healthy", "last_ok", "detail", "observed_at", "last_failure", "failed_at"]
 
 
 class HealthCheckSerializer(serializers.ModelSerializer):
@@ -149,6 +149,8 @@ class HealthCheckSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "caller_reference",
+            "version",
             "kind",
             "ip_address",
             "port",
@@ -157,8 +159,13 @@ class HealthCheckSerializer(serializers.ModelSerializer):
             "search_string",
             "interval",
             "failure_threshold",
+            "measure_latency",
+            "enable_sni",
+            "regions",
             "children",
             "healthy_threshold",
+            "inverted",
+            "disabled",
             "override",
             "status",
             "healthy",
@@ -168,18 +175,33 @@ class HealthCheckSerializer(serializers.ModelSerializer):
         ]
 
 
-class HealthCheckRequestSerializer(RequestSerializer):
+class HealthCheckUpdateSerializer(RequestSerializer):
+    """What an update may change; ``version``, when given, must be the check's own."""
+
+    version = serializers.IntegerField(required=False, help_text="Refused if the check has moved past it.")
     name = Text(required=False, allow_null=True)
-    kind = OneOf(HealthCheckKind.choices)
-    ip_address = serializers.IPAddressField(required=False, help_text="A loopback address.")
+    ip_address = serializers.IPAddressField(
+        required=False, allow_null=True, help_text="Probed only inside the emulated network (loopback)."
+    )
     port = serializers.IntegerField(required=False, help_text="1 to 65535; 80, or 443 for HTTPS, when not given.")
-    host = Text(required=False, allow_null=True)
+    host = Text(required=False, allow_null=True, help_text="Host header and TLS name; resolved when no ip_address.")
     path = Text(required=False, allow_null=True)
     search_string = Text(required=False, allow_null=True)
-    interval = serializers.IntegerField(required=False, help_text="Seconds between probes: 10 or 30.")
     failure_threshold = serializers.IntegerField(required=False, help_text="1 to 10.")
     children = serializers.ListField(child=Text(), required=False, allow_null=True)
     healthy_threshold = serializers.IntegerField(required=False, help_text="0 to the number of children.")
+    inverted = serializers.BooleanField(required=False)
+    disabled = serializers.BooleanField(required=False, help_text="Not probed, and healthy.")
+    enable_sni = serializers.BooleanField(required=False)
+    regions = serializers.ListField(child=Text(), required=False, help_text="At least three checker regions.")
+
+
+class HealthCheckRequestSerializer(HealthCheckUpdateSerializer):
+    version = None  # type: ignore[assignment]  # a new check has none
+    kind = OneOf(HealthCheckKind.choices)
+    caller_reference = Text(required=False, allow_null=True, help_text="A retry with it finds the same check.")
+    interval = serializers.IntegerField(required=False, help_text="Seconds between probes: 10 or 30.")
+    measure_latency = serializers.BooleanField(required=False)
 
 
 class OverrideRequestSerializer(RequestSerializer):

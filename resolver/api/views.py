@@ -22,6 +22,7 @@ from resolver.api.serializers import (
     CreatedZoneSerializer,
     HealthCheckRequestSerializer,
     HealthCheckSerializer,
+    HealthCheckUpdateSerializer,
     HealthEventSerializer,
     HostedZoneRequestSerializer,
     HostedZoneSerializer,
@@ -134,6 +135,16 @@ class HealthCheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return Response(
             HealthCheckSerializer(self.get_queryset().get(pk=check.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(request=HealthCheckUpdateSerializer, responses={200: HealthCheckSerializer, **PROBLEMS})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change some settings (the kind and interval stay); each update makes a new version."""
+        body = HealthCheckUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        version = changes.pop("version", None)
+        health.update_health_check(request.user, pk, changes, version=version)
+        return Response(HealthCheckSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(responses={204: None, **PROBLEMS})
     def destroy(self, request: Request, pk: str) -> Response:

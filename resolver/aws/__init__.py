@@ -7,7 +7,7 @@ called at app start (``ResolverConfig.ready``)."""
 from __future__ import annotations
 
 from config.aws import dispatch
-from resolver.aws import account, delegation, records, wire, zones
+from resolver.aws import account, delegation, health, records, wire, zones
 
 HANDLERS: dict[str, dispatch.Handler] = {
     "CreateHostedZone": zones.create_hosted_zone,
@@ -25,6 +25,14 @@ HANDLERS: dict[str, dispatch.Handler] = {
     "ListReusableDelegationSets": delegation.list_reusable_delegation_sets,
     "DeleteReusableDelegationSet": delegation.delete_reusable_delegation_set,
     "GetReusableDelegationSetLimit": delegation.get_reusable_delegation_set_limit,
+    "CreateHealthCheck": health.create_health_check,
+    "GetHealthCheck": health.get_health_check,
+    "ListHealthChecks": health.list_health_checks,
+    "GetHealthCheckCount": health.get_health_check_count,
+    "UpdateHealthCheck": health.update_health_check,
+    "DeleteHealthCheck": health.delete_health_check,
+    "GetHealthCheckStatus": health.get_health_check_status,
+    "GetHealthCheckLastFailureReason": health.get_health_check_last_failure_reason,
     "GetAccountLimit": account.get_account_limit,
     "GetHostedZoneLimit": account.get_hosted_zone_limit,
     "ListTagsForResource": account.list_tags_for_resource,

@@ -174,6 +174,9 @@ def change_resource_record_sets(call: Call) -> dict[str, Any]:
             call.account, zone.pk, changes, batch.get("Comment") or "", names_absolute=True
         )
     except rental.ChangeRejected as exc:
+        if exc.kind == "no_health_check":
+            health_check = exc.change["record_set"].get("health_check")
+            raise AwsError("NoSuchHealthCheck", f"A health check with id {health_check} does not exist.") from None
         raise AwsError("InvalidChangeBatch", f"[{_batch_message(zone, exc)}]") from None
     return {"ChangeInfo": wire.change_info(result)}
 

@@ -279,7 +279,7 @@ def change_record_sets(
             draft.touched_by = index
             if draft.health_check and draft.health_check not in checks:
                 if not HealthCheck.objects.filter(pk=draft.health_check, owner=owner).exists():
-                    raise ChangeRejected(index, change, f"no health check {draft.health_check}")
+                    raise ChangeRejected(index, change, f"no health check {draft.health_check}", kind="no_health_check")
                 checks.add(draft.health_check)
             existing = state.get(draft.key)
             if action == ChangeAction.CREATE and existing is not None:

@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from config.aws import keys
-from resolver.models import Change, HostedZone
+from resolver.models import Change, HealthCheck, HostedZone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -564,3 +564,148 @@ def test_a_malformed_body_an_unknown_path_and_a_wrong_method_are_route53_errors(
     status, body = ask("GET", "/2013-04-01/trafficpolicies")
     assert status == 501 and b"<Code>NotImplemented</Code>" in body and b"ListTrafficPolicies" in body
     assert Change.objects.count() == 1  # the zone's creation only
+
+
+# --- health checks -----------------------------------------------------------------------------
+
+
+def test_a_health_check_is_created_with_route53s_defaults_read_updated_listed_and_deleted(route53, live_server):
+    made = route53.create_health_check(
+        CallerReference="hc-1",
+        HealthCheckConfig={"IPAddress": "127.0.0.1", "Port": 8080, "Type": "HTTP", "ResourcePath": "/health"},
+    )
+    check = made["HealthCheck"]
+    check_id = check["Id"]
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert made["ResponseMetadata"]["HTTPHeaders"]["location"] == f"{live_server.url}/2013-04-01/healthcheck/{check_id}"
+    assert len(check_id) == 36 and check_id == check_id.lower()  # a UUID, as Route 53's
+    assert check == {
+        "Id": check_id,
+        "CallerReference": "hc-1",
+        "HealthCheckConfig": {
+            "IPAddress": "127.0.0.1",
+            "Port": 8080,
+            "Type": "HTTP",
+            "ResourcePath": "/health",
+            "RequestInterval": 30,
+            "FailureThreshold": 3,
+            "MeasureLatency": False,
+            "Inverted": False,
+            "Disabled": False,
+            "EnableSNI": False,
+        },
+        "HealthCheckVersion": 1,
+    }
+    same = route53.create_health_check(CallerReference="hc-1", HealthCheckConfig=check["HealthCheckConfig"])
+    assert same["HealthCheck"]["Id"] == check_id
+    other = {**check["HealthCheckConfig"], "Port": 9090}
+    assert error_of(route53.create_health_check, CallerReference="hc-1", HealthCheckConfig=other) == (
+        "HealthCheckAlreadyExists",
+        409,
+        "A different health check has already been created with the specified caller reference.",
+    )
+    assert route53.get_health_check(HealthCheckId=check_id)["HealthCheck"] == check
+    updated = route53.update_health_check(
+        HealthCheckId=check_id, HealthCheckVersion=1, SearchString="ok", FailureThreshold=2
+    )["HealthCheck"]
+    assert updated["HealthCheckVersion"] == 2 and updated["HealthCheckConfig"]["FailureThreshold"] == 2
+    assert error_of(route53.update_health_check, HealthCheckId=check_id, HealthCheckVersion=1, Port=1)[:2] == (
+        "HealthCheckVersionMismatch",
+        409,
+    )
+    reset = route53.update_health_check(HealthCheckId=check_id, ResetElements=["ResourcePath"])["HealthCheck"]
+    assert reset["HealthCheckConfig"]["ResourcePath"] == "/"
+    assert [c["Id"] for c in route53.list_health_checks()["HealthChecks"]] == [check_id]
+    assert route53.get_health_check_count()["HealthCheckCount"] == 1
+    route53.delete_health_check(HealthCheckId=check_id)
+    assert error_of(route53.get_health_check, HealthCheckId=check_id) == (
+        "NoSuchHealthCheck",
+        404,
+        f"A health check with id {check_id} does not exist.",
+    )
+
+
+def test_every_kind_of_health_check_round_trips(route53):
+    configs = [
+        {"Type": "HTTPS", "FullyQualifiedDomainName": "www.example.com", "RequestInterval": 10},
+        {
+            "Type": "HTTPS_STR_MATCH",
+            "IPAddress": "127.0.0.1",
+            "SearchString": "hello",
+            "Regions": ["us-east-1", "eu-west-1", "sa-east-1"],
+        },
+        {"Type": "TCP", "IPAddress": "192.0.2.44", "Port": 22, "Inverted": True, "Disabled": True},
+    ]
+    made = [
+        route53.create_health_check(CallerReference=str(n), HealthCheckConfig=c)["HealthCheck"]
+        for n, c in enumerate(configs)
+    ]
+    https, matching, tcp = (m["HealthCheckConfig"] for m in made)
+    assert (https["Port"], https["EnableSNI"], https["FullyQualifiedDomainName"], "IPAddress" in https) == (
+        443,
+        True,
+        "www.example.com",
+        False,
+    )
+    assert (matching["Type"], matching["SearchString"], matching["Regions"]) == (
+        "HTTPS_STR_MATCH",
+        "hello",
+        ["eu-west-1", "sa-east-1", "us-east-1"],
+    )
+    assert (tcp["Type"], tcp["Inverted"], tcp["Disabled"], "ResourcePath" in tcp) == ("TCP", True, True, False)
+    calculated = route53.create_health_check(
+        CallerReference="calc",
+        HealthCheckConfig={"Type": "CALCULATED", "HealthThreshold": 1, "ChildHealthChecks": [m["Id"] for m in made]},
+    )["HealthCheck"]["HealthCheckConfig"]
+    assert calculated == {
+        "Type": "CALCULATED",
+        "HealthThreshold": 1,
+        "ChildHealthChecks": sorted(m["Id"] for m in made),
+        "Inverted": False,
+        "Disabled": False,
+    }
+    code, _, message = error_of(
+        route53.create_health_check,
+        CallerReference="cw",
+        HealthCheckConfig={"Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Region": "us-east-1", "Name": "a"}},
+    )
+    assert code == "InvalidInput" and "not emulated" in message
+
+
+def test_a_health_check_s_status_shows_what_each_checker_saw(route53):
+    from resolver import health
+
+    check_id = route53.create_health_check(
+        CallerReference="s", HealthCheckConfig={"Type": "HTTP", "IPAddress": "192.0.2.44"}
+    )["HealthCheck"]["Id"]
+    assert route53.get_health_check_status(HealthCheckId=check_id)["HealthCheckObservations"] == []
+    assert health.run_due_checks() == 1
+    observations = route53.get_health_check_status(HealthCheckId=check_id)["HealthCheckObservations"]
+    assert sorted(o["Region"] for o in observations) == sorted(health.locations(HealthCheck.objects.get(pk=check_id)))
+    assert {o["StatusReport"]["Status"] for o in observations} == {
+        "Success: not probed: 192.0.2.44 is outside the emulated network (HEALTH_OUTSIDE_STATUS=HEALTHY)"
+    }
+    assert route53.get_health_check_last_failure_reason(HealthCheckId=check_id)["HealthCheckObservations"] == []
+
+
+def test_a_record_set_names_a_health_check_of_the_account_and_another_account_cannot_reach_it(route53, other_route53):
+    zone_id = make_zone(route53)
+    check_id = route53.create_health_check(
+        CallerReference="x", HealthCheckConfig={"Type": "TCP", "IPAddress": "127.0.0.1", "Port": 1}
+    )["HealthCheck"]["Id"]
+    primary = rrset("f.example.com", "A", "192.0.2.1", SetIdentifier="p", Failover="PRIMARY", HealthCheckId=check_id)
+    change(route53, zone_id, ("CREATE", primary))
+    assert error_of(route53.delete_health_check, HealthCheckId=check_id)[:2] == ("HealthCheckInUse", 400)
+    for call, params in [
+        (other_route53.get_health_check, {"HealthCheckId": check_id}),
+        (other_route53.update_health_check, {"HealthCheckId": check_id, "Port": 2}),
+        (other_route53.delete_health_check, {"HealthCheckId": check_id}),
+        (other_route53.get_health_check_status, {"HealthCheckId": check_id}),
+        (other_route53.get_health_check_last_failure_reason, {"HealthCheckId": check_id}),
+        (other_route53.list_tags_for_resource, {"ResourceType": "healthcheck", "ResourceId": check_id}),
+    ]:
+        assert error_of(call, **params)[:2] == ("NoSuchHealthCheck", 404), call
+    other_zone = make_zone(other_route53, "other.com", "o")
+    theirs = rrset("f.other.com", "A", "192.0.2.1", SetIdentifier="p", Failover="PRIMARY", HealthCheckId=check_id)
+    assert error_of(change, other_route53, other_zone, ("CREATE", theirs))[:2] == ("NoSuchHealthCheck", 404)
+    assert other_route53.list_health_checks()["HealthChecks"] == []
