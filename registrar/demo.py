@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from config.aws import keys
+from config.aws.models import AccessKey
 from registrar import services
 from registrar.models import Customer, Order
 
@@ -39,6 +41,10 @@ def seed() -> None:
         },
     )
     Token.objects.get_or_create(user=user, defaults={"key": DEMO_CUSTOMER["token"]})
+    if not AccessKey.objects.filter(access_key_id=keys.DEMO_ACCESS_KEY_ID).exists():
+        keys.create_access_key(
+            user, access_key_id=keys.DEMO_ACCESS_KEY_ID, secret_access_key=keys.DEMO_SECRET_ACCESS_KEY
+        )
     if not User.objects.filter(username=DEMO_OPERATOR["username"]).exists():
         User.objects.create_superuser(
             DEMO_OPERATOR["username"], "operator@namesmith.localhost", DEMO_OPERATOR["password"]

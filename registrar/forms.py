@@ -215,7 +215,10 @@ class HealthCheckForm(forms.Form):
 
     name = forms.CharField(label="Check name", max_length=128, required=False)
     kind = forms.ChoiceField(label="Protocol", choices=[("HTTP", "HTTP"), ("HTTPS", "HTTPS"), ("TCP", "TCP")])
-    ip_address = forms.GenericIPAddressField(label="Endpoint address", help_text="A loopback address, like 127.53.5.1.")
+    ip_address = forms.GenericIPAddressField(
+        label="Endpoint address",
+        help_text="Probed inside the emulated network (loopback, like 127.53.5.1); any other address is never probed.",
+    )
     port = forms.IntegerField(
         label="Port", min_value=1, max_value=65535, required=False, help_text="80 or 443 if empty."
     )
@@ -227,3 +230,10 @@ class HealthCheckForm(forms.Form):
     def settings(self) -> dict:
         """The check's settings as ``resolver.health.create_health_check`` takes them."""
         return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+def form_problems(form: forms.Form) -> str:
+    """A form's errors in one line, for a message on the page the form redirects to."""
+    return "; ".join(
+        f"{form[f].label if f in form.fields else 'form'}: {' '.join(map(str, e))}" for f, e in form.errors.items()
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from registrar import views
+from registrar import hosting, views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
@@ -22,6 +22,9 @@ urlpatterns = [
     path("domains/<str:name>/restore/", views.restore, name="restore"),
     path("domains/<str:name>/auth-code/", views.reveal_auth_code, name="reveal-auth-code"),
     path("domains/<str:name>/transfer-lock/", views.transfer_lock, name="transfer-lock"),
-    path("domains/<str:name>/health-checks/", views.add_health_check, name="add-health-check"),
+    path("zones/", hosting.zones, name="zones"),
+    path("zones/<str:zone_id>/", hosting.zone_page, name="zone"),
+    path("health-checks/", hosting.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
+    path("account/access-keys/", hosting.access_keys, name="access-keys"),
 ]

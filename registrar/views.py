@@ -1,5 +1,6 @@
 """The registrar's web pages: search, sign-up, the cart and checkout, the live order page,
-the customer's domains (with the record editor of zones we host) and the account."""
+the customer's domains (with the record editor of zones we host, ``registrar.hosting``)
+and the account."""
 
 from __future__ import annotations
 
@@ -16,24 +17,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config import clock
-from registrar import cart, progress, services
+from registrar import cart, hosting, progress, services
 from registrar.choices import DomainRequestKind, DomainRequestState
 from registrar.forms import (
     CheckoutForm,
     ContactForm,
-    HealthCheckForm,
     RecordSetForm,
     RenewForm,
     RestoreForm,
     SignUpForm,
     TransferForm,
+    form_problems,
 )
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registry import services as registry
 from registry.choices import EppStatus
 from registry.errors import RegistryError
-from resolver import health, rental
-from resolver.models import Change, HealthCheck, HostedZone
+from resolver.models import HostedZone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -207,27 +207,10 @@ def _held(request: HttpRequest, name: str) -> CustomerDomain:
 @login_required
 def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
-    zone = HostedZone.objects.filter(name=f"{domain.name}.", owner=_user(request)).first()
+    zone = HostedZone.objects.filter(name=f"{domain.name}.", owner=_user(request)).order_by("created_at").first()
     form = RecordSetForm(request.POST or None) if zone else None
-    if request.method == "POST" and zone is not None and form is not None:
-        batch = None
-        if request.POST.get("action") == "delete":
-            record_set_id = request.POST.get("record_set")
-            record_set = zone.record_sets.filter(pk=record_set_id).first() if record_set_id is not None else None
-            if record_set is None:
-                messages.error(request, "That record set is gone already.")
-            else:
-                batch = [{"action": "DELETE", "record_set": rental.Draft.of(record_set).as_dict()}]
-        elif form.is_valid():
-            batch = [{"action": "UPSERT", "record_set": form.record_set(zone.name)}]
-        if batch is not None:
-            try:
-                change = rental.change_record_sets(request.user, zone.pk, batch, comment="record editor")
-            except rental.RentalError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
-                return redirect("shop:domain", domain.name)
+    if request.method == "POST" and zone is not None and form is not None and hosting.edit_zone(request, zone, form):
+        return redirect("shop:domain", domain.name)
     info = _registry_info(domain.name)
     context: dict[str, Any] = {"domain": domain, "info": info, "zone": zone, "form": form}
     context["standing"] = services.standing(domain, info)
@@ -242,10 +225,7 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     except RegistryError:
         context["renewal_price"] = None
     if zone is not None:
-        context["record_sets"] = list(zone.record_sets.select_related("health_check").order_by("name", "type"))
-        context["changes"] = list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10])
-        context["checks"] = list(HealthCheck.objects.filter(owner=_user(request)).order_by("name", "pk"))
-        context["check_form"] = HealthCheckForm()
+        context |= hosting.zone_context(request, zone)
     status = 400 if form is not None and form.errors else 200
     return render(request, "registrar/domain.html", context, status=status)
 
@@ -261,18 +241,13 @@ def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("shop:domain", domain.name)
 
 
-def _form_problems(form) -> str:
-    """A form's errors in one line, for a message on the page the form redirects to."""
-    return "; ".join(f"{form[f].label if f in form.fields else 'form'}: {' '.join(e)}" for f, e in form.errors.items())
-
-
 @login_required
 @require_POST
 def renew(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
     form = RenewForm(request.POST, today=clock.now().date())
     if not form.is_valid():
-        messages.error(request, f"Not renewed: {_form_problems(form)}")
+        messages.error(request, f"Not renewed: {form_problems(form)}")
         return redirect("shop:domain", domain.name)
     try:
         order, _ = services.place_renewal(
@@ -294,7 +269,7 @@ def restore(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
     form = RestoreForm(request.POST, today=clock.now().date())
     if not form.is_valid():
-        messages.error(request, f"Not restored: {_form_problems(form)}")
+        messages.error(request, f"Not restored: {form_problems(form)}")
         return redirect("shop:domain", domain.name)
     try:
         order, _ = services.place_restore(
@@ -356,23 +331,6 @@ def transfer_in(request: HttpRequest) -> HttpResponse:
     return render(request, "registrar/transfer_in.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@login_required
-@require_POST
-def add_health_check(request: HttpRequest, name: str) -> HttpResponse:
-    domain = _held(request, name)
-    form = HealthCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            check = health.create_health_check(request.user, form.settings())
-        except health.HealthCheckError as exc:
-            messages.error(request, f"No health check made: {exc.message}")
-        else:
-            messages.success(request, f"Health check {check.pk} made; the checkers probe it now.")
-    else:
-        messages.error(request, f"No health check made: {_form_problems(form)}")
-    return redirect("shop:domain", domain.name)
-
-
 # --- account ------------------------------------------------------------------------------------
 
 
@@ -388,5 +346,11 @@ def account(request: HttpRequest) -> HttpResponse:
     payments = (
         Payment.objects.filter(order__customer=customer).select_related("order__card").prefetch_related("refunds")
     )
-    context = {"contact": contact, "orders": orders, "payments": payments.order_by("-created_at")}
+    context = {
+        "contact": contact,
+        "orders": orders,
+        "payments": payments.order_by("-created_at"),
+        "access_keys": hosting.account_keys(request),
+        "key_actions": [("deactivate", "Switch off"), ("activate", "Switch on"), ("delete", "Delete")],
+    }
     return render(request, "registrar/account.html", context, status=400 if contact.errors else 200)

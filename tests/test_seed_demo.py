@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from config.aws import keys
 from registrar.demo import DEMO_CUSTOMER, DEMO_OPERATOR
 from registrar.models import OrderLine
 from registry.demo import REGISTRARS, TLDS
@@ -17,7 +18,7 @@ def snapshot() -> dict:
     return {
         model._meta.label: sorted(map(repr, model.objects.values()))
         for model in apps.get_models()
-        if model._meta.app_label in {"registry", "registrar", "resolver", "auth", "authtoken"}
+        if model._meta.app_label in {"registry", "registrar", "resolver", "auth", "authtoken", "aws"}
     }
 
 
@@ -47,6 +48,8 @@ def test_seed_demo_loads_tlds_registrars_and_working_credentials():
     assert Registrar.objects.get(client_id="namesmith").is_internal
     assert authenticate(username=DEMO_CUSTOMER["username"], password=DEMO_CUSTOMER["password"]).customer
     assert authenticate(username=DEMO_OPERATOR["username"], password=DEMO_OPERATOR["password"]).is_staff
+    demo_key = keys.key_for(keys.DEMO_ACCESS_KEY_ID)
+    assert (demo_key.user.username, demo_key.secret_access_key) == ("demo", keys.DEMO_SECRET_ACCESS_KEY)
 
 
 @pytest.mark.django_db

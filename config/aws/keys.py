@@ -7,6 +7,7 @@ import secrets
 import string
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from config import clock
@@ -14,6 +15,10 @@ from config.aws.errors import AwsError
 from config.aws.models import AccessKey
 
 KEYS_PER_ACCOUNT = 2  # as IAM's AccessKeysPerUser quota
+# The demo customer's pair (README, ``manage.py endpoints``), made by ``seed_demo``.
+DEMO_ACCESS_KEY_ID = "AKIANAMESMITHDEMO001"
+DEMO_SECRET_ACCESS_KEY = "namesmith/demo+secret+access+key/2026+00"
+REGION = "us-east-1"  # the region Route 53's clients sign for
 _ID_ALPHABET = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
@@ -27,7 +32,7 @@ def create_access_key(user: Any, *, access_key_id: str = "", secret_access_key: 
     40-character secret) unless both are given (the demo customer's fixed pair)."""
     with transaction.atomic():
         # Lock the account's row so two requests cannot both make the third key.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         if AccessKey.objects.filter(user=user).count() >= KEYS_PER_ACCOUNT:
             raise KeyLimitReached(f"an account has at most {KEYS_PER_ACCOUNT} access keys: delete one first")
         return AccessKey.objects.create(

@@ -48,6 +48,7 @@ from resolver.rental.zones import (
     delegation_set_of,
     delete_hosted_zone,
     registration_nameservers,
+    reset_account,
     update_hosted_zone_comment,
     zone_of,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "publish_after_commit",
     "publish_hosted_zone",
     "registration_nameservers",
+    "reset_account",
     "stale_changes",
     "tags_of",
     "update_hosted_zone_comment",

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from config import clock, locks
 from resolver.choices import ChangeStatus, TaggedKind
-from resolver.models import Change, DelegationSet, HostedZone
+from resolver.models import Change, DelegationSet, HealthCheck, HostedZone, Tag
 from resolver.rental import limits, pool
 from resolver.rental.errors import Conflict, NotFound, RentalError
 from resolver.rental.names import Owner, absolute_name, new_id
@@ -171,3 +171,25 @@ def registration_nameservers(owner: Owner, name: str) -> tuple[str, list[str]]:
         return zone.pk, [n.rstrip(".") for n in zone.nameservers]
     check_zone_name(origin)
     return "", [n.rstrip(".") for n in pool.draw(owner, origin)]
+
+
+def reset_account(owner: Owner) -> int:
+    """Delete everything the account keeps in the rental service: its hosted zones (withdrawn
+    from the store) with their record sets and tags, health checks, reusable delegation
+    sets and changes; for a test that starts from a clean account. How many zones and
+    health checks went."""
+    with transaction.atomic():
+        zones = list(HostedZone.objects.select_for_update().filter(owner=owner))
+        for zone in zones:
+            zone.record_sets.all().delete()
+            delete_zone(zone.name, zone.pk)
+        HostedZone.objects.filter(owner=owner).delete()
+        Change.objects.filter(owner=owner).delete()
+        DelegationSet.objects.filter(owner=owner).delete()
+        checks = HealthCheck.objects.filter(owner=owner)
+        count = checks.count()
+        for check in checks:
+            check.children.clear()
+        checks.delete()
+        Tag.objects.filter(owner=owner).delete()
+    return len(zones) + count

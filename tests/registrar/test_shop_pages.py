@@ -277,8 +277,15 @@ def test_health_checks_are_made_and_listed_with_their_status_on_the_domain_page(
 
     client.force_login(customer.user)
     made = client.post(
-        "/domains/fresh.com/health-checks/",
-        {"name": "web", "kind": "HTTP", "ip_address": "127.53.5.1", "path": "/", "search_string": "ok"},
+        "/health-checks/",
+        {
+            "name": "web",
+            "kind": "HTTP",
+            "ip_address": "127.53.5.1",
+            "path": "/",
+            "search_string": "ok",
+            "next": "/domains/fresh.com/",
+        },
         follow=True,
     )
     check = HealthCheck.objects.get(owner=customer.user)
@@ -286,6 +293,50 @@ def test_health_checks_are_made_and_listed_with_their_status_on_the_domain_page(
     page = text(made)
     assert f"Health check {check.pk} made" in page and f'data-check="{check.pk}"' in page and ">Healthy<" in page
     refused = text(
-        client.post("/domains/fresh.com/health-checks/", {"kind": "TCP", "ip_address": "192.0.2.1"}, follow=True)
+        client.post(
+            "/health-checks/",
+            {"kind": "TCP", "ip_address": "127.0.0.1", "search_string": "x", "next": "/domains/fresh.com/"},
+            follow=True,
+        )
     )
-    assert "No health check made:" in refused and "loopback" in refused and HealthCheck.objects.count() == 1
+    assert "No health check made:" in refused and "only connects" in refused and HealthCheck.objects.count() == 1
+    outside = client.post("/health-checks/", {"kind": "TCP", "ip_address": "192.0.2.1", "next": "//evil.example/"})
+    assert outside["Location"] == "/zones/"  # accepted (never probed); a foreign next is not followed
+    assert HealthCheck.objects.filter(ip_address="192.0.2.1").exists()
+
+
+def test_every_hosted_zone_of_the_account_has_a_page_with_the_record_editor(client, customer, second_customer):
+    from resolver import rental
+
+    zone, _, _ = rental.create_hosted_zone(customer.user, "not-registered-here.org", caller_reference="api")
+    theirs, _, _ = rental.create_hosted_zone(second_customer.user, "theirs.org", caller_reference="t")
+    client.force_login(customer.user)
+    listing = text(client.get("/zones/"))
+    assert f'data-zone="{zone.pk}"' in listing and theirs.pk not in listing
+    assert client.get(f"/zones/{theirs.pk}/").status_code == 404
+    saved = client.post(
+        f"/zones/{zone.pk}/", {"name": "www", "type": "A", "ttl": "300", "values": "192.0.2.7"}, follow=True
+    )
+    assert "Saved as change" in text(saved) and 'data-name="www.not-registered-here.org."' in text(saved)
+    assert RecordSet.objects.get(zone=zone).values == ["192.0.2.7"]
+    refused = client.post(f"/zones/{zone.pk}/", {"name": "@", "type": "CNAME", "ttl": "300", "values": "x.example."})
+    assert refused.status_code == 400 and "cannot sit at the zone apex" in text(refused)
+
+
+def test_the_account_page_makes_switches_and_deletes_access_keys_and_shows_a_secret_once(client, customer):
+    from config.aws.models import AccessKey
+
+    client.force_login(customer.user)
+    made = text(client.post("/account/access-keys/", {"action": "create"}, follow=True))
+    key = AccessKey.objects.get(user=customer.user)
+    assert f"Its secret access key, shown this once: {key.secret_access_key}" in made
+    page = text(client.get("/account/"))
+    assert f'data-key="{key.access_key_id}"' in page and key.secret_access_key not in page
+    client.post("/account/access-keys/", {"action": "deactivate", "access_key_id": key.access_key_id})
+    key.refresh_from_db()
+    assert not key.active
+    client.post("/account/access-keys/", {"action": "create"})
+    third = text(client.post("/account/access-keys/", {"action": "create"}, follow=True))
+    assert "at most 2 access keys" in third and AccessKey.objects.filter(user=customer.user).count() == 2
+    client.post("/account/access-keys/", {"action": "delete", "access_key_id": key.access_key_id})
+    assert not AccessKey.objects.filter(pk=key.pk).exists()

@@ -36,6 +36,12 @@ def test_endpoints_json_has_the_documented_shape():
     assert data["registry_api"] == f"{data['web']}api/registry/v1/" and data["rdap"] == f"{data['web']}rdap/"
     addresses = [s["address"] for s in data["root_servers"] + data["rental_nameservers"]]
     assert all(a.startswith("127.") and a not in ("127.0.0.1", "127.0.0.53") for a in addresses)
+    assert data["aws"] == {
+        "endpoint_url": f"http://{settings.WEB_HOST}:{settings.WEB_PORT}",
+        "region": "us-east-1",
+        "access_key_id": "AKIANAMESMITHDEMO001",
+        "secret_access_key": "namesmith/demo+secret+access+key/2026+00",
+    }
 
 
 @pytest.mark.django_db
@@ -81,3 +87,34 @@ def test_export_zone_writes_a_master_file_named_checkzone_accepts(tlds, alpha, t
 def test_export_zone_names_the_published_zones_when_asked_for_another():
     with pytest.raises(CommandError, match=r"zone nowhere\. is not published"):
         run("export_zone", "nowhere")
+
+
+@pytest.mark.django_db
+def test_aws_account_makes_fresh_accounts_and_resets_one():
+    from config.aws import keys
+    from resolver import health, rental
+    from resolver.models import HealthCheck, HostedZone, Zone
+
+    made = json.loads(run("aws_account", "create", "--count", "2", "--json"))
+    assert len(made) == 2 and len({m["access_key_id"] for m in made}) == 2
+    account = keys.key_for(made[0]["access_key_id"]).user
+    assert account.username == made[0]["username"]
+    zone, _, _ = rental.create_hosted_zone(account, "reset.example", caller_reference="r")
+    rental.change_record_sets(
+        account,
+        zone.pk,
+        [
+            {
+                "action": "CREATE",
+                "record_set": {"name": "www.reset.example", "type": "A", "ttl": 1, "values": ["192.0.2.1"]},
+            }
+        ],
+    )
+    rental.publish_hosted_zone(zone.pk)
+    health.create_health_check(account, {"kind": "TCP", "ip_address": "127.0.0.1", "port": 1})
+    rental.create_delegation_set(account, "d")
+    assert run("aws_account", "reset", made[0]["access_key_id"]).endswith("2 hosted zones and health checks deleted\n")
+    assert (
+        not HostedZone.objects.filter(owner=account).exists() and not HealthCheck.objects.filter(owner=account).exists()
+    )
+    assert not Zone.objects.filter(key=zone.pk).exists()

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from config.aws import keys
+
 
 def endpoints() -> dict:
     plan = settings.NETWORK_PLAN
@@ -23,6 +25,13 @@ def endpoints() -> dict:
         "queues": sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}),
         **plan.as_dict(),
         "trace": f"{web}dns/trace/",
+        # Route 53's API at the web app's address, and the demo customer's keys for it.
+        "aws": {
+            "endpoint_url": web.rstrip("/"),
+            "region": keys.REGION,
+            "access_key_id": keys.DEMO_ACCESS_KEY_ID,
+            "secret_access_key": keys.DEMO_SECRET_ACCESS_KEY,
+        },
     }
 
 
@@ -56,6 +65,10 @@ class Command(BaseCommand):
                 rows.append((key, f"{value['address']} port {value['port']} (TLS)"))
             elif key == "whois":
                 rows.append((key, f"{value['address']} port {value['port']}"))
+            elif key == "aws":
+                rows.append(
+                    (key, f"AWS_ENDPOINT_URL={value['endpoint_url']} (Route 53; demo key {value['access_key_id']})")
+                )
             elif isinstance(value, list):
                 rows.append((key, ", ".join(value)))
             else:

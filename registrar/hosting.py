@@ -1,0 +1,130 @@
+"""The customer's DNS hosting pages: every hosted zone of the account (registered here or
+not, made in the shop or over Route 53's API) with its record editor, changes and health
+checks, and the account's AWS access keys. The rules are the rental service's
+(``resolver.rental``, ``resolver.health``) and ``config.aws.keys``'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from config.aws import keys
+from config.aws.models import AccessKey
+from registrar.forms import HealthCheckForm, RecordSetForm, form_problems
+from resolver import health, rental
+from resolver.models import Change, HealthCheck, HostedZone
+
+
+def _user(request: HttpRequest) -> Any:
+    """The user logged in (the pages here require one)."""
+    assert request.user.is_authenticated
+    return request.user
+
+
+def edit_zone(request: HttpRequest, zone: HostedZone, form: RecordSetForm) -> bool:
+    """Apply the record editor's POST (a record set to save, or one to delete) as one
+    change batch; whether it was saved (else the form carries the reason)."""
+    batch = None
+    if request.POST.get("action") == "delete":
+        record_set_id = request.POST.get("record_set")
+        record_set = zone.record_sets.filter(pk=record_set_id).first() if record_set_id is not None else None
+        if record_set is None:
+            messages.error(request, "That record set is gone already.")
+        else:
+            batch = [{"action": "DELETE", "record_set": rental.Draft.of(record_set).as_dict()}]
+    elif form.is_valid():
+        batch = [{"action": "UPSERT", "record_set": form.record_set(zone.name)}]
+    if batch is None:
+        return False
+    try:
+        change = rental.change_record_sets(request.user, zone.pk, batch, comment="record editor")
+    except rental.RentalError as exc:
+        form.add_error(None, exc.message)
+        return False
+    messages.success(request, f"Saved as change {change.pk}: PENDING until every nameserver serves it.")
+    return True
+
+
+def zone_context(request: HttpRequest, zone: HostedZone) -> dict[str, Any]:
+    """What the zone section of a page shows: record sets, recent changes, health checks."""
+    return {
+        "zone": zone,
+        "record_sets": list(zone.record_sets.select_related("health_check").order_by("name", "type")),
+        "changes": list(Change.objects.filter(zone=zone).order_by("-submitted_at")[:10]),
+        "checks": list(HealthCheck.objects.filter(owner=_user(request)).order_by("name", "pk")),
+        "check_form": HealthCheckForm(),
+        "check_next": request.path,
+    }
+
+
+@login_required
+def zones(request: HttpRequest) -> HttpResponse:
+    owned = HostedZone.objects.filter(owner=_user(request)).order_by("name", "created_at")
+    return render(request, "registrar/zones.html", {"zones": owned})
+
+
+@login_required
+def zone_page(request: HttpRequest, zone_id: str) -> HttpResponse:
+    zone = get_object_or_404(HostedZone, pk=zone_id, owner=_user(request))
+    form = RecordSetForm(request.POST or None)
+    if request.method == "POST" and edit_zone(request, zone, form):
+        return redirect("shop:zone", zone.pk)
+    context = {**zone_context(request, zone), "form": form}
+    return render(request, "registrar/zone.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def add_health_check(request: HttpRequest) -> HttpResponse:
+    form = HealthCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            check = health.create_health_check(request.user, form.settings())
+        except rental.RentalError as exc:
+            messages.error(request, f"No health check made: {exc.message}")
+        else:
+            messages.success(request, f"Health check {check.pk} made; the checkers probe it now.")
+    else:
+        messages.error(request, f"No health check made: {form_problems(form)}")
+    return redirect(_back(request, reverse("shop:zones")))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@login_required
+@require_POST
+def access_keys(request: HttpRequest) -> HttpResponse:
+    """Make, switch off or on, or delete one of the account's access keys; a new key's
+    secret is shown this once, as AWS shows it."""
+    action, key_id = request.POST.get("action"), request.POST.get("access_key_id", "")
+    if action == "create":
+        try:
+            made = keys.create_access_key(request.user)
+        except keys.KeyLimitReached as exc:
+            messages.error(request, f"No key made: {exc}")
+        else:
+            messages.success(
+                request,
+                f"Access key {made.access_key_id} made. Its secret access key, shown this once: "
+                f"{made.secret_access_key}",
+            )
+    elif action in ("deactivate", "activate") and keys.set_active(request.user, key_id, action == "activate"):
+        messages.success(request, f"Access key {key_id} is {'on' if action == 'activate' else 'off'}.")
+    elif action == "delete" and keys.delete_access_key(request.user, key_id):
+        messages.success(request, f"Access key {key_id} deleted.")
+    else:
+        messages.error(request, "No such access key, or no such action.")
+    return redirect(reverse("shop:account") + "#access-keys-heading")
+
+
+def account_keys(request: HttpRequest) -> list[AccessKey]:
+    return list(AccessKey.objects.filter(user=_user(request)))
