@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp clean
+.PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp bench-route53 clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -83,5 +83,8 @@ bench-zones: $(VENV)/.run-deps test-tools
 bench-epp: $(VENV)/.run-deps
 	$(BIN)/python bench/epp.py
 
+bench-route53: $(VENV)/.test-deps
+	$(BIN)/python bench/route53.py
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-moto var

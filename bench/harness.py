@@ -144,3 +144,59 @@ def parse_dnsperf(text: str) -> Run:
         latency_ms=number("Average Latency (s)") * 1000,
         rcodes=rcodes,
     )
+
+
+SERVICES = {"postgres": "PostgreSQL", "redis-server": "Redis"}  # by process name
+
+
+class CpuMeter:
+    """Cores kept busy, on average, by each of our process groups (a child and everything in
+    its session, the worker's pool included), by this process, and by the whole machine,
+    from ``__init__`` to ``stop``."""
+
+    def __init__(self, processes: list[Process]) -> None:
+        self.groups = {p.name: p.popen.pid for p in processes}
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> tuple[float, dict[str, int], int, dict[int, tuple[str, int]]]:
+        ticks = dict.fromkeys([*self.groups, *SERVICES.values()], 0)
+        others: dict[int, tuple[str, int]] = {}  # pid -> (name, ticks) of processes not ours
+        by_pgid = {pgid: name for name, pgid in self.groups.items()}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                command, rest = stat.read_text().rsplit(")", 1)
+                fields = rest.split()
+            except (OSError, ValueError):
+                continue
+            used = sum(int(f) for f in fields[11:15])  # utime, stime, and those of reaped children
+            name = by_pgid.get(int(fields[2])) or SERVICES.get(command.split("(", 1)[-1])
+            if name is not None:
+                ticks[name] += used
+            elif stat.parent.name != str(os.getpid()):
+                others[int(stat.parent.name)] = (command.split("(", 1)[-1], used)
+        own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks["this process (the clients)"] = int(own[11]) + int(own[12])
+        return time.monotonic(), ticks, busy_ticks(), others
+
+    def stop(self) -> dict:
+        (t0, a, busy0, others0), (t1, b, busy1, others1) = self.start, self._snapshot()
+        per_second = os.sysconf("SC_CLK_TCK") * (t1 - t0)
+        cores = {name: round((b[name] - a.get(name, 0)) / per_second, 2) for name in b}
+        machine = round((busy1 - busy0) / per_second, 2)
+        cores["anything else"] = round(machine - sum(cores.values()), 2)
+        busiest = sorted(
+            ((used - others0.get(pid, ("", 0))[1]) / per_second, f"{name}[{pid}]")
+            for pid, (name, used) in others1.items()
+        )[-3:]
+        top = {name: round(value, 2) for value, name in reversed(busiest) if value >= 0.02}
+        return {"seconds": round(t1 - t0, 1), "machine": machine, "cores": cores, "busiest_others": top}
+
+
+def print_cpu(title: str, cpu: dict) -> None:
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in cpu["cores"].items() if value >= 0.005)
+    print(f"  {title} ({cpu['seconds']:g} s): machine {cpu['machine']:.2f} of {os.cpu_count()}; {parts}")
+    if cpu["cores"]["anything else"] >= 0.25:
+        seen = ", ".join(f"{name} {value:.2f}" for name, value in cpu["busiest_others"].items()) or "short-lived ones"
+        print(
+            f"    note: other processes kept {cpu['cores']['anything else']:.2f} cores busy ({seen}): figures disturbed"
+        )

@@ -252,6 +252,9 @@ class RecordSet(models.Model):
     type = models.CharField(max_length=8, choices=RecordType.choices)
     ttl = models.PositiveIntegerField(null=True, blank=True)
     values = models.JSONField(default=list, blank=True, help_text="RDATA in presentation format.")
+    given = models.JSONField(
+        default=list, blank=True, help_text="The values as Route 53's API was sent them, when they differ."
+    )
     set_identifier = models.CharField(max_length=128, blank=True)
     routing = models.CharField(max_length=16, choices=RoutingPolicy.choices, default=RoutingPolicy.SIMPLE)
     weight = models.PositiveSmallIntegerField(null=True, blank=True)

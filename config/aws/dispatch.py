@@ -10,6 +10,7 @@ views; every failure is an AWS error in the service's format, never an HTML page
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -91,9 +92,30 @@ class AwsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         service = service_for(request.path_info)
-        if service is None:
-            return self.get_response(request)
-        return handle(service, request)
+        if service is not None:
+            return handle(service, request)
+        if request.headers.get("Authorization", "").startswith(sigv4.ALGORITHM):
+            return _not_emulated(request)  # an AWS client calling an API nobody registered
+        return self.get_response(request)
+
+
+def _not_emulated(request: HttpRequest) -> HttpResponse:
+    """A signed request for an AWS API the emulator does not answer: AWS's error shape for
+    its protocol (JSON when it names an X-Amz-Target, XML otherwise), never a web page."""
+    try:
+        name = sigv4.read_authorization({k.lower(): v for k, v in request.headers.items()}).service
+    except AwsError:
+        name = "this AWS service"
+    message = f"{name} is not emulated by Namesmith (Route 53 is, under {', '.join(sorted(_SERVICES))})"
+    request_id = str(uuid.uuid4())
+    if "X-Amz-Target" in request.headers:
+        error = json.dumps({"__type": "UnknownOperationException", "message": message})
+        response = HttpResponse(error, status=400, content_type="application/x-amz-json-1.1")
+    else:
+        document = protocol.error_document("InvalidAction", message, request_id)
+        response = HttpResponse(document, status=400, content_type="text/xml")
+    response["x-amzn-RequestId"] = request_id
+    return response
 
 
 def handle(service: Service, request: HttpRequest) -> HttpResponse:
@@ -123,7 +145,9 @@ def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[in
     key = _authenticate(service, request, headers, body)
     query = {name: request.GET.getlist(name) for name in request.GET}
     method = request.method or "GET"
-    route, path_known = protocol.find_route(service.routes, method, request.path_info, query)
+    # Routes match the path as sent, so an id with an escaped slash (%2F) stays one label.
+    path = (request.META.get("RAW_URI") or "").split("?", 1)[0] or request.path_info
+    route, path_known = protocol.find_route(service.routes, method, path, query)
     if route is None:
         if path_known:
             raise AwsError("MethodNotAllowed", f"{method} is not allowed on {request.path_info}", status=405)
@@ -132,7 +156,7 @@ def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[in
     handler = service.handlers.get(operation.name)
     if handler is None:
         raise AwsError("NotImplemented", f"{operation.name} is not emulated by Namesmith")
-    params = route.parse(request.path_info, query, headers, body)
+    params = route.parse(path, query, headers, body)
     endpoint = f"{request.scheme}://{request.get_host()}"
     output = handler(Call(operation.name, params, key.user, endpoint, request_id))
     return protocol.render(service.service_model, operation, output)

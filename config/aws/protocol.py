@@ -17,8 +17,10 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import botocore.model
 import botocore.session
@@ -59,13 +61,17 @@ class Route:
         (InvalidInput) when the request does not fit the model."""
         match = self.pattern.fullmatch(path)
         assert match is not None
-        labels = {name: value for name, value in match.groupdict().items() if value is not None}
+        labels = {name: unquote(value) for name, value in match.groupdict().items() if value is not None}
         shape = self.operation.input_shape
         if shape is None:
             return {}
         params = _read_locations(shape, labels, query, headers)
         params.update(_read_body(shape, body))
-        problems = validate(shape, params)
+        in_body = {name for name, member in shape.members.items() if "location" not in member.serialization}
+        problems = validate(shape, params, xml_body=in_body)
+        schema = [problem for problem in problems if problem.startswith("Invalid XML")]
+        if schema:  # the body's schema is checked before the rest, and says so alone
+            raise AwsError("InvalidInput", schema[0])
         if problems:
             count = len(problems)
             raise AwsError(
@@ -240,15 +246,21 @@ def _scalar(shape: botocore.model.Shape, text: str, where: str) -> Any:
 # --- checking it against the model -------------------------------------------------------------
 
 
-def validate(shape: botocore.model.Shape, value: Any, where: str = "") -> list[str]:
+def validate(
+    shape: botocore.model.Shape, value: Any, where: str = "", xml_body: AbstractSet[str] = frozenset()
+) -> list[str]:
     """The model's constraints a value breaks, in AWS's words ("Value ... at 'path' failed
-    to satisfy constraint: ..."), with paths in AWS's lower camel case."""
+    to satisfy constraint: ..."), with paths in AWS's lower camel case. A REST-XML body
+    (its top-level members ``xml_body``) is checked against a schema first, so an unknown
+    enum value there is worded as the schema validator words it."""
     problems: list[str] = []
-    _check(shape, value, where, problems)
+    _check(shape, value, where, problems, xml_body)
     return problems
 
 
-def _check(shape: botocore.model.Shape, value: Any, where: str, problems: list[str]) -> None:
+def _check(
+    shape: botocore.model.Shape, value: Any, where: str, problems: list[str], xml_body: AbstractSet[str]
+) -> None:
     at = _camel(where)
     if shape.type_name == "structure":
         assert isinstance(shape, botocore.model.StructureShape)
@@ -258,18 +270,24 @@ def _check(shape: botocore.model.Shape, value: Any, where: str, problems: list[s
                 problems.append(f"Value null at '{_camel(path)}' failed to satisfy constraint: Member must not be null")
         for name, item in value.items():
             if name in shape.members and item is not None:
-                _check(shape.members[name], item, f"{where}.{name}" if where else name, problems)
+                path = f"{where}.{name}" if where else name
+                _check(shape.members[name], item, path, problems, xml_body if where else {name} & xml_body)
         return
     metadata = shape.metadata
     if shape.type_name == "list":
         assert isinstance(shape, botocore.model.ListShape)
         _length(len(value), metadata, at, "length", problems, shown=None)
         for i, item in enumerate(value):
-            _check(shape.member, item, f"{where}.{i + 1}.member", problems)
+            _check(shape.member, item, f"{where}.{i + 1}.member", problems, xml_body)
         return
     if shape.type_name == "string":
         enum = metadata.get("enum")
-        if enum and value not in enum:
+        if enum and value not in enum and xml_body:
+            problems.append(
+                f"Invalid XML ; cvc-enumeration-valid: Value '{value}' is not facet-valid with respect to "
+                f"enumeration '[{', '.join(enum)}]'. It must be a value from the enumeration."
+            )
+        elif enum and value not in enum:
             problems.append(
                 f"Value '{value}' at '{at}' failed to satisfy constraint: "
                 f"Member must satisfy enum value set: [{', '.join(enum)}]"
@@ -355,15 +373,30 @@ def render_error(
     shape = model.shape_for(error.code) if error.code in model.shape_names else None
     model_status = shape.metadata.get("error", {}).get("httpStatusCode") if shape is not None else None
     ns = f"https://{model.endpoint_prefix}.amazonaws.com/doc/{model.api_version}/"
-    root = etree.Element("ErrorResponse", nsmap={None: ns})
+    extra = shape.members if error.fields and isinstance(shape, botocore.model.StructureShape) else {}
+    body = error_document(error.code, error.message, request_id, ns, sender=error.sender, extra=(extra, error.fields))
+    return error.http_status(model_status), {"Content-Type": "text/xml"}, body
+
+
+def error_document(
+    code: str,
+    message: str,
+    request_id: str,
+    namespace: str | None = None,
+    *,
+    sender: bool = True,
+    extra: tuple[Mapping[str, botocore.model.Shape], Params] = ({}, {}),
+) -> bytes:
+    """AWS's XML error: ErrorResponse, its Error (Type, Code, Message, and ``extra``
+    members of the error's shape) and the RequestId."""
+    root = etree.Element("ErrorResponse", nsmap={None: namespace} if namespace else None)
     detail = etree.SubElement(root, "Error")
-    etree.SubElement(detail, "Type").text = "Sender" if error.sender else "Receiver"
-    etree.SubElement(detail, "Code").text = error.code
-    etree.SubElement(detail, "Message").text = error.message
-    if error.fields and isinstance(shape, botocore.model.StructureShape):
-        _structure_to_xml(detail, shape.members, error.fields)
+    etree.SubElement(detail, "Type").text = "Sender" if sender else "Receiver"
+    etree.SubElement(detail, "Code").text = code
+    etree.SubElement(detail, "Message").text = message
+    _structure_to_xml(detail, *extra)
     etree.SubElement(root, "RequestId").text = request_id
-    return error.http_status(model_status), {"Content-Type": "text/xml"}, _document(root)
+    return _document(root)
 
 
 def _structure_to_xml(parent: etree._Element, members: Mapping[str, botocore.model.Shape], value: Params) -> None:

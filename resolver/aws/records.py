@@ -15,6 +15,9 @@ from resolver.choices import RoutingPolicy
 from resolver.models import Change, HostedZone, RecordSet
 
 MAX_RECORD_SETS_PER_PAGE = 300
+# Route 53's limits on one ChangeResourceRecordSets request (an UPSERT counts twice).
+MAX_RECORDS_PER_REQUEST = 1000
+MAX_CHARACTERS_PER_REQUEST = 32_000
 DEFAULT_RECORD_SETS_PER_PAGE = 100
 # Route 53 features the rental service has no counterpart for, by member name.
 UNSUPPORTED = {
@@ -108,7 +111,7 @@ def record_set_out(zone: HostedZone, row: RecordSet) -> dict[str, Any]:
         }
     else:
         out["TTL"] = row.ttl
-        out["ResourceRecords"] = [{"Value": value} for value in row.values]
+        out["ResourceRecords"] = [{"Value": value} for value in row.given or row.values]
     if row.health_check_id:
         out["HealthCheckId"] = row.health_check_id
     return out
@@ -146,16 +149,34 @@ def _missing_fields(action: str, data: dict[str, Any]) -> str:
             "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], "
             f"or TrafficPolicyInstanceId], but found {found} in Change with {shown}"
         )
-    routed = any(data.get(k) is not None for k in ("Weight", "Failover", "Region", "GeoLocation", "MultiValueAnswer"))
+    routed = any(data.get(k) is not None for k in ("Weight", "Failover", "Region", "GeoLocation"))
+    routed |= bool(data.get("MultiValueAnswer"))  # false is the same as absent
     if routed and not data.get("SetIdentifier"):
         return f"Invalid request: Missing field 'SetIdentifier' in Change with {shown}"
     return ""
+
+
+def _sizes(changes: list[dict[str, Any]]) -> tuple[int, int]:
+    """A batch's ResourceRecord elements and characters of their values, as Route 53 counts
+    them for its request limits: an UPSERT's twice."""
+    records = characters = 0
+    for change in changes:
+        values = [r.get("Value", "") for r in change["ResourceRecordSet"].get("ResourceRecords") or []]
+        times = 2 if change["Action"] == "UPSERT" else 1
+        records += times * len(values)
+        characters += times * sum(map(len, values))
+    return records, characters
 
 
 @translated
 def change_resource_record_sets(call: Call) -> dict[str, Any]:
     zone = zone_of(call, call.params["HostedZoneId"])
     batch = call.params["ChangeBatch"]
+    records, characters = _sizes(batch["Changes"])
+    if records > MAX_RECORDS_PER_REQUEST:
+        raise AwsError("InvalidChangeBatch", f"Number of records limit of {MAX_RECORDS_PER_REQUEST} exceeded.")
+    if characters > MAX_CHARACTERS_PER_REQUEST:
+        raise AwsError("InvalidChangeBatch", f"Number of characters limit of {MAX_CHARACTERS_PER_REQUEST} exceeded.")
     changes = []
     for index, change in enumerate(batch["Changes"]):
         data = change["ResourceRecordSet"]

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import dns.name
+
 from config.aws.dispatch import Call, Handler
 from config.aws.errors import AwsError
 from resolver import rental
@@ -17,8 +19,8 @@ from resolver.models import Change, DelegationSet, HostedZone
 
 PATH = "/2013-04-01/"  # where every Route 53 operation lives
 _OCTAL = re.compile(r"\\([0-7]{3})")
-# Characters Route 53 writes as they are in a name; any other is written \ooo (octal).
-_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+# Bytes Route 53 writes as they are in a name's labels; any other is written \ooo (octal).
+_PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def bare_id(value: str, kind: str) -> str:
@@ -29,13 +31,26 @@ def bare_id(value: str, kind: str) -> str:
 
 def name_in(text: str) -> str:
     """A name as Route 53 takes it (octal escapes like ``\\052``) in the form the rental
-    service takes (plain characters)."""
+    service takes (plain characters). Route 53 refuses a space or control character that
+    is not escaped, and so does this (AWS's words)."""
+    if bad := next((c for c in text if c.isspace() or not c.isprintable()), None):
+        raise UnsupportedCharacter(bad)
     return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
 
 
+class UnsupportedCharacter(rental.RentalError):
+    def __init__(self, character: str) -> None:
+        what = "FATAL problem: UnsupportedCharacter (Value contains unsupported characters)"
+        super().__init__(f"{what} encountered with '{character}'", code="unsupported_character")
+
+
 def name_out(name: str) -> str:
-    """A stored name (absolute, lower case) as Route 53 writes it."""
-    return "".join(c if c in _PLAIN else f"\\{ord(c):03o}" for c in name)
+    """A stored name (absolute, as dnspython writes it) as Route 53 writes it: lower case,
+    each byte outside a-z, 0-9, - and _ as a three-digit octal escape."""
+    labels = dns.name.from_text(name).labels
+    return (
+        "".join("".join(chr(b) if b in _PLAIN else f"\\{b:03o}" for b in label) + "." for label in labels[:-1]) or "."
+    )
 
 
 def page_size(raw: str | None, most: int, default: int | None = None) -> int:

@@ -51,17 +51,27 @@ def create_hosted_zone(call: Call) -> dict[str, Any]:
     if params.get("VPC") or config.get("PrivateZone"):
         raise AwsError("InvalidInput", "Private hosted zones (VPC associations) are not emulated; create a public one")
     set_id = wire.bare_id(params.get("DelegationSetId") or "", "delegationset")
-    zone, change, created = rental.create_hosted_zone(
-        call.account,
-        wire.name_in(params["Name"]),
-        caller_reference=params["CallerReference"],
-        comment=config.get("Comment") or "",
-        delegation_set_id=set_id,
+    used = AwsError(
+        "HostedZoneAlreadyExists", "A hosted zone has already been created with the specified caller reference."
     )
-    if not created:  # Route 53 answers a repeated CallerReference with an error, not the zone
-        raise AwsError(
-            "HostedZoneAlreadyExists", "A hosted zone has already been created with the specified caller reference."
+    try:
+        zone, change, created = rental.create_hosted_zone(
+            call.account,
+            wire.name_in(params["Name"]),
+            caller_reference=params["CallerReference"],
+            comment=config.get("Comment") or "",
+            delegation_set_id=set_id,
         )
+    except rental.NotFound:
+        raise AwsError(
+            "NoSuchDelegationSet", f"A reusable delegation set with the ID {set_id} does not exist."
+        ) from None
+    except rental.Conflict as exc:
+        if exc.code == "caller_reference_used":
+            raise used from None
+        raise
+    if not created:  # Route 53 answers a repeated CallerReference with an error, not the zone
+        raise used
     assert change is not None
     return {
         "HostedZone": wire.hosted_zone(zone, 0),

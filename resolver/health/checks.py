@@ -109,7 +109,7 @@ def create_health_check(owner: Any, data: dict[str, Any]) -> HealthCheck:
                 )
         limits.check(limits.HEALTH_CHECKS, owner)
         check.save()
-        if children:
+        if kind == HealthCheckKind.CALCULATED:
             check.children.set(children)
             check.status = calculated_status(check)
             check.save(update_fields=["status"])
@@ -173,13 +173,14 @@ def _children(check: HealthCheck, data: dict[str, Any], *, creating: bool) -> li
         children = list(check.children.all())
     else:
         ids = data.get("children") or []
-        if not isinstance(ids, list) or not ids or len(ids) > MAX_CHILDREN:
-            raise HealthCheckError(f"children: a list of 1 to {MAX_CHILDREN} of your health check ids")
+        if not isinstance(ids, list) or len(ids) > MAX_CHILDREN:
+            raise HealthCheckError(f"children: a list of at most {MAX_CHILDREN} of your health check ids")
         children = list(HealthCheck.objects.filter(owner=check.owner, pk__in=ids).exclude(pk=check.pk))
         if missing := set(ids) - {c.pk for c in children}:
             raise HealthCheckError(f"children: no health check {', '.join(sorted(map(str, missing)))}")
     if "healthy_threshold" in data or creating:
-        check.healthy_threshold = _whole_number(data.get("healthy_threshold", 1), "healthy_threshold", 0, len(children))
+        # As Route 53: more than there are children is allowed (the check is then never healthy).
+        check.healthy_threshold = _whole_number(data.get("healthy_threshold", 1), "healthy_threshold", 0, MAX_CHILDREN)
     return children
 
 

@@ -4,6 +4,7 @@ it, applied in one transaction or not at all; the error names the change at faul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,7 @@ class Draft:
     alias_target: str = ""
     evaluate_target_health: bool = False
     health_check: str = ""
+    given: list[str] = field(default_factory=list, compare=False)  # the values as sent, when not as kept
     touched_by: int = -1
     pk: int | None = field(default=None, compare=False)
 
@@ -92,14 +94,21 @@ class Draft:
     @classmethod
     def of(cls, row: RecordSet) -> Draft:
         fields = {name: getattr(row, name) for name in RECORD_SET_FIELDS if name != "health_check"}
-        return cls(row.name, row.type, **fields, health_check=row.health_check_id or "", pk=row.pk)
+        return cls(row.name, row.type, **fields, health_check=row.health_check_id or "", given=row.given, pk=row.pk)
+
+    # The columns ``fields`` fills.
+    STORED = (
+        *(name for name in RECORD_SET_FIELDS if name not in ("set_identifier", "health_check")),
+        "health_check_id",
+        "given",
+    )
 
     def fields(self) -> dict[str, Any]:
         """What a RecordSet row stores beyond its name, type and set identifier."""
         fields = {
             name: getattr(self, name) for name in RECORD_SET_FIELDS if name not in ("set_identifier", "health_check")
         }
-        return {**fields, "health_check_id": self.health_check or None}
+        return {**fields, "health_check_id": self.health_check or None, "given": self.given}
 
 
 def parse_record_set(origin: dns.name.Name, data: object, *, names_absolute: bool = False) -> Draft:
@@ -143,6 +152,9 @@ def parse_record_set(origin: dns.name.Name, data: object, *, names_absolute: boo
             raise RentalError("evaluate_target_health belongs to an alias")
         draft.ttl = _ttl(data.get("ttl"))
         draft.values = _values(dns.name.root if names_absolute else origin, rtype, data.get("values"))
+        if names_absolute:  # Route 53 gives values back as they were sent
+            sent = [str(value) for value in data.get("values") or []]
+            draft.given = sent if sent != draft.values else []
     _routing(draft, data)
     draft.health_check = str(data.get("health_check") or "").strip()
     return draft
@@ -222,13 +234,18 @@ def _routing(draft: Draft, data: dict[str, Any]) -> None:
     elif routing == RoutingPolicy.LATENCY:
         regions = [region.name for region in settings.NETWORK_PLAN.regions]
         draft.region = str(extras.get("region", "")).strip()
-        if draft.region not in regions:
-            raise RentalError(f"region: one of the network plan's regions ({', '.join(regions)})")
+        if draft.region not in regions and not AWS_REGION.fullmatch(draft.region):
+            raise RentalError(
+                f"region: one of the network plan's regions ({', '.join(regions)}) or another AWS region name"
+            )
     elif routing == RoutingPolicy.GEOLOCATION:
         draft.location = _location(extras.get("location", ""))
 
 
 CONTINENTS = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"}
+# An AWS region's name (us-west-2, ap-southeast-5): one outside the network plan is far from
+# every client, so its record set answers only when none nearer is healthy.
+AWS_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 
 
 def _location(value: object) -> str:
@@ -409,14 +426,24 @@ def _alias_problems(drafts: list[Draft], by_name: dict[str, list[Draft]]) -> Ite
 
 
 def _save(zone: HostedZone, before: dict[DraftKey, Draft], state: dict[DraftKey, Draft]) -> None:
+    """Write what the batch changed: one statement each for the rows gone, the rows changed
+    and the rows new, however many there are."""
     gone = [draft.pk for key, draft in before.items() if key not in state or state[key].pk != draft.pk]
-    RecordSet.objects.filter(pk__in=[pk for pk in gone if pk]).delete()
+    if gone := [pk for pk in gone if pk]:
+        RecordSet.objects.filter(pk__in=gone)._raw_delete(RecordSet.objects.db)  # nothing refers to a record set
+    changed, new = [], []
     for key, draft in state.items():
         if before.get(key) is draft:
             continue  # untouched by the batch
+        row = RecordSet(zone=zone, name=draft.name, type=draft.type, set_identifier=draft.set_identifier)
+        for column, value in draft.fields().items():
+            setattr(row, column, value)
         if draft.pk:
-            RecordSet.objects.filter(pk=draft.pk).update(**draft.fields())
+            row.pk = draft.pk
+            changed.append(row)
         else:
-            RecordSet.objects.create(
-                zone=zone, name=draft.name, type=draft.type, set_identifier=draft.set_identifier, **draft.fields()
-            )
+            new.append(row)
+    if changed:
+        RecordSet.objects.bulk_update(changed, list(Draft.STORED))
+    if new:
+        RecordSet.objects.bulk_create(new)

@@ -194,7 +194,9 @@ def test_health_checks_over_the_api_are_private_and_can_be_overridden(alice, cus
     assert forced.status_code == 200 and forced.json()["healthy"] is False
     events = alice.get(f"/api/v1/health-checks/{check['id']}/events/").json()["results"]
     assert [(e["status"], e["reason"]) for e in events] == [("UNHEALTHY", "override set to UNHEALTHY")]
-    bad = alice.post("/api/v1/health-checks/", {"kind": "HTTP", "ip_address": "10.0.0.1"}, format="json")
+    bad = alice.post(
+        "/api/v1/health-checks/", {"kind": "HTTP", "ip_address": "10.0.0.1", "interval": 20}, format="json"
+    )
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     assert (bad.json()["type"], bad.json()["code"]) == ("/api/v1/problems/invalid_health_check", "invalid_health_check")
     misspelt = alice.post(

@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from config.aws import keys
-from resolver.models import Change, HealthCheck, HostedZone
+from resolver.models import Change, HealthCheck, HostedZone, RecordSet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -219,9 +219,10 @@ def test_a_change_batch_is_applied_and_listed_in_route53s_order_with_the_soa_and
     assert by_type["SOA"]["TTL"] == 900
     assert by_type["SOA"]["ResourceRecords"][0]["Value"].startswith(f"{servers[0]}. hostmaster.")
     assert by_type["SOA"]["ResourceRecords"][0]["Value"].endswith(" 1 7200 900 1209600 86400")
-    # Names in values are full names, as Route 53 takes them.
-    assert by_type["MX"]["ResourceRecords"] == [{"Value": "10 mail.example.com."}]
-    assert by_type["CNAME"]["ResourceRecords"] == [{"Value": "mail.example.net."}]
+    # Values come back as they were sent; names in them are full names, as Route 53 takes them.
+    assert by_type["MX"]["ResourceRecords"] == [{"Value": "10 mail.example.com"}]
+    assert by_type["CNAME"]["ResourceRecords"] == [{"Value": "mail.example.net"}]
+    assert RecordSet.objects.get(type="MX").values == ["10 mail.example.com."]  # what the nameservers serve
     assert (listed["IsTruncated"], listed["MaxItems"]) == (False, "100")
     assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["ResourceRecordSetCount"] == 6
 
@@ -709,3 +710,159 @@ def test_a_record_set_names_a_health_check_of_the_account_and_another_account_ca
     theirs = rrset("f.other.com", "A", "192.0.2.1", SetIdentifier="p", Failover="PRIMARY", HealthCheckId=check_id)
     assert error_of(change, other_route53, other_zone, ("CREATE", theirs))[:2] == ("NoSuchHealthCheck", 404)
     assert other_route53.list_health_checks()["HealthChecks"] == []
+
+
+# --- what moto's own test suite found ----------------------------------------------------------
+
+
+def test_names_are_written_with_octal_escapes_and_an_unescaped_space_is_refused(route53):
+    zone_id = make_zone(route53)
+    change(
+        route53,
+        zone_id,
+        ("CREATE", rrset("a@b.example.com", "A", "192.0.2.1")),
+        ("CREATE", rrset("x\\040y.example.com", "A", "192.0.2.2")),
+        ("CREATE", rrset("c}d.example.com", "A", "192.0.2.3")),
+    )
+    names = {r["Name"] for r in route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
+    assert {"a\\100b.example.com.", "x\\040y.example.com.", "c\\175d.example.com."} <= names
+    message = "FATAL problem: UnsupportedCharacter (Value contains unsupported characters) encountered with ' '"
+    assert error_of(route53.list_resource_record_sets, HostedZoneId=zone_id, StartRecordName="i d.example.com") == (
+        "InvalidInput",
+        400,
+        message,
+    )
+    code, _, refused = error_of(change, route53, zone_id, ("CREATE", rrset("i d.example.com", "TXT", '"x"')))
+    assert (code, refused) == ("InvalidChangeBatch", f"[{message}]")
+
+
+def test_values_come_back_as_sent_and_a_delete_matches_either_form(route53):
+    zone_id = make_zone(route53)
+    sent = [
+        rrset("c.example.com", "CNAME", "www.example.net"),
+        rrset("t.example.com", "TXT", "SomeValue"),
+        rrset("v6.example.com", "AAAA", "2001:0db8:0000::1"),
+    ]
+    change(route53, zone_id, *(("CREATE", data) for data in sent))
+    listed = {r["Name"]: r for r in route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
+    for data in sent:
+        assert listed[data["Name"] + "."]["ResourceRecords"] == data["ResourceRecords"]
+    served = {r.name: r.values for r in RecordSet.objects.all()}
+    assert served == {
+        "c.example.com.": ["www.example.net."],
+        "t.example.com.": ['"SomeValue"'],
+        "v6.example.com.": ["2001:db8::1"],
+    }
+    change(route53, zone_id, ("DELETE", rrset("c.example.com", "CNAME", "www.example.net.")))
+    change(route53, zone_id, ("DELETE", sent[2]))
+    assert set(served) - {r.name for r in RecordSet.objects.all()} == {"c.example.com.", "v6.example.com."}
+
+
+def test_multivalue_answer_false_is_a_simple_record_set(route53):
+    zone_id = make_zone(route53)
+    change(route53, zone_id, ("CREATE", rrset("m.example.com", "A", "192.0.2.1", MultiValueAnswer=False)))
+    listed = route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName="m.example.com", MaxItems="1")
+    assert listed["ResourceRecordSets"] == [rrset("m.example.com.", "A", "192.0.2.1")]
+
+
+def test_one_request_holds_at_most_1000_records_and_32000_characters_an_upsert_counting_twice(route53):
+    zone_id = make_zone(route53)
+    values = [f"192.0.2.{n % 250 + 1}" for n in range(250)]
+    sets = [rrset(f"r{n}.example.com", "A", *dict.fromkeys(values)) for n in range(4)]
+    assert error_of(change, route53, zone_id, *(("UPSERT", data) for data in sets[:2]), ("CREATE", sets[2])) == (
+        "InvalidChangeBatch",
+        400,
+        "Number of records limit of 1000 exceeded.",
+    )
+    long_text = [f'"{"x" * 250}{n}"' for n in range(129)]
+    code, _, message = error_of(change, route53, zone_id, ("CREATE", rrset("t.example.com", "TXT", *long_text)))
+    assert (code, message) == ("InvalidChangeBatch", "Number of characters limit of 32000 exceeded.")
+    change(route53, zone_id, *(("CREATE", data) for data in sets))  # 1000 records exactly
+    assert RecordSet.objects.count() == 4
+
+
+def test_an_unknown_action_is_worded_as_route53s_schema_check_words_it(live_server, customer):
+    key = keys.create_access_key(customer.user)
+    zone_id = make_zone(client_for(live_server.url, key.access_key_id, key.secret_access_key))
+    body = (
+        b'<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch>'
+        b"<Changes><Change><Action>INVALID_ACTION</Action><ResourceRecordSet><Name>a.example.com</Name><Type>A</Type>"
+        b"<TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords>"
+        b"</ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
+    )
+    status, answer = signed(live_server.url, key, "POST", f"/2013-04-01/hostedzone/{zone_id}/rrset/", body)
+    assert (
+        status == 400
+        and (
+            b"<Message>Invalid XML ; cvc-enumeration-valid: Value 'INVALID_ACTION' is not facet-valid with respect to "
+            b"enumeration '[CREATE, DELETE, UPSERT]'. It must be a value from the enumeration.</Message>"
+        )
+        in answer
+    )
+
+
+def test_a_calculated_check_may_have_no_children_and_more_threshold_than_children(route53):
+    made = route53.create_health_check(
+        CallerReference="c", HealthCheckConfig={"Type": "CALCULATED", "HealthThreshold": 1}
+    )["HealthCheck"]
+    assert made["HealthCheckConfig"]["ChildHealthChecks"] == []
+    assert HealthCheck.objects.get(pk=made["Id"]).status == "UNHEALTHY"  # one healthy child needed, none there
+
+
+def test_unknown_references_get_route53s_words(route53):
+    assert error_of(route53.create_hosted_zone, Name="a.com", CallerReference="a", DelegationSetId="N0NOPE") == (
+        "NoSuchDelegationSet",
+        400,
+        "A reusable delegation set with the ID N0NOPE does not exist.",
+    )
+    make_zone(route53, "b.com", "same")
+    assert error_of(route53.create_hosted_zone, Name="c.com", CallerReference="same") == (
+        "HostedZoneAlreadyExists",
+        409,
+        "A hosted zone has already been created with the specified caller reference.",
+    )
+
+
+def test_a_signed_request_for_an_api_not_emulated_gets_an_aws_error_not_a_page(live_server, customer):
+    key = keys.create_access_key(customer.user)
+    domains = boto3.client(
+        "route53domains",
+        endpoint_url=live_server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        domains.list_domains()
+    error = refused.value.response["Error"]
+    assert error["Code"] == "UnknownOperationException" and "route53domains is not emulated" in error["Message"]
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=live_server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        ec2.describe_vpcs()
+    assert refused.value.response["Error"]["Code"] == "InvalidAction"
+
+
+def test_an_id_with_an_escaped_slash_stays_one_label_of_the_path(route53, customer, settings, rf):
+    """Under gunicorn (RAW_URI) routes match the path as sent: ``/hostedzone/Z...`` sent as
+    one label, ``%2Fhostedzone%2FZ...``, names the zone."""
+    from config.aws import dispatch
+    from resolver import aws
+
+    zone_id = make_zone(route53)
+    settings.AWS_VERIFY_SIGNATURES = False
+    key = keys.create_access_key(customer.user)
+    raw = f"/2013-04-01/tags/hostedzone/%2Fhostedzone%2F{zone_id}"
+    request = rf.get(
+        f"/2013-04-01/tags/hostedzone//hostedzone/{zone_id}",
+        HTTP_AUTHORIZATION=f"AWS4-HMAC-SHA256 Credential={key.access_key_id}/20261207/us-east-1/route53/aws4_request, "
+        f"SignedHeaders=host;x-amz-date, Signature={'0' * 64}",
+        RAW_URI=raw,
+    )
+    response = dispatch.handle(dispatch.service_for(aws.wire.PATH), request)
+    assert response.status_code == 200 and f"<ResourceId>{zone_id}</ResourceId>".encode() in response.content
