@@ -40,14 +40,15 @@ def get_hosted_zone_limit(call: Call) -> dict[str, Any]:
 def _tagged(call: Call, kind: str, resource_ids: list[str]) -> dict[str, dict[str, str]]:
     try:
         return rental.tags_of(call.account, kind, resource_ids)
-    except rental.NotFound as exc:
-        raise _no_resource(kind, exc) from None
+    except rental.NotFound:
+        raise _no_resource(kind, resource_ids) from None
 
 
-def _no_resource(kind: str, exc: rental.NotFound) -> AwsError:
+def _no_resource(kind: str, resource_ids: list[str]) -> AwsError:
+    """Route 53's error for tags on a resource that is not the caller's (the first asked for)."""
     if kind == TaggedKind.HOSTED_ZONE:
-        return AwsError("NoSuchHostedZone", exc.message)
-    return AwsError("NoSuchHealthCheck", exc.message)
+        return AwsError("NoSuchHostedZone", f"No hosted zone found with ID: {resource_ids[0]}")
+    return AwsError("NoSuchHealthCheck", f"A health check with id {resource_ids[0]} does not exist.")
 
 
 def _tag_set(kind: str, resource_id: str, tags: dict[str, str]) -> dict[str, Any]:
@@ -60,32 +61,29 @@ def _tag_set(kind: str, resource_id: str, tags: dict[str, str]) -> dict[str, Any
 
 @translated
 def list_tags_for_resource(call: Call) -> dict[str, Any]:
-    kind, resource_id = call.params["ResourceType"], _resource_id(call.params["ResourceId"])
+    kind, resource_id = call.params["ResourceType"], call.params["ResourceId"]
     return {"ResourceTagSet": _tag_set(kind, resource_id, _tagged(call, kind, [resource_id])[resource_id])}
 
 
 @translated
 def list_tags_for_resources(call: Call) -> dict[str, Any]:
     kind = call.params["ResourceType"]
-    ids = [_resource_id(raw) for raw in call.params["ResourceIds"]]
+    ids = list(call.params["ResourceIds"])
     found = _tagged(call, kind, ids)
     return {"ResourceTagSets": [_tag_set(kind, resource_id, found[resource_id]) for resource_id in ids]}
 
 
 @translated
 def change_tags_for_resource(call: Call) -> dict[str, Any]:
-    kind, resource_id = call.params["ResourceType"], _resource_id(call.params["ResourceId"])
+    # The bare id, as Route 53 takes it: unlike its other operations, clients do not strip
+    # ``/hostedzone/`` here, and Route 53 does not know the zone by that form.
+    kind, resource_id = call.params["ResourceType"], call.params["ResourceId"]
     add = {tag["Key"]: tag.get("Value", "") for tag in call.params.get("AddTags") or [] if "Key" in tag}
     try:
         rental.change_tags(call.account, kind, resource_id, add, call.params.get("RemoveTagKeys") or [])
-    except rental.NotFound as exc:
-        raise _no_resource(kind, exc) from None
+    except rental.NotFound:
+        raise _no_resource(kind, [resource_id]) from None
     return {}
-
-
-def _resource_id(raw: str) -> str:
-    """A tagged resource's id; clients send it bare, some with its path (``/hostedzone/Z...``)."""
-    return raw.rsplit("/", 1)[-1]
 
 
 @translated

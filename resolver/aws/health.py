@@ -71,7 +71,7 @@ def health_check(check: HealthCheck) -> dict[str, Any]:
         config = {
             "Type": "CALCULATED",
             "HealthThreshold": check.healthy_threshold,
-            "ChildHealthChecks": sorted(child.pk for child in check.children.all()),
+            "ChildHealthChecks": [child.pk for child in check.children.order_by("created_at", "pk")],
         }
     else:
         kind = f"{check.kind}_STR_MATCH" if check.search_string else check.kind

@@ -180,6 +180,10 @@ def change_resource_record_sets(call: Call) -> dict[str, Any]:
     changes = []
     for index, change in enumerate(batch["Changes"]):
         data = change["ResourceRecordSet"]
+        try:
+            wire.name_in(data["Name"])  # Route 53 checks the name's characters before all else
+        except wire.UnsupportedCharacter as exc:
+            raise AwsError("InvalidChangeBatch", exc.message) from None
         if problem := _missing_fields(change["Action"], data):
             raise AwsError("InvalidInput", problem)
         try:
