@@ -120,6 +120,9 @@ class HostedZone(models.Model):
     comment = models.CharField(max_length=256, blank=True)
     caller_reference = models.CharField(max_length=128, help_text="The creator's key: a retry finds the same zone.")
     version = models.PositiveBigIntegerField(default=0)
+    publication_queued = models.BooleanField(
+        default=False, help_text="A publication is queued and not started: changes meanwhile ride on it."
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -31,12 +31,17 @@ PUBLISH_TASK = "resolver.tasks.publish_hosted_zone"
 
 
 def publish_after_commit(zone_id: str) -> None:
-    """Queue the zone's publication once the transaction commits."""
+    """Queue the zone's publication once the transaction commits, unless one is queued
+    already and not yet started: it publishes the zone as it is when it runs, so a burst of
+    changes costs one build (``publication_queued`` is set here, cleared by the task)."""
+    if not HostedZone.objects.filter(pk=zone_id, publication_queued=False).update(publication_queued=True):
+        return
 
     def send() -> None:
         try:
             current_app.send_task(PUBLISH_TASK, args=[zone_id])
         except (KombuError, OSError) as exc:  # the broker is away: the pending-change sweep publishes it later
+            HostedZone.objects.filter(pk=zone_id).update(publication_queued=False)
             log.warning("could not queue the publication of hosted zone %s: %r", zone_id, exc)
 
     transaction.on_commit(send)
@@ -80,6 +85,8 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
         zone = HostedZone.objects.select_for_update().filter(pk=zone_id).first()
         if zone is None:
             return None
+        if zone.publication_queued:  # a change from now on queues the next publication
+            HostedZone.objects.filter(pk=zone_id).update(publication_queued=False)
         records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
             stored = publish_zone(

@@ -320,3 +320,22 @@ def test_the_holder_of_a_delegated_name_gets_back_the_servers_its_registration_p
     assert sorted(own.nameservers) == sorted(delegated)
     again, _, _ = rental.create_hosted_zone(customer.user, "back.com", caller_reference="mine-too")
     assert not set(again.nameservers) & set(delegated)  # those serve the first zone now
+
+
+def test_a_burst_of_changes_queues_one_publication_until_it_starts(
+    zone, customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery import current_app
+
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, args=None, **options: sent.append((name, args)))
+    rental.publish_hosted_zone(zone.pk)  # the zone's first publication, as the worker would run it
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            rental.change_record_sets(customer.user, zone.pk, [upsert(f"n{n}.example.com", "A", "192.0.2.1")])
+    assert sent == [(rental.PUBLISH_TASK, [zone.pk])]
+    stored = rental.publish_hosted_zone(zone.pk)  # carries all three
+    assert {c.serial for c in Change.objects.filter(zone=zone).exclude(comment="zone created")} == {stored.serial}
+    with django_capture_on_commit_callbacks(execute=True):
+        rental.change_record_sets(customer.user, zone.pk, [upsert("late.example.com", "A", "192.0.2.1")])
+    assert len(sent) == 2  # started publications take no later change: the next one is queued
