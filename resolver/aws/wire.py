@@ -21,6 +21,7 @@ PATH = "/2013-04-01/"  # where every Route 53 operation lives
 _OCTAL = re.compile(r"\\([0-7]{3})")
 # Bytes Route 53 writes as they are in a name's labels; any other is written \ooo (octal).
 _PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
+_PLAIN_NAME = re.compile(r"(?:[a-z0-9_-]+\.)+|\.")
 
 
 def bare_id(value: str, kind: str) -> str:
@@ -47,6 +48,8 @@ class UnsupportedCharacter(rental.RentalError):
 def name_out(name: str) -> str:
     """A stored name (absolute, as dnspython writes it) as Route 53 writes it: lower case,
     each byte outside a-z, 0-9, - and _ as a three-digit octal escape."""
+    if _PLAIN_NAME.fullmatch(name):  # most names: nothing to escape, nothing to parse
+        return name
     labels = dns.name.from_text(name).labels
     return (
         "".join("".join(chr(b) if b in _PLAIN else f"\\{b:03o}" for b in label) + "." for label in labels[:-1]) or "."
