@@ -871,3 +871,18 @@ def test_an_id_with_an_escaped_slash_stays_one_label_of_the_path(route53, custom
     request = rf.get(raw.replace("%2Fhostedzone%2F", ""), HTTP_AUTHORIZATION=request.META["HTTP_AUTHORIZATION"])
     response = dispatch.handle(dispatch.service_for(aws.wire.PATH), request)
     assert response.status_code == 200 and f"<ResourceId>{zone_id}</ResourceId>".encode() in response.content
+
+
+def test_a_change_over_route53_shows_in_the_shop_and_the_shop_s_in_route53(route53, customer, client):
+    zone_id = make_zone(route53, "both-ways.example", "bw")
+    change(route53, zone_id, ("CREATE", rrset("api.both-ways.example", "A", "192.0.2.31")))
+    client.force_login(customer.user)
+    page = client.get(f"/zones/{zone_id}/").content.decode()
+    assert 'data-name="api.both-ways.example."' in page and "192.0.2.31" in page
+    saved = client.post(f"/zones/{zone_id}/", {"name": "www", "type": "A", "ttl": "60", "values": "192.0.2.32"})
+    assert saved.status_code == 302
+    listed = route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName="www.both-ways.example")
+    assert listed["ResourceRecordSets"][0] == rrset("www.both-ways.example.", "A", "192.0.2.32", ttl=60)
+    assert route53.get_change(Id=HostedZone.objects.get(pk=zone_id).changes.first().pk)["ChangeInfo"]["Comment"] == (
+        "record editor"
+    )
