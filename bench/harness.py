@@ -9,9 +9,13 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -200,3 +204,43 @@ def print_cpu(title: str, cpu: dict) -> None:
         print(
             f"    note: other processes kept {cpu['cores']['anything else']:.2f} cores busy ({seen}): figures disturbed"
         )
+
+
+def namesmith_environment(
+    work: Path, db_url: str, redis_url: str, prefix: str, block: str, dns_port: int, **more: str
+) -> dict[str, str]:
+    """The environment of the Namesmith processes a bench starts: a database, a Redis key
+    prefix, a VAR_DIR and a network block of their own (``more`` adds or overrides)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k != "NETWORK_PLAN_FILE"},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": prefix,
+        "VAR_DIR": str(work / "var"),
+        "NETWORK_BLOCK": block,
+        "DNS_PORT": str(dns_port),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PYTHONUNBUFFERED": "1",
+        **more,
+    }
+
+
+def create_database(pg_url: str, name: str) -> None:
+    """A fresh PostgreSQL database ``name`` (dropped first if a run before left it)."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def drop_database(pg_url: str, name: str) -> None:
+    with contextlib.suppress(psycopg.Error), psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def drop_keys(redis_url: str, prefix: str) -> None:
+    """Delete a run's broker keys (everything under its prefix)."""
+    with contextlib.suppress(redis.RedisError):
+        store = redis.Redis.from_url(redis_url)
+        for key in store.scan_iter(match=f"{prefix}*", count=500):
+            store.delete(key)

@@ -42,13 +42,21 @@ from pathlib import Path
 
 import boto3
 import botocore.config
+import dns.exception
 import dns.message
 import dns.query
 import dns.rdatatype
-import psycopg
-import redis
 
-from bench.harness import CpuMeter, Process, percentile, print_cpu
+from bench.harness import (
+    CpuMeter,
+    Process,
+    create_database,
+    drop_database,
+    drop_keys,
+    namesmith_environment,
+    percentile,
+    print_cpu,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -165,7 +173,7 @@ def all_answer(servers: list[str], port: int, value: str, started: float, timeou
     while waiting:
         for address in list(waiting):
             query = dns.message.make_query("probe.latency.bench-route53.com.", dns.rdatatype.TXT)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(OSError, dns.exception.DNSException):
                 reply = dns.query.udp(query, address, port=port, timeout=0.5)
                 if any(r.to_text() == value for rrset in reply.answer for r in rrset):
                     waiting.discard(address)
@@ -185,22 +193,6 @@ def summary(seconds: list[float]) -> dict:
 
 
 # --- the processes -----------------------------------------------------------------------------
-
-
-def environment(args: argparse.Namespace, work: Path, db_url: str, redis_url: str, prefix: str) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if k != "NETWORK_PLAN_FILE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "REDIS_KEY_PREFIX": prefix,
-        "VAR_DIR": str(work / "var"),
-        "NETWORK_BLOCK": args.block,
-        "DNS_PORT": str(args.port),
-        "WEB_PORT": str(args.web_port),
-        "ROUTE53_LIMITS": "MAX_HOSTED_ZONES_BY_OWNER=100000",
-        "PYTHONUNBUFFERED": "1",
-    }
 
 
 def start_namesmith(args: argparse.Namespace, work: Path, env: dict[str, str], processes: list[Process]) -> None:
@@ -267,13 +259,20 @@ def main() -> None:
     prefix = f"bench-route53-{uuid.uuid4().hex[:8]}:"
     db_url = pg_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
     work = Path(tempfile.mkdtemp(prefix="bench-route53-"))
-    env = environment(args, work, db_url, redis_url, prefix)
+    env = namesmith_environment(
+        work,
+        db_url,
+        redis_url,
+        prefix,
+        args.block,
+        args.port,
+        WEB_PORT=str(args.web_port),
+        ROUTE53_LIMITS="MAX_HOSTED_ZONES_BY_OWNER=100000",
+    )
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "NETWORK_BLOCK", "DNS_PORT")})
     os.environ["VAR_DIR"] = env["VAR_DIR"]
     processes: list[Process] = []
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    create_database(pg_url, DB_NAME)
     try:
         start_namesmith(args, work, env, processes)
         start_moto(args, work, processes)
@@ -294,12 +293,8 @@ def main() -> None:
     finally:
         for process in reversed(processes):
             process.stop()
-        with contextlib.suppress(psycopg.Error), psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        with contextlib.suppress(redis.RedisError):
-            store = redis.Redis.from_url(redis_url)
-            for key in store.scan_iter(match=f"{prefix}*", count=500):
-                store.delete(key)
+        drop_database(pg_url, DB_NAME)
+        drop_keys(redis_url, prefix)
 
 
 def report(args: argparse.Namespace, mine: dict, peer: dict, latency: dict, work: Path) -> None:

@@ -70,9 +70,17 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import psycopg
-import redis
 
-from bench.harness import CpuMeter, Process, percentile, print_cpu
+from bench.harness import (
+    CpuMeter,
+    Process,
+    create_database,
+    drop_database,
+    drop_keys,
+    namesmith_environment,
+    percentile,
+    print_cpu,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -666,41 +674,6 @@ def print_stages(title: str, stages: dict) -> None:
         print(f"    {stage:<44} p50 {v['p50_ms']:>7.1f} ms   p99 {v['p99_ms']:>7.1f} ms")
 
 
-def _environment(args: argparse.Namespace, work: Path, db_url: str, redis_url: str, prefix: str) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if k != "NETWORK_PLAN_FILE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "REDIS_KEY_PREFIX": prefix,
-        "VAR_DIR": str(work / "var"),
-        "NETWORK_BLOCK": args.block,
-        "DNS_PORT": str(args.port),
-        "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "INFO",
-        "TASK_LOG_LEVEL": "INFO",  # each task's received/succeeded lines: the stage breakdown reads them
-    }
-
-
-def _create_database(pg_url: str) -> None:
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def _drop_database(pg_url: str) -> None:
-    with contextlib.suppress(psycopg.Error), psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
-def _drop_keys(redis_url: str, prefix: str) -> None:
-    with contextlib.suppress(redis.RedisError):
-        store = redis.Redis.from_url(redis_url)
-        for key in store.scan_iter(match=f"{prefix}*", count=500):
-            store.delete(key)
-
-
 def _copy_logs(work: Path, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for log in work.glob("*.log"):
@@ -920,14 +893,17 @@ def main() -> int:
     db_url = pg_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
     prefix = f"namesmith-bench-zones-{uuid.uuid4().hex[:6]}:"
     work = Path(tempfile.mkdtemp(prefix="namesmith-bench-zones-"))
-    env = _environment(args, work, db_url, redis_url, prefix)
+    # INFO: each task's received/succeeded lines, which the stage breakdown reads.
+    env = namesmith_environment(
+        work, db_url, redis_url, prefix, args.block, args.port, LOG_LEVEL="INFO", TASK_LOG_LEVEL="INFO"
+    )
     os.environ.clear()
     os.environ.update(env)
     processes: list[Process] = []
     database_created = False
     poller: Poller | None = None
     try:
-        _create_database(pg_url)
+        create_database(pg_url, DB_NAME)
         database_created = True
         started = time.monotonic()
         _set_up(work, env)
@@ -974,8 +950,8 @@ def main() -> int:
         if args.logs:
             _copy_logs(work, args.logs)
         if database_created:
-            _drop_database(pg_url)
-        _drop_keys(redis_url, prefix)
+            drop_database(pg_url, DB_NAME)
+        drop_keys(redis_url, prefix)
         shutil.rmtree(work, ignore_errors=True)
 
 

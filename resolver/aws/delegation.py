@@ -37,20 +37,9 @@ def get_reusable_delegation_set(call: Call) -> dict[str, Any]:
 @translated
 def list_reusable_delegation_sets(call: Call) -> dict[str, Any]:
     size = wire.page_size(call.params.get("MaxItems"), MAX_SETS_PER_PAGE)
-    sets = DelegationSet.objects.filter(owner=call.account).order_by("pk")
-    marker = call.params.get("Marker")
-    if marker:
-        sets = sets.filter(pk__gte=wire.bare_id(marker, "delegationset"))
-    page = list(sets[: size + 1])
-    out: dict[str, Any] = {
-        "DelegationSets": [wire.reusable_set(found) for found in page[:size]],
-        "Marker": marker,
-        "IsTruncated": len(page) > size,
-        "MaxItems": str(size),
-    }
-    if len(page) > size:
-        out["NextMarker"] = page[size].pk
-    return out
+    marker = wire.bare_id(call.params["Marker"], "delegationset") if call.params.get("Marker") else None
+    sets = DelegationSet.objects.filter(owner=call.account)
+    return wire.marker_page(sets, "DelegationSets", marker, size, wire.reusable_set)
 
 
 @translated

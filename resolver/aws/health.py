@@ -130,20 +130,8 @@ def get_health_check(call: Call) -> dict[str, Any]:
 @translated
 def list_health_checks(call: Call) -> dict[str, Any]:
     size = wire.page_size(call.params.get("MaxItems"), MAX_CHECKS_PER_PAGE, DEFAULT_CHECKS_PER_PAGE)
-    checks = HealthCheck.objects.filter(owner=call.account).prefetch_related("children").order_by("pk")
-    marker = call.params.get("Marker")
-    if marker:
-        checks = checks.filter(pk__gte=marker)
-    page = list(checks[: size + 1])
-    out: dict[str, Any] = {
-        "HealthChecks": [health_check(check) for check in page[:size]],
-        "Marker": marker,
-        "IsTruncated": len(page) > size,
-        "MaxItems": str(size),
-    }
-    if len(page) > size:
-        out["NextMarker"] = page[size].pk
-    return out
+    checks = HealthCheck.objects.filter(owner=call.account).prefetch_related("children")
+    return wire.marker_page(checks, "HealthChecks", call.params.get("Marker"), size, health_check)
 
 
 @translated

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 import dns.name
+from django.db.models import QuerySet
 
 from config.aws.dispatch import Call, Handler
 from config.aws.errors import AwsError
@@ -69,6 +70,26 @@ def page_size(raw: str | None, most: int, default: int | None = None) -> int:
             "InvalidInput", f"Value '{raw}' at 'maxItems' failed to satisfy constraint: Member must be positive"
         )
     return min(size, most)
+
+
+def marker_page(
+    rows: QuerySet[Any], key: str, marker: str | None, size: int, render: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """A Marker-paged list as Route 53 gives it (zones, health checks, delegation sets):
+    the rows from the one ``marker`` names, in id order, under ``key``; NextMarker names
+    the first row of the next page. Marker is left out when the request gave none."""
+    if marker:
+        rows = rows.filter(pk__gte=marker)
+    page = list(rows.order_by("pk")[: size + 1])
+    out: dict[str, Any] = {
+        key: [render(row) for row in page[:size]],
+        "Marker": marker,
+        "IsTruncated": len(page) > size,
+        "MaxItems": str(size),
+    }
+    if len(page) > size:
+        out["NextMarker"] = page[size].pk
+    return out
 
 
 def hosted_zone(zone: HostedZone, record_sets: int) -> dict[str, Any]:

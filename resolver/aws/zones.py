@@ -92,24 +92,13 @@ def list_hosted_zones(call: Call) -> dict[str, Any]:
     """The caller's zones in the order of their ids; ``Marker`` is the id to start at. Every
     zone is public: a filter on private ones finds none."""
     size = wire.page_size(call.params.get("MaxItems"), MAX_ZONES_PER_PAGE)
-    zones = _owned(call).order_by("pk")
+    zones = _owned(call)
     if call.params.get("DelegationSetId"):
         zones = zones.filter(delegation_set=delegation_set_of(call, call.params["DelegationSetId"]))
     if call.params.get("HostedZoneType") == "PrivateHostedZone":
         zones = zones.none()
-    marker = call.params.get("Marker")
-    if marker:
-        zones = zones.filter(pk__gte=wire.bare_id(marker, "hostedzone"))
-    page = list(zones[: size + 1])
-    out: dict[str, Any] = {
-        "HostedZones": [_zone_entry(zone) for zone in page[:size]],
-        "Marker": marker,  # left out when the request gave none, as Route 53 does
-        "IsTruncated": len(page) > size,
-        "MaxItems": str(size),
-    }
-    if len(page) > size:
-        out["NextMarker"] = page[size].pk
-    return out
+    marker = wire.bare_id(call.params["Marker"], "hostedzone") if call.params.get("Marker") else None
+    return wire.marker_page(zones, "HostedZones", marker, size, _zone_entry)
 
 
 def _reversed_labels(name: str) -> str:

@@ -40,16 +40,17 @@ def check_against_model(parsed, model, **kwargs) -> None:
     assert not problems, problems
 
 
-def client_for(url: str, key_id: str, secret: str) -> botocore.client.BaseClient:
+def client_for(url: str, key_id: str, secret: str, service: str = "route53") -> botocore.client.BaseClient:
     client = boto3.client(
-        "route53",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         config=botocore.config.Config(retries={"max_attempts": 1}),
     )
-    client.meta.events.register("after-call.route53", check_against_model)
+    if service == "route53":
+        client.meta.events.register("after-call.route53", check_against_model)
     return client
 
 
@@ -825,24 +826,12 @@ def test_unknown_references_get_route53s_words(route53):
 
 def test_a_signed_request_for_an_api_not_emulated_gets_an_aws_error_not_a_page(live_server, customer):
     key = keys.create_access_key(customer.user)
-    domains = boto3.client(
-        "route53domains",
-        endpoint_url=live_server.url,
-        region_name="us-east-1",
-        aws_access_key_id=key.access_key_id,
-        aws_secret_access_key=key.secret_access_key,
-    )
+    domains = client_for(live_server.url, key.access_key_id, key.secret_access_key, "route53domains")
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         domains.list_domains()
     error = refused.value.response["Error"]
     assert error["Code"] == "UnknownOperationException" and "route53domains is not emulated" in error["Message"]
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=live_server.url,
-        region_name="us-east-1",
-        aws_access_key_id=key.access_key_id,
-        aws_secret_access_key=key.secret_access_key,
-    )
+    ec2 = client_for(live_server.url, key.access_key_id, key.secret_access_key, "ec2")
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         ec2.describe_vpcs()
     assert refused.value.response["Error"]["Code"] == "InvalidAction"
