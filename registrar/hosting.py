@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from config.aws import keys
 from config.aws.models import AccessKey
 from registrar.forms import HealthCheckForm, RecordSetForm, form_problems
+from registrar.navigation import next_url
 from resolver import health, rental
 from resolver.models import Change, HealthCheck, HostedZone
 
@@ -92,12 +93,7 @@ def add_health_check(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Health check {check.pk} made; the checkers probe it now.")
     else:
         messages.error(request, f"No health check made: {form_problems(form)}")
-    return redirect(_back(request, reverse("shop:zones")))
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return redirect(next_url(request, reverse("shop:zones")))
 
 
 @login_required

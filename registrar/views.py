@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config import clock
@@ -30,6 +29,7 @@ from registrar.forms import (
     form_problems,
 )
 from registrar.models import Customer, CustomerDomain, Order, Payment
+from registrar.navigation import next_url
 from registry import services as registry
 from registry.choices import EppStatus
 from registry.errors import RegistryError
@@ -51,20 +51,14 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    next_url = _next_url(request, reverse("shop:cart"))
+    target = next_url(request, reverse("shop:cart"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.customer.name}. Your account is ready.")
-        return redirect(next_url)
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
-    return target if ok else default
+        return redirect(target)
+    return render(request, "registration/signup.html", {"form": form, "next": target})
 
 
 def _user(request: HttpRequest) -> User:
@@ -100,7 +94,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{quote.check.unicode} is in your cart.")
     except cart.CartError as exc:
         messages.error(request, str(exc))
-    return redirect(_next_url(request, reverse("shop:cart")))
+    return redirect(next_url(request, reverse("shop:cart")))
 
 
 @require_POST

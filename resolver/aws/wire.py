@@ -33,11 +33,12 @@ def bare_id(value: str, kind: str) -> str:
 
 def name_in(text: str) -> str:
     """A name as Route 53 takes it (octal escapes like ``\\052``) in the form the rental
-    service takes (plain characters). Route 53 refuses a space or control character that
+    service takes (a zone file's: ``\\DDD`` escapes are decimal, so an escaped dot or
+    backslash stays inside its label). Route 53 refuses a space or control character that
     is not escaped, and so does this (AWS's words)."""
     if bad := next((c for c in text if c.isspace() or not c.isprintable()), None):
         raise UnsupportedCharacter(bad)
-    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
+    return _OCTAL.sub(lambda m: f"\\{int(m.group(1), 8):03d}", text)
 
 
 class UnsupportedCharacter(rental.RentalError):

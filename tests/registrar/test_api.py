@@ -205,8 +205,9 @@ def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
     with django_assert_max_num_queries(17), django_capture_on_commit_callbacks(execute=True):
         reply = commands.execute(command)
     assert reply["ok"], reply
-    # 19: with the hosted zone made, the account's count of zones, the servers of other zones
-    # of the name (hosted and published) and, on PostgreSQL, the lock on the name.
-    with django_assert_max_num_queries(19), django_capture_on_commit_callbacks(execute=True):
+    # 20: with the hosted zone made, the account's count of zones, the servers of other zones
+    # of the name (hosted and published), the mark of its queued publication and, on
+    # PostgreSQL, the lock on the name.
+    with django_assert_max_num_queries(20), django_capture_on_commit_callbacks(execute=True):
         services.apply_registry_result(*command["reply_to"]["args"], reply)
     assert Order.objects.get(pk=command["reply_to"]["args"][0]).state == "SUCCESSFUL"

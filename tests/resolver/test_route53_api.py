@@ -724,9 +724,10 @@ def test_names_are_written_with_octal_escapes_and_an_unescaped_space_is_refused(
         ("CREATE", rrset("a@b.example.com", "A", "192.0.2.1")),
         ("CREATE", rrset("x\\040y.example.com", "A", "192.0.2.2")),
         ("CREATE", rrset("c}d.example.com", "A", "192.0.2.3")),
+        ("CREATE", rrset("dot\\056in.example.com", "A", "192.0.2.4")),  # an escaped dot stays in its label
     )
     names = {r["Name"] for r in route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
-    assert {"a\\100b.example.com.", "x\\040y.example.com.", "c\\175d.example.com."} <= names
+    assert {"a\\100b.example.com.", "x\\040y.example.com.", "c\\175d.example.com.", "dot\\056in.example.com."} <= names
     message = "FATAL problem: UnsupportedCharacter (Value contains unsupported characters) encountered with ' '"
     assert error_of(route53.list_resource_record_sets, HostedZoneId=zone_id, StartRecordName="i d.example.com") == (
         "InvalidInput",
