@@ -876,3 +876,20 @@ def test_a_change_over_route53_shows_in_the_shop_and_the_shop_s_in_route53(route
     assert route53.get_change(Id=HostedZone.objects.get(pk=zone_id).changes.first().pk)["ChangeInfo"]["Comment"] == (
         "record editor"
     )
+
+
+def test_another_accounts_delegation_set_is_as_unknown_as_a_missing_one(route53, other_route53):
+    set_id = route53.create_reusable_delegation_set(CallerReference="mine")["DelegationSet"]["Id"]
+    for call, params in [
+        (other_route53.get_reusable_delegation_set, {"Id": set_id}),
+        (other_route53.delete_reusable_delegation_set, {"Id": set_id}),
+        (
+            other_route53.get_reusable_delegation_set_limit,
+            {"DelegationSetId": set_id, "Type": "MAX_ZONES_BY_REUSABLE_DELEGATION_SET"},
+        ),
+        (other_route53.list_hosted_zones, {"DelegationSetId": set_id}),
+        (other_route53.create_hosted_zone, {"Name": "x.example", "CallerReference": "x", "DelegationSetId": set_id}),
+    ]:
+        assert error_of(call, **params)[:2] == ("NoSuchDelegationSet", 400), call
+    assert other_route53.list_reusable_delegation_sets()["DelegationSets"] == []
+    assert route53.get_reusable_delegation_set(Id=set_id)["DelegationSet"]["Id"] == set_id
