@@ -20,10 +20,16 @@ class RecordType(models.TextChoices):
     CAA = "CAA"
     CNAME = "CNAME"
     DS = "DS"
+    HTTPS = "HTTPS"
     MX = "MX"
+    NAPTR = "NAPTR"
     NS = "NS"
     PTR = "PTR"
+    SPF = "SPF"
     SRV = "SRV"
+    SSHFP = "SSHFP"
+    SVCB = "SVCB"
+    TLSA = "TLSA"
     TXT = "TXT"
 
 

@@ -233,10 +233,16 @@ def test_the_openapi_schema_documents_problems_and_validates(db, capsys, setting
         "CAA",
         "CNAME",
         "DS",
+        "HTTPS",
         "MX",
+        "NAPTR",
         "NS",
         "PTR",
+        "SPF",
         "SRV",
+        "SSHFP",
+        "SVCB",
+        "TLSA",
         "TXT",
     ]
 

@@ -893,3 +893,24 @@ def test_another_accounts_delegation_set_is_as_unknown_as_a_missing_one(route53,
         assert error_of(call, **params)[:2] == ("NoSuchDelegationSet", 400), call
     assert other_route53.list_reusable_delegation_sets()["DelegationSets"] == []
     assert route53.get_reusable_delegation_set(Id=set_id)["DelegationSet"]["Id"] == set_id
+
+
+def test_every_record_type_route53_has_is_kept_and_published(route53):
+    from resolver import rental
+
+    zone_id = make_zone(route53)
+    sets = [
+        rrset("example.com", "SPF", '"v=spf1 -all"'),
+        rrset("_sip._udp.example.com", "NAPTR", '100 10 "S" "SIP+D2U" "" _sip._udp.example.com.'),
+        rrset("host.example.com", "SSHFP", "4 2 " + "ab" * 32),
+        rrset("_443._tcp.example.com", "TLSA", "3 1 1 " + "cd" * 32),
+        rrset("svc.example.com", "SVCB", '1 svc-backend.example.net. alpn="h2"'),
+        rrset("example.com", "HTTPS", '1 . alpn="h3,h2"'),
+    ]
+    change(route53, zone_id, *(("CREATE", data) for data in sets))
+    listed = {
+        (r["Name"], r["Type"]) for r in route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    }
+    assert {(data["Name"] + ".", data["Type"]) for data in sets} <= listed
+    stored = rental.publish_hosted_zone(zone_id)
+    assert stored is not None and {"SPF", "NAPTR", "SSHFP", "TLSA", "SVCB", "HTTPS"} <= {r[2] for r in stored.records}
