@@ -5,25 +5,33 @@ requests live under and a handler per operation. ``AwsMiddleware`` sees every re
 first: one under a registered path is authenticated (access key, SigV4), matched to its
 operation through the model, parsed, handled and rendered, and never reaches Django's
 views; every failure is an AWS error in the service's format, never an HTML page.
+
+botocore (``protocol``) is imported on the first AWS request, not when an app registers its
+facade: every process (workers, run_dns, each manage.py command) registers one at start.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import botocore.model
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from config.aws import keys, protocol, sigv4
+from config.aws import keys, sigv4
 from config.aws.errors import AwsError
+
+if TYPE_CHECKING:
+    import botocore.model
+
+    from config.aws import protocol
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +42,13 @@ class Call:
     whose key signed it, and the endpoint the client used (for ``Location`` headers)."""
 
     operation: str
-    params: protocol.Params
+    params: dict[str, Any]
     account: Any
     endpoint: str
     request_id: str
 
 
-Handler = Callable[[Call], protocol.Params]
+Handler = Callable[[Call], dict[str, Any]]
 
 
 @dataclass
@@ -51,17 +59,22 @@ class Service:
     model: str
     path_prefix: str
     handlers: Mapping[str, Handler]
-    _routes: list[protocol.Route] = field(default_factory=list, repr=False)
 
     @property
     def service_model(self) -> botocore.model.ServiceModel:
+        from config.aws import protocol
+
         return protocol.service_model(self.model)
 
-    @property
+    @functools.cached_property
     def routes(self) -> list[protocol.Route]:
-        if not self._routes:
-            self._routes = protocol.routes(self.service_model)
-        return self._routes
+        """Every operation's route; checks first that the facade names only the model's operations."""
+        from config.aws import protocol
+
+        unknown = set(self.handlers) - set(self.service_model.operation_names)
+        if unknown:
+            raise ValueError(f"{self.model} has no operations {sorted(unknown)}")
+        return protocol.routes(self.service_model)
 
     @property
     def signing_name(self) -> str:
@@ -73,9 +86,6 @@ _SERVICES: dict[str, Service] = {}
 
 
 def register(service: Service) -> None:
-    unknown = set(service.handlers) - set(service.service_model.operation_names)
-    if unknown:
-        raise ValueError(f"{service.model} has no operations {sorted(unknown)}")
     _SERVICES[service.path_prefix] = service
 
 
@@ -102,6 +112,8 @@ class AwsMiddleware:
 def _not_emulated(request: HttpRequest) -> HttpResponse:
     """A signed request for an AWS API the emulator does not answer: AWS's error shape for
     its protocol (JSON when it names an X-Amz-Target, XML otherwise), never a web page."""
+    from config.aws import protocol
+
     try:
         name = sigv4.read_authorization({k.lower(): v for k, v in request.headers.items()}).service
     except AwsError:
@@ -119,6 +131,8 @@ def _not_emulated(request: HttpRequest) -> HttpResponse:
 
 
 def handle(service: Service, request: HttpRequest) -> HttpResponse:
+    from config.aws import protocol
+
     request_id = str(uuid.uuid4())
     model = service.service_model
     try:
@@ -137,6 +151,8 @@ def handle(service: Service, request: HttpRequest) -> HttpResponse:
 
 
 def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[int, dict[str, str], bytes]:
+    from config.aws import protocol
+
     try:
         body = request.body
     except RequestDataTooBig:

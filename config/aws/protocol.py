@@ -276,7 +276,7 @@ def _check(
     metadata = shape.metadata
     if shape.type_name == "list":
         assert isinstance(shape, botocore.model.ListShape)
-        _length(len(value), metadata, at, "length", problems, shown=None)
+        _bounds(len(value), metadata, at, "length", problems, shown=None)
         for i, item in enumerate(value):
             _check(shape.member, item, f"{where}.{i + 1}.member", problems, xml_body)
         return
@@ -292,21 +292,13 @@ def _check(
                 f"Value '{value}' at '{at}' failed to satisfy constraint: "
                 f"Member must satisfy enum value set: [{', '.join(enum)}]"
             )
-        _length(len(value), metadata, at, "length", problems, shown=value)
+        _bounds(len(value), metadata, at, "length", problems, shown=value)
     elif shape.type_name in ("integer", "long"):
-        if "min" in metadata and value < metadata["min"]:
-            problems.append(
-                f"Value '{value}' at '{at}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {metadata['min']}"
-            )
-        if "max" in metadata and value > metadata["max"]:
-            problems.append(
-                f"Value '{value}' at '{at}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {metadata['max']}"
-            )
+        _bounds(value, metadata, at, "value", problems, shown=value)
 
 
-def _length(size: int, metadata: Mapping[str, Any], at: str, what: str, problems: list[str], shown: Any) -> None:
+def _bounds(size: int, metadata: Mapping[str, Any], at: str, what: str, problems: list[str], shown: Any) -> None:
+    """The model's min and max of a string's or list's length, or of a number's value."""
     text = f"'{shown}'" if shown is not None else "of this"
     if "min" in metadata and size < metadata["min"]:
         problems.append(
