@@ -7,7 +7,7 @@ class RegistrarConfig(AppConfig):
 
     def ready(self) -> None:
         from config import problems
-        from registrar import services
+        from registrar import aws, services
         from resolver import ownership
 
         services.register_sweeps()
@@ -15,3 +15,4 @@ class RegistrarConfig(AppConfig):
         problems.mount("/api/v1/", problems.CUSTOMER_API)
         # The rental service asks us who holds a name before it makes its hosted zone.
         ownership.register(services.holds_any)
+        aws.register()  # Route 53 Domains' API

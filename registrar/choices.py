@@ -65,6 +65,9 @@ class DomainRequestKind(models.TextChoices):
     REVEAL_AUTH_CODE = "reveal_auth_code", "Reveal the auth code"
     LOCK = "lock", "Lock transfers"
     UNLOCK = "unlock", "Unlock transfers"
+    NAMESERVERS = "nameservers", "Change the nameservers"
+    CONTACT = "contact", "Change the registrant contact"
+    DELETE = "delete", "Delete the domain"
 
 
 class DomainRequestState(models.TextChoices):
@@ -97,3 +100,46 @@ TRANSFER_APPROVED = frozenset({TransferStatus.CLIENT_APPROVED, TransferStatus.SE
 TRANSFER_REFUSED = frozenset(
     {TransferStatus.CLIENT_REJECTED, TransferStatus.CLIENT_CANCELLED, TransferStatus.SERVER_CANCELLED}
 )
+
+
+class OperationType(models.TextChoices):
+    """What a customer's operation on a domain did, in Route 53 Domains' words (its
+    OperationType): every order line and domain request is one, and so are the changes
+    the registrar makes alone (auto-renew, privacy)."""
+
+    REGISTER_DOMAIN = "REGISTER_DOMAIN"
+    RENEW_DOMAIN = "RENEW_DOMAIN"
+    TRANSFER_IN_DOMAIN = "TRANSFER_IN_DOMAIN"
+    RESTORE_DOMAIN = "RESTORE_DOMAIN"
+    DELETE_DOMAIN = "DELETE_DOMAIN"
+    UPDATE_NAMESERVER = "UPDATE_NAMESERVER"
+    UPDATE_DOMAIN_CONTACT = "UPDATE_DOMAIN_CONTACT"
+    CHANGE_PRIVACY_PROTECTION = "CHANGE_PRIVACY_PROTECTION"
+    DOMAIN_LOCK = "DOMAIN_LOCK"
+    ENABLE_AUTORENEW = "ENABLE_AUTORENEW"
+    DISABLE_AUTORENEW = "DISABLE_AUTORENEW"
+
+
+class OperationStatus(models.TextChoices):
+    """Where an operation stands (Route 53 Domains' OperationStatus)."""
+
+    SUBMITTED = "SUBMITTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    ERROR = "ERROR"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+
+
+LINE_OPERATIONS: dict[str, OperationType] = {
+    LineKind.REGISTER: OperationType.REGISTER_DOMAIN,
+    LineKind.RENEW: OperationType.RENEW_DOMAIN,
+    LineKind.TRANSFER: OperationType.TRANSFER_IN_DOMAIN,
+    LineKind.RESTORE: OperationType.RESTORE_DOMAIN,
+}
+REQUEST_OPERATIONS: dict[str, OperationType] = {
+    DomainRequestKind.LOCK: OperationType.DOMAIN_LOCK,
+    DomainRequestKind.UNLOCK: OperationType.DOMAIN_LOCK,
+    DomainRequestKind.NAMESERVERS: OperationType.UPDATE_NAMESERVER,
+    DomainRequestKind.CONTACT: OperationType.UPDATE_DOMAIN_CONTACT,
+    DomainRequestKind.DELETE: OperationType.DELETE_DOMAIN,
+}

@@ -6,6 +6,7 @@ messages (``RegistryMessage``).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,8 @@ from registrar.choices import (
     DomainState,
     LineKind,
     LineState,
+    OperationStatus,
+    OperationType,
     OrderState,
     PaymentState,
 )
@@ -155,6 +158,11 @@ class OrderLine(models.Model):
     auth_info = models.CharField(
         max_length=64, blank=True, help_text="Transfers in: the auth code the customer gave, sent with the request."
     )
+    contacts = models.JSONField(
+        default=dict, blank=True, help_text="Contacts given with the order by role (registrant, admin, tech, billing)."
+    )
+    privacy = models.JSONField(default=dict, blank=True, help_text="Privacy protection asked for, by contact role.")
+    auto_renew = models.BooleanField(default=True, help_text="Auto-renew of the domain this line brings.")
     registry_fee = models.PositiveBigIntegerField(help_text="What the registry charges for all years.")
     price = models.PositiveBigIntegerField(help_text="What the customer pays for this line.")
     state = models.CharField(max_length=16, choices=LineState.choices, default=LineState.PENDING)
@@ -248,6 +256,12 @@ class CustomerDomain(models.Model):
     auto_renew_tried_for = models.DateTimeField(null=True, blank=True)
     auth_code = models.CharField(max_length=64, blank=True, help_text="The auth code last revealed to the owner.")
     auth_code_at = models.DateTimeField(null=True, blank=True)
+    contacts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The domain's contacts by role (registrant, admin, tech, billing); a role not here is the customer.",
+    )
+    privacy = models.JSONField(default=dict, blank=True, help_text="Privacy protection by contact role (on if absent).")
     order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="customer_domain")
     created_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
@@ -289,6 +303,7 @@ class DomainRequest(models.Model):
 
     domain = models.ForeignKey(CustomerDomain, on_delete=models.CASCADE, related_name="requests")
     kind = models.CharField(max_length=20, choices=DomainRequestKind.choices)
+    data = models.JSONField(default=dict, blank=True, help_text="What the command sends (nameservers, a contact).")
     state = models.CharField(max_length=8, choices=DomainRequestState.choices, default=DomainRequestState.PENDING)
     failure_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
@@ -336,3 +351,43 @@ class RegistryPoll(models.Model):
 
     def __str__(self) -> str:
         return "registry poll"
+
+
+class DomainOperation(models.Model):
+    """An operation of a customer's on a domain, as Route 53 Domains lists them: an order
+    line, a domain request, or (neither) a change the registrar made alone. The status of
+    the first two is their row's; ``status`` and ``message`` hold it for the third."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="operations")
+    domain = models.CharField(max_length=253, help_text="ASCII (A-label) form.")
+    kind = models.CharField(max_length=32, choices=OperationType.choices)
+    line = models.OneToOneField(OrderLine, null=True, blank=True, on_delete=models.CASCADE, related_name="operation")
+    request = models.OneToOneField(
+        DomainRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="operation"
+    )
+    status = models.CharField(max_length=16, choices=OperationStatus.choices, blank=True)
+    message = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-submitted_at", "id"]
+        indexes = [models.Index(fields=["customer", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.domain}"
+
+
+class DomainTag(models.Model):
+    """A customer's tag on a held domain (Route 53 Domains' tags)."""
+
+    domain = models.ForeignKey(CustomerDomain, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["domain", "key"], name="domain_tag_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -30,6 +30,7 @@ from registrar.forms import (
 )
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registrar.navigation import next_url
+from registrar.services import management
 from registry import services as registry
 from registry.choices import EppStatus
 from registry.errors import RegistryError
@@ -228,9 +229,9 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 def auto_renew(request: HttpRequest, name: str) -> HttpResponse:
     domain = _held(request, name)
-    domain.auto_renew = request.POST.get("auto_renew") == "on"
-    domain.save(update_fields=["auto_renew"])
-    state = "on" if domain.auto_renew else "off"
+    on = request.POST.get("auto_renew") == "on"
+    management.set_auto_renew(_customer(request), domain.name, on)
+    state = "on" if on else "off"
     messages.success(request, f"Auto-renew is {state} for {domain.unicode_name}.")
     return redirect("shop:domain", domain.name)
 

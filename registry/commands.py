@@ -117,13 +117,21 @@ def _ensure_contact(registrar: Registrar, data: dict) -> str:
     return handle
 
 
-def _create_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
+def _with_registrant_saved(registrar: Registrar, arguments: Params) -> Params:
     # A registrant given with its details (the in-house registrar's commands) is saved on
-    # its own: it stands as an object even when the create fails, and a retry finds it.
+    # its own: it stands as an object even when the command fails, and a retry finds it.
     registrant = arguments.get("registrant")
     if registrant is not None and not isinstance(registrant, str):
         arguments = arguments | {"registrant": _ensure_contact(registrar, registrant)}
-    return services.create_domain(registrar, **arguments, cl_trid=cl_trid)
+    return arguments
+
+
+def _create_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
+    return services.create_domain(registrar, **_with_registrant_saved(registrar, arguments), cl_trid=cl_trid)
+
+
+def _update_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
+    return services.update_domain(registrar, **_with_registrant_saved(registrar, arguments), cl_trid=cl_trid)
 
 
 def _restore_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
@@ -192,7 +200,7 @@ CATALOGUE: dict[str, Command] = {
         Decoder(("name", "current_expiry"), ("years", "expected_fee"), convert={"current_expiry": _date}),
         _service(services.renew_domain),
     ),
-    OperationKind.DOMAIN_UPDATE: Command(Decoder(optional=DOMAIN_UPDATE), _service(services.update_domain)),
+    OperationKind.DOMAIN_UPDATE: Command(Decoder(optional=DOMAIN_UPDATE), _update_domain),
     OperationKind.DOMAIN_DELETE: Command(NAME, _service(services.delete_domain)),
     OperationKind.DOMAIN_TRANSFER_REQUEST: Command(
         Decoder(("name", "auth_info"), ("years", "expected_fee")), _service(services.request_transfer)

@@ -1,7 +1,8 @@
 """Taking a request for an AWS API to the facade that answers it.
 
-A facade registers a ``Service`` at app start: the botocore model it speaks, the path its
-requests live under and a handler per operation. ``AwsMiddleware`` sees every request
+A facade registers a ``Service`` at app start: the botocore model it speaks, where its
+requests arrive (under a path for REST protocols; ``POST /`` naming the model's target
+prefix in ``X-Amz-Target`` for the JSON protocol) and a handler per operation. ``AwsMiddleware`` sees every request
 first: one under a registered path is authenticated (access key, SigV4), matched to its
 operation through the model, parsed, handled and rendered, and never reaches Django's
 views; every failure is an AWS error in the service's format, never an HTML page.
@@ -12,6 +13,7 @@ facade: every process (workers, run_dns, each manage.py command) registers one a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -54,11 +56,13 @@ Handler = Callable[[Call], dict[str, Any]]
 @dataclass
 class Service:
     """An AWS API the emulator answers: ``model`` (botocore's name for it) under
-    ``path_prefix``, with a handler per operation it emulates."""
+    ``path_prefix`` (REST protocols) or, with ``target_prefix``, at ``POST /`` by its
+    ``X-Amz-Target`` (JSON protocol), with a handler per operation it emulates."""
 
     model: str
     path_prefix: str
     handlers: Mapping[str, Handler]
+    target_prefix: str = ""
 
     @property
     def service_model(self) -> botocore.model.ServiceModel:
@@ -67,14 +71,19 @@ class Service:
         return protocol.service_model(self.model)
 
     @functools.cached_property
-    def routes(self) -> list[protocol.Route]:
-        """Every operation's route; checks first that the facade names only the model's operations."""
-        from config.aws import protocol
-
+    def checked_model(self) -> botocore.model.ServiceModel:
+        """The model, once it is checked that the facade names only the model's operations."""
         unknown = set(self.handlers) - set(self.service_model.operation_names)
         if unknown:
             raise ValueError(f"{self.model} has no operations {sorted(unknown)}")
-        return protocol.routes(self.service_model)
+        return self.service_model
+
+    @functools.cached_property
+    def routes(self) -> list[protocol.Route]:
+        """Every operation's route (REST protocols)."""
+        from config.aws import protocol
+
+        return protocol.routes(self.checked_model)
 
     @property
     def signing_name(self) -> str:
@@ -83,13 +92,20 @@ class Service:
 
 
 _SERVICES: dict[str, Service] = {}
+_TARGETS: dict[str, Service] = {}
 
 
 def register(service: Service) -> None:
-    _SERVICES[service.path_prefix] = service
+    if service.target_prefix:
+        _TARGETS[service.target_prefix] = service
+    else:
+        _SERVICES[service.path_prefix] = service
 
 
-def service_for(path: str) -> Service | None:
+def service_for(path: str, target: str = "") -> Service | None:
+    """The service of a request: by its ``X-Amz-Target`` when it names one, else by path."""
+    if target:
+        return _TARGETS.get(target.partition(".")[0])
     return next((s for prefix, s in _SERVICES.items() if path.startswith(prefix)), None)
 
 
@@ -101,7 +117,7 @@ class AwsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        service = service_for(request.path_info)
+        service = service_for(request.path_info, request.headers.get("X-Amz-Target", ""))
         if service is not None:
             return handle(service, request)
         if request.headers.get("Authorization", "").startswith(sigv4.ALGORITHM):
@@ -118,7 +134,8 @@ def _not_emulated(request: HttpRequest) -> HttpResponse:
         name = sigv4.read_authorization({k.lower(): v for k, v in request.headers.items()}).service
     except AwsError:
         name = "this AWS service"
-    message = f"{name} is not emulated by Namesmith (Route 53 is, under {', '.join(sorted(_SERVICES))})"
+    emulated = ", ".join(sorted(s.model for s in [*_SERVICES.values(), *_TARGETS.values()]))
+    message = f"{name} is not emulated by Namesmith (these are: {emulated})"
     request_id = str(uuid.uuid4())
     if "X-Amz-Target" in request.headers:
         error = json.dumps({"__type": "UnknownOperationException", "message": message})
@@ -131,18 +148,25 @@ def _not_emulated(request: HttpRequest) -> HttpResponse:
 
 
 def handle(service: Service, request: HttpRequest) -> HttpResponse:
-    from config.aws import protocol
+    from config.aws import json_protocol, protocol
 
     request_id = str(uuid.uuid4())
     model = service.service_model
+
+    def render_error(error: AwsError) -> tuple[int, dict[str, str], bytes]:
+        if service.target_prefix:
+            return json_protocol.render_error(model, error)
+        return protocol.render_error(model, error, request_id)
+
     try:
         status, headers, body = _answer(service, request, request_id)
     except AwsError as exc:
-        status, headers, body = protocol.render_error(model, exc, request_id)
+        status, headers, body = render_error(exc)
     except Exception:  # a bug costs this answer, in the service's error format
         log.exception("%s %s failed", request.method, request.path)
-        failure = AwsError("InternalFailure", "The request processing has failed because of an unknown error.")
-        status, headers, body = protocol.render_error(model, failure, request_id)
+        status, headers, body = render_error(
+            AwsError("InternalFailure", "The request processing has failed because of an unknown error.")
+        )
     response = HttpResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
@@ -159,6 +183,9 @@ def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[in
         raise AwsError("RequestEntityTooLarge", "The request body is too large") from None
     headers = {name.lower(): value for name, value in request.headers.items()}
     key = _authenticate(service, request, headers, body)
+    endpoint = f"{request.scheme}://{request.get_host()}"
+    if service.target_prefix:
+        return _answer_json(service, request, headers, body, Call("", {}, key.user, endpoint, request_id))
     query = {name: request.GET.getlist(name) for name in request.GET}
     method = request.method or "GET"
     # Routes match the path as sent, so an id with an escaped slash (%2F) stays one label.
@@ -173,9 +200,25 @@ def _answer(service: Service, request: HttpRequest, request_id: str) -> tuple[in
     if handler is None:
         raise AwsError("NotImplemented", f"{operation.name} is not emulated by Namesmith")
     params = route.parse(path, query, headers, body)
-    endpoint = f"{request.scheme}://{request.get_host()}"
     output = handler(Call(operation.name, params, key.user, endpoint, request_id))
     return protocol.render(service.service_model, operation, output)
+
+
+def _answer_json(
+    service: Service, request: HttpRequest, headers: dict[str, str], body: bytes, call: Call
+) -> tuple[int, dict[str, str], bytes]:
+    """A JSON-protocol request: ``POST /``, the operation named by ``X-Amz-Target``."""
+    from config.aws import json_protocol
+
+    if request.method != "POST":
+        raise AwsError("MethodNotAllowed", f"{service.model} takes POST requests, not {request.method}", status=405)
+    operation = json_protocol.operation_for(service.checked_model, headers.get("x-amz-target", ""))
+    handler = service.handlers.get(operation.name)
+    if handler is None:
+        raise AwsError("NotImplemented", f"{operation.name} is not emulated by Namesmith")
+    params = json_protocol.parse(operation, body)
+    output = handler(dataclasses.replace(call, operation=operation.name, params=params))
+    return json_protocol.render(operation, output)
 
 
 def _authenticate(service: Service, request: HttpRequest, headers: dict[str, str], body: bytes) -> keys.AccessKey:

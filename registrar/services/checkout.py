@@ -18,8 +18,10 @@ from registrar.choices import DomainState, LineKind, OrderState
 from registrar.models import Customer, CustomerDomain, Order, OrderLine, Payment, PaymentCard
 from registrar.services.charging import card_to_charge, mark_dispatched, settle_charge
 from registrar.services.commands import PROCESS_ORDER_TASK, registry_command, send
+from registrar.services.contacts import checked as checked_contacts
 from registrar.services.errors import CheckoutError
 from registrar.services.holdings import standing
+from registrar.services.operations import record_lines
 from registrar.services.quotes import Quote, quote, renewal_cost, restore_price, transfer_cost
 from registry import services as registry
 from registry.errors import ParameterError, RegistryError
@@ -29,15 +31,21 @@ MAX_LINES = 20
 
 
 def place_order(
-    customer: Customer, lines: list[dict[str, Any]], card: dict[str, Any], *, idempotency_key: str | None = None
+    customer: Customer,
+    lines: list[dict[str, Any]],
+    card: dict[str, Any] | PaymentCard,
+    *,
+    idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
     """Validate and save an order; returns (order, created).
 
     ``lines`` are ``{"domain", "years", "nameservers", "first_address"}`` (the last, with
-    our nameservers only, points the apex and www at an address); ``card`` is ``{"number",
-    "exp_month", "exp_year", "cvc"}``. The card is charged in the same transaction
-    that saves the order; the registry commands go out once it commits (a card that
-    fails transiently leaves the order to the worker's retries). With an
+    our nameservers only, points the apex and www at an address), optionally with the
+    domain's ``contacts`` by role, ``privacy`` by role and ``auto_renew``; ``card`` is
+    ``{"number", "exp_month", "exp_year", "cvc"}`` or a stored card of the customer's. The
+    card is charged in the same transaction that saves the order; the registry commands go
+    out once it commits (a card that fails transiently leaves the order to the worker's
+    retries). With an
     ``idempotency_key`` already used by this customer, the first order is returned and
     nothing new is created.
     """
@@ -100,6 +108,10 @@ def _registration(customer: Customer, line: dict[str, Any], q: Quote, seen: set[
         nameservers = registry.validate_nameservers(line.get("nameservers") or [])
     except RegistryError as exc:
         raise _LineRefused("nameservers", exc.message) from None
+    try:
+        contacts = checked_contacts(line.get("contacts") or {})
+    except ParameterError as exc:
+        raise _LineRefused("contacts", exc.message) from None
     hosted_zone, ours = "", not nameservers
     first_address = _first_address(line.get("first_address") or None, ours)
     if ours:  # our nameservers: the customer's zone of that name, or a delegation set for a new one
@@ -116,6 +128,9 @@ def _registration(customer: Customer, line: dict[str, Any], q: Quote, seen: set[
         "our_nameservers": ours,
         "hosted_zone": hosted_zone,
         "first_address": first_address,
+        "contacts": contacts,
+        "privacy": dict(line.get("privacy") or {}),
+        "auto_renew": bool(line.get("auto_renew", True)),
         "registry_fee": fee * years,
         "price": q.price(years),
     }
@@ -214,14 +229,23 @@ def place_transfer(
     card: dict[str, Any] | PaymentCard,
     *,
     idempotency_key: str | None = None,
+    contacts: dict[str, dict[str, Any]] | None = None,
+    privacy: dict[str, bool] | None = None,
+    auto_renew: bool = True,
 ) -> tuple[Order, bool]:
     """An order transferring a registered name to us with its auth code; the transfer adds
     a year. The line settles when the registry reports the transfer approved (the name is
-    then the customer's) or rejected or cancelled (the line is refunded)."""
-    return _place(customer, idempotency_key, partial(_transfer, name, auth_code), card)
+    then the customer's, with the ``contacts``, ``privacy`` and ``auto_renew`` given) or
+    rejected or cancelled (the line is refunded)."""
+    try:
+        settings_ = {"contacts": checked_contacts(contacts or {}), "privacy": privacy or {}, "auto_renew": auto_renew}
+    except ParameterError as exc:
+        raise CheckoutError({"contacts": exc.message}) from None
+    prepare = partial(_transfer, name, auth_code, settings_)
+    return _place(customer, idempotency_key, prepare, card)
 
 
-def _transfer(name: str, auth_code: str) -> list[dict[str, Any]]:
+def _transfer(name: str, auth_code: str, settings_: dict[str, Any]) -> list[dict[str, Any]]:
     auth_code = (auth_code or "").strip()
     try:
         registry.validate_auth_info(auth_code)  # the registry's rule, in the shop's words
@@ -248,6 +272,7 @@ def _transfer(name: str, auth_code: str) -> list[dict[str, Any]]:
         "unicode_domain": check.unicode,
         "years": 1,
         "auth_info": auth_code,
+        **settings_,
         "registry_fee": fee,
         "price": price,
     }
@@ -315,6 +340,7 @@ def _charge_and_save(
                 mark_dispatched(order, order_lines, now)
             order.save()
             OrderLine.objects.bulk_create(order_lines)
+            record_lines(customer, order_lines, now)
             payment.save()
             if order.state == OrderState.IN_PROGRESS:
                 commands = [registry_command(line) for line in order_lines]

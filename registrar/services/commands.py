@@ -11,6 +11,7 @@ from django.conf import settings
 
 from registrar.choices import LineKind
 from registrar.models import CustomerDomain, OrderLine
+from registrar.services.contacts import registry_contact
 from registry.choices import OperationKind
 
 REGISTRY_COMMAND_TASK = "registry.tasks.execute_command"
@@ -75,10 +76,19 @@ def registry_command(line: OrderLine) -> dict[str, Any]:
             "years": line.years,
             "nameservers": line.nameservers,
             "expected_fee": line.registry_fee,
-            "registrant": line.order.customer.registrant_contact(),
+            "registrant": registrant_of(line),
         },
         "reply_to": reply_to,
     }
+
+
+def registrant_of(line: OrderLine) -> dict[str, Any]:
+    """The registrant a registration sends: the contact given with the order (its own
+    contact object at the registry), else the customer's."""
+    given = line.contacts.get("registrant")
+    if given:
+        return registry_contact(f"nsm-l{line.pk}", given)
+    return line.order.customer.registrant_contact()
 
 
 RESTORE_STATEMENTS = [

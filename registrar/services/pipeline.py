@@ -189,6 +189,9 @@ def _record_holding(order: Order, line: OrderLine, now: datetime) -> None:
         name=line.domain,
         unicode_name=line.unicode_domain,
         expires_at=line.expires_at,
+        auto_renew=line.auto_renew,
+        contacts=line.contacts,
+        privacy=line.privacy,
         created_at=now,
     )
     if line.our_nameservers and not line.hosted_zone:

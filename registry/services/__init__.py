@@ -15,6 +15,7 @@ from registry.services.billing import top_up
 from registry.services.contacts import (
     check_contacts,
     contact_differs,
+    contact_fields,
     create_contact,
     delete_contact,
     info_contact,
@@ -58,6 +59,7 @@ from registry.services.pricing import (
     fees_for,
     fees_of,
     restore_quote,
+    tld_fees,
     tld_names,
 )
 from registry.services.restore import report_restore, restore_domain
@@ -129,6 +131,7 @@ __all__ = [
     "check_contacts",
     "check_hosts",
     "contact_differs",
+    "contact_fields",
     "create_contact",
     "create_domain",
     "create_host",
@@ -156,6 +159,7 @@ __all__ = [
     "restore_quote",
     "rgp_statuses",
     "set_server_status",
+    "tld_fees",
     "tld_names",
     "top_up",
     "transfer_query",

@@ -35,7 +35,8 @@ _CONTACT_FIELDS = (
 )
 
 
-def _contact_fields(data: dict[str, Any]) -> dict[str, Any]:
+def contact_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A contact's fields, cleaned and checked; ParameterError names the first problem."""
     unknown = set(data) - set(_CONTACT_FIELDS)
     if unknown:
         raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
@@ -59,7 +60,7 @@ def _contact_fields(data: dict[str, Any]) -> dict[str, Any]:
 def contact_differs(contact: Contact, data: dict[str, Any]) -> bool:
     """Whether saving ``data`` would change ``contact`` (invalid data counts as a change)."""
     try:
-        fields = _contact_fields(data)
+        fields = contact_fields(data)
     except ParameterError:
         return True
     return any(getattr(contact, key) != value for key, value in fields.items())
@@ -90,7 +91,7 @@ def create_contact(
     registrar: Registrar, handle: str, data: dict[str, Any], *, cl_trid: str | None = None
 ) -> OperationResult:
     """Create the contact object ``handle`` sponsored by ``registrar``."""
-    handle, fields = _contact_handle(handle), _contact_fields(data)
+    handle, fields = _contact_handle(handle), contact_fields(data)
 
     def body(operation: Operation, now: datetime) -> dict[str, Any]:
         contact = Contact(handle=handle, registrar=registrar, created_at=now, updated_at=now, **fields)
@@ -117,14 +118,14 @@ def update_contact(
             raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
         params = {"name": handle, "partial": dict(data)}
     else:
-        params = {"name": handle, **_contact_fields(data)}
+        params = {"name": handle, **contact_fields(data)}
 
     def body(operation: Operation, now: datetime) -> dict[str, Any]:
         contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")
         current = {key: getattr(contact, key) for key in _CONTACT_FIELDS}
-        fields = _contact_fields(current | data) if partial else _contact_fields(data)
+        fields = contact_fields(current | data) if partial else contact_fields(data)
         changed = [key for key, value in fields.items() if getattr(contact, key) != value]
         for key in changed:
             setattr(contact, key, fields[key])

@@ -106,6 +106,11 @@ def check_fee(expected_fee: int | None, fee: int, what: str) -> None:
         raise FeeMismatch(f"the fee for {what} is {format_money(fee)}, not {format_money(expected_fee)}")
 
 
+def tld_fees() -> dict[str, Fees]:
+    """The standard (not premium) fees of every TLD this registry runs, by TLD name in order."""
+    return {tld.name: fees_at(tld, None) for tld in Tld.objects.order_by("name")}
+
+
 def tld_names() -> list[str]:
     """The TLDs this registry runs, in name order."""
     return list(Tld.objects.order_by("name").values_list("name", flat=True))

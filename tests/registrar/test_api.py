@@ -193,11 +193,11 @@ def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
     [(_, [first])] = sent
     services.apply_registry_result(*first["reply_to"]["args"], commands.execute(first))
     sent.clear()
-    # 16: token, user and customer in one; the quote's three; the hosted zone's name; the
+    # 17: token, user and customer in one; the quote's three; the hosted zone's name; the
     # servers of other zones of the name (hosted and published) and the delegations of the
     # name and above (hosted and the TLD's), which the new delegation set avoids; the card,
-    # order, line and payment in a transaction; the lines again for the answer.
-    with django_assert_max_num_queries(16), django_capture_on_commit_callbacks(execute=True):
+    # order, line, its operation and payment in a transaction; the lines again for the answer.
+    with django_assert_max_num_queries(17), django_capture_on_commit_callbacks(execute=True):
         assert client.post("/api/v1/orders/", payload, format="json").status_code == 202
     [(_, [command])] = sent
     assert len(command["params"]["nameservers"]) == 4

@@ -827,11 +827,12 @@ def test_unknown_references_get_route53s_words(route53):
 
 def test_a_signed_request_for_an_api_not_emulated_gets_an_aws_error_not_a_page(live_server, customer):
     key = keys.create_access_key(customer.user)
-    domains = client_for(live_server.url, key.access_key_id, key.secret_access_key, "route53domains")
+    dynamodb = client_for(live_server.url, key.access_key_id, key.secret_access_key, "dynamodb")
     with pytest.raises(botocore.exceptions.ClientError) as refused:
-        domains.list_domains()
+        dynamodb.list_tables()
     error = refused.value.response["Error"]
-    assert error["Code"] == "UnknownOperationException" and "route53domains is not emulated" in error["Message"]
+    assert error["Code"] == "UnknownOperationException" and "dynamodb is not emulated" in error["Message"]
+    assert "route53domains" in error["Message"]  # what is, in the same words
     ec2 = client_for(live_server.url, key.access_key_id, key.secret_access_key, "ec2")
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         ec2.describe_vpcs()
