@@ -27,4 +27,5 @@ urlpatterns = [
     path("health-checks/", hosting.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
     path("account/access-keys/", hosting.access_keys, name="access-keys"),
+    path("account/card/", views.keep_card, name="keep-card"),
 ]

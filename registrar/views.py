@@ -19,6 +19,7 @@ from config import clock
 from registrar import cart, hosting, progress, services
 from registrar.choices import DomainRequestKind, DomainRequestState
 from registrar.forms import (
+    CardForm,
     CheckoutForm,
     ContactForm,
     RecordSetForm,
@@ -346,6 +347,25 @@ def account(request: HttpRequest) -> HttpResponse:
         "orders": orders,
         "payments": payments.order_by("-created_at"),
         "access_keys": hosting.account_keys(request),
+        "card_on_file": management.current_card(customer),
+        "card_form": CardForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex}, prefix="card"),
         "key_actions": [("deactivate", "Switch off"), ("activate", "Switch on"), ("delete", "Delete")],
     }
     return render(request, "registrar/account.html", context, status=400 if contact.errors else 200)
+
+
+@login_required
+@require_POST
+def keep_card(request: HttpRequest) -> HttpResponse:
+    """Put a card on file: Route 53 Domains' orders and the auto-renew sweep charge it."""
+    form = CardForm(request.POST, today=clock.now().date(), prefix="card")
+    if not form.is_valid():
+        messages.error(request, f"Card not kept: {form_problems(form)}")
+        return redirect("shop:account")
+    try:
+        card = management.keep_card(_customer(request), form.card())
+    except services.CheckoutError as exc:
+        messages.error(request, "Card not kept: " + "; ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"{card} is on file.")
+    return redirect("shop:account")

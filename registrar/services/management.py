@@ -23,6 +23,7 @@ from registrar.choices import (
     PaymentState,
 )
 from registrar.models import Customer, CustomerDomain, DomainOperation, DomainTag, OrderLine, PaymentCard
+from registrar.services.charging import card_to_charge
 from registrar.services.checkout import place_order, place_renewal, place_transfer
 from registrar.services.contacts import checked as checked_contacts
 from registrar.services.contacts import registry_contact
@@ -66,6 +67,19 @@ def card_on_file(customer: Customer) -> PaymentCard:
         "invalid",
         "There is no payment card on file: pay for an order in the shop once and its card is kept for API orders",
     )
+
+
+def current_card(customer: Customer) -> PaymentCard | None:
+    """The card on file, or None."""
+    try:
+        return card_on_file(customer)
+    except DomainError:
+        return None
+
+
+def keep_card(customer: Customer, details: dict[str, Any]) -> PaymentCard:
+    """Put a card on file (it becomes the newest); CheckoutError says what is wrong with it."""
+    return card_to_charge(customer, details, clock.now())
 
 
 def _operation_of(order_id: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import timedelta
 
 import boto3
 import botocore.config
@@ -339,3 +340,13 @@ def test_ds_records_wait_for_dnssec_with_a_clear_error(domains, held):
         SigningAttributes={"Algorithm": 13, "Flags": 257, "PublicKey": "AAAA"},
     )
     assert code == "UnsupportedTLD" and "DNSSEC" in message
+
+
+def test_an_auto_renewal_on_the_emulator_clock_is_an_operation_and_a_bill(domains, held, broker, settings):
+    settings.REGISTRAR_AUTO_RENEW_DAYS = 400  # due at once
+    broker.advance(timedelta(minutes=1))
+    [renewal] = domains.list_operations(Type=["RENEW_DOMAIN"])["Operations"]
+    assert (renewal["DomainName"], renewal["Status"]) == ("mine.com", "SUCCESSFUL")
+    assert [r["Operation"] for r in domains.view_billing()["BillingRecords"]] == ["REGISTER_DOMAIN", "RENEW_DOMAIN"]
+    since = clock.now() + timedelta(days=1)
+    assert domains.view_billing(Start=since)["BillingRecords"] == []

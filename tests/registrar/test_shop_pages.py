@@ -340,3 +340,20 @@ def test_the_account_page_makes_switches_and_deletes_access_keys_and_shows_a_sec
     assert "at most 2 access keys" in third and AccessKey.objects.filter(user=customer.user).count() == 2
     client.post("/account/access-keys/", {"action": "delete", "access_key_id": key.access_key_id})
     assert not AccessKey.objects.filter(pk=key.pk).exists()
+
+
+def test_the_account_page_keeps_a_card_on_file_for_api_orders(client, customer):
+    client.force_login(customer.user)
+    assert "No card on file." in text(client.get("/account/"))
+    form = {
+        "card-card_number": "4242 4242 4242 4242",
+        "card-exp_month": "12",
+        "card-exp_year": str(clock.now().year + 2),
+        "card-cvc": "123",
+        "card-idempotency_key": "k",
+    }
+    kept = text(client.post("/account/card/", form, follow=True))
+    assert "Visa •••• 4242 is on file." in kept and f"expires 12/{clock.now().year + 2}" in kept
+    refused = text(client.post("/account/card/", {**form, "card-card_number": "4242 4242 4242 4241"}, follow=True))
+    assert "Card not kept: the card number is not valid (Luhn check failed)" in refused
+    assert customer.cards.count() == 1
