@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp bench-route53 clean
+.PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp bench-route53 bench-route53domains clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
@@ -85,6 +85,9 @@ bench-epp: $(VENV)/.run-deps
 
 bench-route53: $(VENV)/.test-deps
 	$(BIN)/python bench/route53.py
+
+bench-route53domains: $(VENV)/.test-deps
+	$(BIN)/python bench/route53domains.py
 
 clean:
 	rm -rf $(VENV) .venv-moto var

@@ -24,7 +24,8 @@ import os
 import sys
 
 # Run as a script, this file's folder comes first on sys.path and bench/dns.py hides dnspython's `dns`.
-sys.path.remove(os.path.dirname(os.path.realpath(__file__)))
+if os.path.dirname(os.path.realpath(__file__)) in sys.path:
+    sys.path.remove(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 import argparse

@@ -100,7 +100,6 @@ def list_prices(call: Call) -> dict[str, Any]:
 @translated
 def register_domain(call: Call) -> dict[str, Any]:
     p = call.params
-    _check(p["DomainName"])
     operation = management.register(
         wire.customer(call),
         p["DomainName"],
@@ -124,7 +123,6 @@ def renew_domain(call: Call) -> dict[str, Any]:
 @translated
 def transfer_domain(call: Call) -> dict[str, Any]:
     p = call.params
-    _check(p["DomainName"])
     if p.get("DurationInYears", 1) != 1:
         raise AwsError("TLDRulesViolation", "A transfer adds one year to the registration; DurationInYears must be 1")
     if p.get("Nameservers"):

@@ -236,6 +236,15 @@ def update_nameservers(customer: Customer, name: str, nameservers: list[str]) ->
         raise DomainError("invalid", exc.message) from None
     if not wanted:
         raise DomainError("invalid", "A domain needs at least two nameservers")
+    ours = set(registry.tld_names())
+    under_ours = [ns for ns in wanted if ns.rsplit(".", 1)[-1] in ours]
+    missing = [c.name for c in registry.check_hosts(under_ours) if c.available] if under_ours else []
+    if missing:
+        raise DomainError(
+            "invalid",
+            f"The nameserver {missing[0]} does not exist at the registry: a host under a TLD it runs is created "
+            "first, with its glue addresses (over EPP or the registry's API)",
+        )
     add = [ns for ns in wanted if ns not in current]
     remove = [ns for ns in current if ns not in wanted]
     if not add and not remove:

@@ -7,6 +7,12 @@ processes (tests/e2e/conftest.py's chain)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import boto3
 import pytest
 from django.conf import settings
@@ -44,6 +50,14 @@ class Account:
         card = GOOD_CARD
         payments.tokenize(self.customer, card["number"], card["exp_month"], card["exp_year"], card["cvc"], clock.now())
         key = keys.create_access_key(self.customer.user)
+        self.env = {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": key.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
         self.domains, self.route53 = (
             boto3.client(
                 service,
@@ -66,6 +80,13 @@ class Account:
         wait_until(settled, timeout=timeout, what=f"operation {operation_id}")
         assert found["Status"] == status, found
         return found
+
+    def cli(self, *args: str) -> dict:
+        """``aws route53domains ...`` (awscli from PyPI), as a user runs it."""
+        command = [str(Path(sys.executable).with_name("aws")), "route53domains", *args, "--output", "json"]
+        result = subprocess.run(command, env={**os.environ, **self.env}, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
 def referral(name: str) -> set[str]:
@@ -180,3 +201,24 @@ def test_a_transfer_in_over_route53domains_completes_when_the_losing_registrar_a
     assert alice.domains.get_domain_detail(DomainName="r53d-far.com")["RegistrantContact"]["FirstName"] == "Ada"
     [bill] = alice.domains.view_billing()["BillingRecords"]
     assert (bill["DomainName"], bill["Operation"]) == ("r53d-far.com", "TRANSFER_IN_DOMAIN")
+
+
+def test_the_aws_cli_registers_a_name_and_follows_its_operation(chain, live_server, tmp_path):
+    alice = Account(live_server.url, "alice")
+    contact = tmp_path / "contact.json"
+    contact.write_text(json.dumps(CONTACT))
+    assert alice.cli("check-domain-availability", "--domain-name", "r53d-cli.com") == {"Availability": "AVAILABLE"}
+    started = alice.cli(
+        "register-domain",
+        "--domain-name",
+        "r53d-cli.com",
+        "--duration-in-years",
+        "2",
+        "--no-auto-renew",
+        *(option for role in ("admin", "registrant", "tech") for option in (f"--{role}-contact", f"file://{contact}")),
+    )
+    alice.done(started["OperationId"])
+    [domain] = alice.cli("list-domains")["Domains"]
+    assert (domain["DomainName"], domain["AutoRenew"]) == ("r53d-cli.com", False)
+    wait_until(lambda: bool(referral("r53d-cli.com")), what="r53d-cli.com delegated")
+    assert alice.cli("get-operation-detail", "--operation-id", started["OperationId"])["Status"] == "SUCCESSFUL"

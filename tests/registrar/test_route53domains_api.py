@@ -350,3 +350,104 @@ def test_an_auto_renewal_on_the_emulator_clock_is_an_operation_and_a_bill(domain
     assert [r["Operation"] for r in domains.view_billing()["BillingRecords"]] == ["REGISTER_DOMAIN", "RENEW_DOMAIN"]
     since = clock.now() + timedelta(days=1)
     assert domains.view_billing(Start=since)["BillingRecords"] == []
+
+
+def wait(domains, broker, started: dict) -> dict:
+    """Terraform's waitOperationSucceeded: GetOperationDetail until it leaves SUBMITTED and IN_PROGRESS."""
+    broker.run()
+    detail = domains.get_operation_detail(OperationId=started["OperationId"])
+    assert detail["Status"] == "SUCCESSFUL", detail
+    return detail
+
+
+@pytest.fixture
+def route53(signed):
+    url, credentials = signed
+    return boto3.client(
+        "route53",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+    )
+
+
+def test_terraforms_calls_for_aws_route53domains_domain_replayed(domains, route53, customer, card, rental_pool, broker):
+    name = "tf-domain.com"
+    # create: RegisterDomain (billing contact a copy of the registrant, all four privacy flags), wait,
+    # tags, the transfer lock, then the read.
+    privacy = {f"PrivacyProtect{role}Contact": True for role in ("Admin", "Billing", "Registrant", "Tech")}
+    started = domains.register_domain(
+        DomainName=name, DurationInYears=1, AutoRenew=True, BillingContact=CONTACT, **CONTACTS, **privacy
+    )
+    wait(domains, broker, started)
+    domains.update_tags_for_domain(DomainName=name, TagsToUpdate=[{"Key": "Environment", "Value": "test"}])
+    wait(domains, broker, domains.enable_domain_transfer_lock(DomainName=name))
+    detail = domains.get_domain_detail(DomainName=name)
+    assert "clientTransferProhibited" in detail["StatusList"]
+    assert all(detail[f"{role}Privacy"] is True for role in ("Admin", "Billing", "Registrant", "Tech"))
+    assert detail["BillingContact"] == CONTACT and "GlueIps" not in detail["Nameservers"][0]
+    [zone] = route53.list_hosted_zones_by_name(DNSName=name)["HostedZones"]
+    assert (zone["Name"], zone["Config"]["PrivateZone"]) == (f"{name}.", False)
+    assert domains.list_tags_for_domain(DomainName=name)["TagList"] == [{"Key": "Environment", "Value": "test"}]
+
+    # update: a contact, privacy (all four sent), auto-renew, nameservers, the lock, one more year, tags.
+    admin = {**CONTACT, "FirstName": "Ada"}
+    wait(domains, broker, domains.update_domain_contact(DomainName=name, AdminContact=admin))
+    flags = {f"{role}Privacy": False for role in ("Admin", "Billing", "Registrant", "Tech")}
+    wait(domains, broker, domains.update_domain_contact_privacy(DomainName=name, **flags))
+    domains.disable_domain_auto_renew(DomainName=name)
+    servers = [{"Name": "ns1.dns-host.example"}, {"Name": "ns2.dns-host.example"}]
+    wait(domains, broker, domains.update_domain_nameservers(DomainName=name, Nameservers=servers))
+    wait(domains, broker, domains.disable_domain_transfer_lock(DomainName=name))
+    year = detail["ExpirationDate"].year
+    wait(domains, broker, domains.renew_domain(DomainName=name, CurrentExpiryYear=year, DurationInYears=1))
+    domains.delete_tags_for_domain(DomainName=name, TagsToDelete=["Environment"])
+    domains.update_tags_for_domain(DomainName=name, TagsToUpdate=[{"Key": "Environment", "Value": "prod"}])
+    detail = domains.get_domain_detail(DomainName=name)
+    assert detail["AdminContact"]["FirstName"] == "Ada" and detail["RegistrantContact"]["FirstName"] == "Grace"
+    assert not any(detail[f"{role}Privacy"] for role in ("Admin", "Billing", "Registrant", "Tech"))
+    assert detail["AutoRenew"] is False and "clientTransferProhibited" not in detail["StatusList"]
+    assert [ns["Name"] for ns in detail["Nameservers"]] == ["ns1.dns-host.example", "ns2.dns-host.example"]
+    assert detail["ExpirationDate"].year == year + 1
+
+    # delete: DeleteDomain and wait, then the hosted zone; a refresh or a second delete finds nothing.
+    wait(domains, broker, domains.delete_domain(DomainName=name))
+    route53.delete_hosted_zone(Id=zone["Id"])
+    for call in (domains.get_domain_detail, domains.delete_domain):
+        code, message = error_of(call, DomainName=name)
+        assert code == "InvalidInput" and "not found" in message
+
+
+def test_terraforms_calls_for_aws_route53domains_registered_domain_replayed(domains, held, broker):
+    # create adopts the domain: the read, then each setting that differs from the configuration.
+    detail = domains.get_domain_detail(DomainName="mine.com")
+    assert (detail["DomainName"], detail["AutoRenew"], detail["TechPrivacy"]) == ("mine.com", True, True)
+    # Terraform sends every string of a contact, the ones not configured empty.
+    sent = {**CONTACT, "OrganizationName": "", "AddressLine2": "", "Fax": ""}
+    wait(domains, broker, domains.update_domain_contact(DomainName="mine.com", TechContact=sent))
+    flags = {f"{role}Privacy": False for role in ("Admin", "Billing", "Registrant", "Tech")}
+    wait(domains, broker, domains.update_domain_contact_privacy(DomainName="mine.com", **flags))
+    domains.disable_domain_auto_renew(DomainName="mine.com")
+    servers = [{"Name": "ns1.dns-host.example"}, {"Name": "ns2.dns-host.example"}]
+    wait(domains, broker, domains.update_domain_nameservers(DomainName="mine.com", Nameservers=servers))
+    wait(domains, broker, domains.enable_domain_transfer_lock(DomainName="mine.com"))
+    domains.update_tags_for_domain(DomainName="mine.com", TagsToUpdate=[{"Key": "Environment", "Value": "test"}])
+    detail = domains.get_domain_detail(DomainName="mine.com")
+    assert detail["TechContact"] == {k: v for k, v in CONTACT.items() if k != "AddressLine2"}
+    assert "clientTransferProhibited" in detail["StatusList"] and detail["AutoRenew"] is False
+    assert [ns["Name"] for ns in detail["Nameservers"]] == ["ns1.dns-host.example", "ns2.dns-host.example"]
+    # Applying the same configuration again changes nothing at the registry.
+    again = domains.update_domain_nameservers(DomainName="mine.com", Nameservers=servers)
+    assert domains.get_operation_detail(OperationId=again["OperationId"])["Status"] == "SUCCESSFUL"
+
+
+def test_nameservers_under_a_tld_here_must_exist_at_the_registry(domains, held):
+    servers = [{"Name": "ns1.nowhere-yet.com"}, {"Name": "ns2.nowhere-yet.com"}]
+    code, message = error_of(domains.update_domain_nameservers, DomainName="mine.com", Nameservers=servers)
+    assert (code, message.split(":")[0]) == (
+        "InvalidInput",
+        "The nameserver ns1.nowhere-yet.com does not exist at the registry",
+    )
+    glue = [{"Name": "ns1.mine.com", "GlueIps": ["192.0.2.1"]}, {"Name": "ns2.mine.com", "GlueIps": ["192.0.2.2"]}]
+    assert error_of(domains.update_domain_nameservers, DomainName="mine.com", Nameservers=glue)[0] == "InvalidInput"
