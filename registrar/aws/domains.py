@@ -25,6 +25,7 @@ AVAILABILITY = {
     CheckStatus.RESERVED: "RESERVED",
     CheckStatus.INVALID: "INVALID_NAME_FOR_TLD",
 }
+GLUE_NOT_YET = "GlueIps are not taken here yet: create the host with its addresses over EPP, then name it"
 TRANSFERABLE = {
     "transferable": "TRANSFERABLE",
     "untransferable": "UNTRANSFERABLE",
@@ -125,12 +126,9 @@ def transfer_domain(call: Call) -> dict[str, Any]:
     p = call.params
     if p.get("DurationInYears", 1) != 1:
         raise AwsError("TLDRulesViolation", "A transfer adds one year to the registration; DurationInYears must be 1")
-    if p.get("Nameservers"):
-        raise AwsError(
-            "InvalidInput",
-            "Nameservers cannot be changed with the transfer here: the domain keeps its delegation; "
-            "call UpdateDomainNameservers once the transfer has succeeded",
-        )
+    servers = p.get("Nameservers") or []
+    if any(server.get("GlueIps") for server in servers):
+        raise AwsError("InvalidInput", GLUE_NOT_YET)
     operation = management.transfer_in(
         wire.customer(call),
         p["DomainName"],
@@ -138,6 +136,7 @@ def transfer_domain(call: Call) -> dict[str, Any]:
         contacts=wire.contacts_in(p),
         privacy=wire.privacy_in(p, wire.PROTECT),
         auto_renew=p.get("AutoRenew", True),
+        nameservers=[server["Name"] for server in servers],
     )
     return {"OperationId": operation}
 
@@ -187,6 +186,7 @@ def get_domain_detail(call: Call) -> dict[str, Any]:
         "DomainName": domain.name,
         "AutoRenew": domain.auto_renew,
         "RegistrarName": "Namesmith",
+        "RegistrarUrl": call.endpoint,
         "WhoIsServer": settings.NETWORK_PLAN.whois.address,
         "AbuseContactEmail": "abuse@namesmith.localhost",
         "AbuseContactPhone": "+1.5555550100",
@@ -206,7 +206,7 @@ def get_domain_detail(call: Call) -> dict[str, Any]:
             "UpdatedDate": info.updated_at,
             "ExpirationDate": info.expires_at,
             "StatusList": info.statuses + info.rgp_statuses,
-            "DnsSec": "SIGNED" if info.ds else "DISABLED",
+            "DnsSec": "ENABLED" if info.ds else "DISABLED",
             "DnssecKeys": [_ds(row) for row in info.ds] or None,
         }
     return detail
@@ -270,10 +270,7 @@ def _matches(domain: Any, condition: dict[str, Any]) -> bool:
 def update_domain_nameservers(call: Call) -> dict[str, Any]:
     servers = call.params["Nameservers"]
     if any(server.get("GlueIps") for server in servers):
-        raise AwsError(
-            "InvalidInput",
-            "GlueIps are not taken here yet: create the host with its addresses over EPP, then name it",
-        )
+        raise AwsError("InvalidInput", GLUE_NOT_YET)
     names = [server["Name"] for server in servers]
     return {"OperationId": management.update_nameservers(wire.customer(call), call.params["DomainName"], names)}
 

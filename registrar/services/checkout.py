@@ -232,15 +232,21 @@ def place_transfer(
     contacts: dict[str, dict[str, Any]] | None = None,
     privacy: dict[str, bool] | None = None,
     auto_renew: bool = True,
+    nameservers: list[str] | None = None,
 ) -> tuple[Order, bool]:
     """An order transferring a registered name to us with its auth code; the transfer adds
     a year. The line settles when the registry reports the transfer approved (the name is
-    then the customer's, with the ``contacts``, ``privacy`` and ``auto_renew`` given) or
-    rejected or cancelled (the line is refunded)."""
+    then the customer's, with the ``contacts``, ``privacy`` and ``auto_renew`` given, and
+    delegated to ``nameservers`` when given) or rejected or cancelled (the line is refunded)."""
     try:
-        settings_ = {"contacts": checked_contacts(contacts or {}), "privacy": privacy or {}, "auto_renew": auto_renew}
+        settings_ = {
+            "contacts": checked_contacts(contacts or {}),
+            "privacy": privacy or {},
+            "auto_renew": auto_renew,
+            "nameservers": registry.validate_nameservers(nameservers or []),
+        }
     except ParameterError as exc:
-        raise CheckoutError({"contacts": exc.message}) from None
+        raise CheckoutError({"contacts" if "contact" in exc.message else "nameservers": exc.message}) from None
     prepare = partial(_transfer, name, auth_code, settings_)
     return _place(customer, idempotency_key, prepare, card)
 

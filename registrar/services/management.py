@@ -140,8 +140,10 @@ def transfer_in(
     contacts: dict[str, dict[str, Any]],
     privacy: dict[str, bool],
     auto_renew: bool,
+    nameservers: list[str],
 ) -> str:
-    """Transfer a name registered with another registrar to us with its auth code."""
+    """Transfer a name registered with another registrar to us with its auth code; once
+    the transfer succeeds, the name is delegated to ``nameservers`` when given."""
     _no_open_line(customer, _ascii(name), "transfer")
     try:
         order, _ = place_transfer(
@@ -152,6 +154,7 @@ def transfer_in(
             contacts=contacts,
             privacy=privacy,
             auto_renew=auto_renew,
+            nameservers=nameservers,
         )
     except CheckoutError as exc:
         raise _refused(exc) from None

@@ -45,7 +45,7 @@ from registrar.choices import (
     OrderState,
     PaymentState,
 )
-from registrar.models import CustomerDomain, DomainRequest, Order, OrderLine, Payment, Refund
+from registrar.models import Customer, CustomerDomain, DomainRequest, Order, OrderLine, Payment, Refund
 from registrar.services.charging import LINE_FIELDS, ORDER_FIELDS, mark_dispatched, settle_charge
 from registrar.services.commands import PROCESS_ORDER_TASK, registry_command, send, send_commands
 from registrar.services.domain_requests import request_command
@@ -165,10 +165,21 @@ def settle_transfer(line_id: int, approved: bool, expires_at: datetime | None, r
             line.state, line.expires_at, line.completed_at = LineState.SUCCESSFUL, expires_at, now
             line.save(update_fields=["state", "expires_at", "completed_at"])
             _record_holding(order, line, now)
+            if line.nameservers:  # asked for with the transfer: the new sponsor delegates the name anew
+                transaction.on_commit(partial(_delegate_transferred, order.customer, line.domain, line.nameservers))
         else:
             _fail_line(order, line, "transfer_refused", reason, now)
         _finish_if_settled(order, now)
     return True
+
+
+def _delegate_transferred(customer: Customer, name: str, nameservers: list[str]) -> None:
+    from registrar.services import management
+
+    try:
+        management.update_nameservers(customer, name, nameservers)
+    except management.DomainError as exc:
+        log.warning("transfer of %s: nameservers %s not set: %s", name, nameservers, exc.message)
 
 
 def tell_auto_renew_failed(order: Order) -> None:

@@ -179,9 +179,13 @@ def test_a_transfer_in_over_route53domains_completes_when_the_losing_registrar_a
     good = alice.domains.check_domain_transferability(DomainName="r53d-far.com", AuthCode="Far-Away-Code-2026")
     assert good["Transferability"]["Transferable"] == "TRANSFERABLE"
 
+    # The zone the name is to be served from once it is here.
+    made = alice.route53.create_hosted_zone(Name="r53d-far.com", CallerReference="far")
+    servers = made["DelegationSet"]["NameServers"]
     started = alice.domains.transfer_domain(
         DomainName="r53d-far.com",
         DurationInYears=1,
+        Nameservers=[{"Name": server} for server in servers],
         AuthCode="Far-Away-Code-2026",
         AdminContact=CONTACT,
         RegistrantContact=CONTACT,
@@ -201,6 +205,10 @@ def test_a_transfer_in_over_route53domains_completes_when_the_losing_registrar_a
     assert alice.domains.get_domain_detail(DomainName="r53d-far.com")["RegistrantContact"]["FirstName"] == "Ada"
     [bill] = alice.domains.view_billing()["BillingRecords"]
     assert (bill["DomainName"], bill["Operation"]) == ("r53d-far.com", "TRANSFER_IN_DOMAIN")
+    # Then delegated to the nameservers the transfer named.
+    wait_until(lambda: referral("r53d-far.com") == set(servers), what="referral to the zone's servers")
+    kinds = [op["Type"] for op in alice.domains.list_operations(SortOrder="ASC")["Operations"]]
+    assert kinds == ["TRANSFER_IN_DOMAIN", "UPDATE_NAMESERVER"]
 
 
 def test_the_aws_cli_registers_a_name_and_follows_its_operation(chain, live_server, tmp_path):
