@@ -70,3 +70,17 @@ class RegistryMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(models.DomainOperation)
+class DomainOperationAdmin(admin.ModelAdmin):
+    """Customers' operations as Route 53 Domains lists them (their status is their line's or request's)."""
+
+    list_display = ["id", "customer", "domain", "kind", "submitted_at"]
+    list_filter = ["kind"]
+    search_fields = ["domain", "id"]
+    list_select_related = ["customer"]
+    readonly_fields = [f.name for f in models.DomainOperation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -451,3 +451,11 @@ def test_nameservers_under_a_tld_here_must_exist_at_the_registry(domains, held):
     )
     glue = [{"Name": "ns1.mine.com", "GlueIps": ["192.0.2.1"]}, {"Name": "ns2.mine.com", "GlueIps": ["192.0.2.2"]}]
     assert error_of(domains.update_domain_nameservers, DomainName="mine.com", Nameservers=glue)[0] == "InvalidInput"
+
+
+def test_operators_see_the_operations_in_the_admin(client, staff, held):
+    client.force_login(staff)
+    page = client.get("/admin/registrar/domainoperation/")
+    assert page.status_code == 200 and "mine.com" in page.content.decode()
+    operation = DomainOperation.objects.get()
+    assert client.get(f"/admin/registrar/domainoperation/{operation.pk}/change/").status_code == 200
