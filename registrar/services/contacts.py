@@ -13,25 +13,13 @@ from registry.errors import ParameterError
 
 ROLES = ("registrant", "admin", "tech", "billing")
 
-# A contact's fields at the registry; the registrar's copy may add REGISTRAR_FIELDS.
-REGISTRY_FIELDS = (
-    "name",
-    "organization",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country_code",
-    "voice",
-    "fax",
-    "email",
-)
+# A contact's fields at the registry are registry.CONTACT_FIELDS; the registrar's copy may add these.
 REGISTRAR_FIELDS = ("first_name", "last_name", "contact_type", "extra")
 
 
 def registry_contact(handle: str, contact: dict[str, Any]) -> dict[str, Any]:
     """A contact as the registry keeps it, under ``handle``."""
-    return {"handle": handle} | {key: contact.get(key, "") for key in REGISTRY_FIELDS}
+    return {"handle": handle} | {key: contact.get(key, "") for key in registry.CONTACT_FIELDS}
 
 
 def checked(contacts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -42,7 +30,7 @@ def checked(contacts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if role not in ROLES:
             raise ParameterError(f"{role!r} is not a contact role; the roles are {', '.join(ROLES)}")
         try:
-            fields = registry.contact_fields({key: contact.get(key, "") for key in REGISTRY_FIELDS})
+            fields = registry.contact_fields({key: contact.get(key, "") for key in registry.CONTACT_FIELDS})
         except ParameterError as exc:
             raise ParameterError(f"{role} contact: {exc.message}") from None
         out[role] = fields | {key: contact[key] for key in REGISTRAR_FIELDS if contact.get(key)}

@@ -13,6 +13,7 @@ package re-exports what callers use, so ``from registry import services`` is the
 from registry.models import MAX_PERIOD_YEARS
 from registry.services.billing import top_up
 from registry.services.contacts import (
+    CONTACT_FIELDS,
     check_contacts,
     contact_differs,
     contact_fields,
@@ -97,6 +98,7 @@ from registry.services.validation import (
 
 __all__ = [
     "AUTH_INFO_LENGTH",
+    "CONTACT_FIELDS",
     "FREE",
     "MAX_CHECK_NAMES",
     "MAX_DS_RECORDS",

@@ -21,7 +21,7 @@ from registry.services.validation import MAX_CHECK_NAMES
 
 _VOICE = re.compile(r"^\+\d{1,3}\.\d{1,14}(x\d+)?$")
 
-_CONTACT_FIELDS = (
+CONTACT_FIELDS = (
     "name",
     "organization",
     "street",
@@ -37,10 +37,10 @@ _CONTACT_FIELDS = (
 
 def contact_fields(data: dict[str, Any]) -> dict[str, Any]:
     """A contact's fields, cleaned and checked; ParameterError names the first problem."""
-    unknown = set(data) - set(_CONTACT_FIELDS)
+    unknown = set(data) - set(CONTACT_FIELDS)
     if unknown:
         raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
-    fields = {key: str(data.get(key) or "").strip() for key in _CONTACT_FIELDS}
+    fields = {key: str(data.get(key) or "").strip() for key in CONTACT_FIELDS}
     for required in ("name", "city", "country_code", "email"):
         if not fields[required]:
             raise ParameterError(f"contact {required.replace('_', ' ')} is required")
@@ -113,7 +113,7 @@ def update_contact(
     concurrent update is not lost. Only its sponsor may."""
     handle = _contact_handle(handle)
     if partial:
-        unknown = set(data) - set(_CONTACT_FIELDS)
+        unknown = set(data) - set(CONTACT_FIELDS)
         if unknown:
             raise ParameterError(f"unknown contact fields: {', '.join(sorted(unknown))}")
         params = {"name": handle, "partial": dict(data)}
@@ -124,7 +124,7 @@ def update_contact(
         contact = _live_contact(handle, lock=True)
         if contact.registrar_id != registrar.pk:
             raise NotSponsor(f"contact {handle} is sponsored by another registrar")
-        current = {key: getattr(contact, key) for key in _CONTACT_FIELDS}
+        current = {key: getattr(contact, key) for key in CONTACT_FIELDS}
         fields = contact_fields(current | data) if partial else contact_fields(data)
         changed = [key for key, value in fields.items() if getattr(contact, key) != value]
         for key in changed:
@@ -168,7 +168,7 @@ def info_contact(handle: str, *, registrar: Registrar | None = None, auth_info: 
         roid=contact.roid,
         registrar=contact.registrar.client_id,
         statuses=["linked"] if linked else ["ok"],
-        data={key: getattr(contact, key) for key in _CONTACT_FIELDS},
+        data={key: getattr(contact, key) for key in CONTACT_FIELDS},
         auth_info=contact.auth_info,
         created_at=contact.created_at,
         updated_at=contact.updated_at,
