@@ -176,7 +176,16 @@ def main() -> None:
     prefix = f"bench-route53domains-{uuid.uuid4().hex[:8]}:"
     db_url = pg_url.rsplit("/", 1)[0] + f"/{base.DB_NAME}"
     work = Path(tempfile.mkdtemp(prefix="bench-route53domains-"))
-    env = namesmith_environment(work, db_url, redis_url, prefix, args.block, args.port, WEB_PORT=str(args.web_port))
+    env = namesmith_environment(
+        work,
+        db_url,
+        redis_url,
+        prefix,
+        args.block,
+        args.port,
+        WEB_PORT=str(args.web_port),
+        ROUTE53_DOMAINS_LIMIT="100000",
+    )
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "NETWORK_BLOCK", "DNS_PORT")})
     os.environ["VAR_DIR"] = env["VAR_DIR"]
     processes: list[Process] = []

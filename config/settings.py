@@ -433,3 +433,8 @@ def _route53_limits() -> dict[str, int]:
 
 
 ROUTE53_LIMITS = _route53_limits()
+
+# Route 53 Domains' quota: the domains an account may hold, counting those it is registering
+# or transferring in, before RegisterDomain and TransferDomain answer DomainLimitExceeded
+# (AWS's default is 20; it raises it on request).
+ROUTE53_DOMAINS_LIMIT = env_int("ROUTE53_DOMAINS_LIMIT", 20, minimum=1)

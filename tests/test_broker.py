@@ -55,3 +55,15 @@ def test_a_message_is_invisible_until_renamed_into_place(tmp_path, monkeypatch):
     # While the bytes were going in, the only file was one the consumer skips.
     assert len(seen_while_writing) == 1 and seen_while_writing[0].startswith("partial-")
     assert "." not in seen_while_writing[0]
+
+
+def test_an_exchange_table_being_created_reads_as_no_queues_and_binding_completes_it(tmp_path):
+    with connection(tmp_path / "data") as conn:
+        channel = conn.default_channel
+        table = tmp_path / "control" / "celery.pidbox.exchange"
+        table.write_bytes(b"")  # what another process that just created it leaves for a moment
+        assert channel.get_table("celery.pidbox") == []
+        channel._queue_bind("celery.pidbox", "", None, "worker.1.pidbox")
+        channel._queue_bind("celery.pidbox", "", None, "worker.2.pidbox")
+        channel._queue_bind("celery.pidbox", "", None, "worker.1.pidbox")
+        assert [q.queue for q in channel.get_table("celery.pidbox")] == ["worker.2.pidbox", "worker.1.pidbox"]

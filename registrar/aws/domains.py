@@ -4,6 +4,7 @@ gives it, calls one registrar service and renders the answer in the model's shap
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -101,6 +102,7 @@ def list_prices(call: Call) -> dict[str, Any]:
 @translated
 def register_domain(call: Call) -> dict[str, Any]:
     p = call.params
+    _check(p["DomainName"])  # an unsupported TLD is said before anything about the contacts
     operation = management.register(
         wire.customer(call),
         p["DomainName"],
@@ -124,6 +126,7 @@ def renew_domain(call: Call) -> dict[str, Any]:
 @translated
 def transfer_domain(call: Call) -> dict[str, Any]:
     p = call.params
+    _check(p["DomainName"])
     if p.get("DurationInYears", 1) != 1:
         raise AwsError("TLDRulesViolation", "A transfer adds one year to the registration; DurationInYears must be 1")
     servers = p.get("Nameservers") or []
@@ -225,10 +228,11 @@ def _ds(row: dict[str, Any]) -> dict[str, Any]:
 def list_domains(call: Call) -> dict[str, Any]:
     p = call.params
     customer = wire.customer(call)
-    domains = list(customer.domains.filter(released_at=None))
-    for condition in p.get("FilterConditions") or ():
-        domains = [d for d in domains if _matches(d, condition)]
+    conditions = [_condition(condition) for condition in p.get("FilterConditions") or ()]
     sort = p.get("SortCondition") or {"Name": "DomainName", "SortOrder": "ASC"}
+    if p.get("SortCondition") and conditions and {name for name, _ in conditions} != {sort["Name"]}:
+        raise AwsError("InvalidInput", "The sort condition must name the attribute the filter conditions name")
+    domains = [d for d in customer.domains.filter(released_at=None) if all(match(d) for _, match in conditions)]
     key = (lambda d: d.expires_at) if sort["Name"] == "Expiry" else (lambda d: d.name)
     domains.sort(key=key, reverse=sort["SortOrder"] == "DESC")
     chunk, marker = wire.page(domains, p.get("Marker"), p.get("MaxItems"), 20)
@@ -251,19 +255,23 @@ def _locked(names: set[str]) -> set[str]:
     return locked
 
 
-def _matches(domain: Any, condition: dict[str, Any]) -> bool:
-    value, operator = condition["Values"][0], condition["Operator"]
-    if condition["Name"] == "DomainName":
+def _condition(condition: dict[str, Any]) -> tuple[str, Callable[[Any], bool]]:
+    """A ListDomains filter condition checked: (attribute, test of a domain)."""
+    name, operator, value = condition["Name"], condition["Operator"], condition["Values"][0]
+    if name == "DomainName":
         if operator != "BEGINS_WITH":
             raise AwsError("InvalidInput", "DomainName is filtered with BEGINS_WITH")
-        return bool(domain.name.startswith(value.lower()))
+        prefix = value.lower()
+        return name, lambda d: bool(d.name.startswith(prefix))
     if operator == "BEGINS_WITH":
         raise AwsError("InvalidInput", "Expiry is filtered with LE or GE")
     try:
         moment = dt.datetime.fromtimestamp(float(value), dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise AwsError("InvalidInput", f"Expiry {value!r} is not a time in seconds since the epoch") from None
-    return bool(domain.expires_at <= moment if operator == "LE" else domain.expires_at >= moment)
+    if operator == "LE":
+        return name, lambda d: bool(d.expires_at <= moment)
+    return name, lambda d: bool(d.expires_at >= moment)
 
 
 @translated

@@ -20,6 +20,7 @@ ERRORS = {
     "duplicate": "DuplicateRequest",
     "tld_rules": "TLDRulesViolation",
     "not_found": "InvalidInput",
+    "limit": "DomainLimitExceeded",
 }
 
 # ContactDetail's roles as the registrar names them, and the privacy flags of each.

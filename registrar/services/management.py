@@ -39,7 +39,7 @@ MAX_TAGS = 200
 
 class DomainError(Exception):
     """Why an owner's request about a domain is refused: ``kind`` is one of
-    invalid, unsupported_tld, duplicate, tld_rules, not_found."""
+    invalid, unsupported_tld, duplicate, tld_rules, not_found, limit."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -88,10 +88,27 @@ def _operation_of(order_id: int) -> str:
     return str(line.operation.id)
 
 
+OPEN_LINE_STATES = (LineState.PENDING, LineState.IN_PROGRESS, LineState.AWAITING_TRANSFER)
+
+
 def _no_open_line(customer: Customer, name: str, kind: str) -> None:
-    open_states = (LineState.PENDING, LineState.IN_PROGRESS, LineState.AWAITING_TRANSFER)
-    if OrderLine.objects.filter(order__customer=customer, domain=name, kind=kind, state__in=open_states).exists():
+    lines = OrderLine.objects.filter(order__customer=customer, domain=name, kind=kind, state__in=OPEN_LINE_STATES)
+    if lines.exists():
         raise DomainError("duplicate", f"The operation for {name} is already in progress")
+
+
+def _within_domain_limit(customer: Customer) -> None:
+    """Room for one more domain: those held and those on their way in stay under the quota."""
+    held_count = CustomerDomain.objects.filter(customer=customer, released_at=None).count()
+    coming = OrderLine.objects.filter(
+        order__customer=customer, kind__in=("register", "transfer"), state__in=OPEN_LINE_STATES
+    ).count()
+    if held_count + coming >= settings.ROUTE53_DOMAINS_LIMIT:
+        raise DomainError(
+            "limit",
+            f"The number of domains has exceeded the allowed threshold for the account "
+            f"({settings.ROUTE53_DOMAINS_LIMIT}, ROUTE53_DOMAINS_LIMIT)",
+        )
 
 
 def register(
@@ -107,6 +124,7 @@ def register(
     card on file; returns the operation id."""
     ascii_name = _ascii(name)
     _no_open_line(customer, ascii_name, "register")
+    _within_domain_limit(customer)
     line = {"domain": name, "years": years, "contacts": contacts, "privacy": privacy, "auto_renew": auto_renew}
     try:
         order, _ = place_order(customer, [line], card_on_file(customer))
@@ -145,6 +163,7 @@ def transfer_in(
     """Transfer a name registered with another registrar to us with its auth code; once
     the transfer succeeds, the name is delegated to ``nameservers`` when given."""
     _no_open_line(customer, _ascii(name), "transfer")
+    _within_domain_limit(customer)
     try:
         order, _ = place_transfer(
             customer,
@@ -184,6 +203,9 @@ def held(customer: Customer, name: str) -> CustomerDomain:
         or CustomerDomain.objects.filter(customer=customer, released_at=None, unicode_name=text).first()
     )
     if domain is None:
+        tld = text.rpartition(".")[2]
+        if tld and tld not in registry.tld_names():
+            raise DomainError("unsupported_tld", f"TLD {tld} is not supported: this registry does not run it")
         raise DomainError("not_found", f"Domain {text} not found in your account")
     return domain
 

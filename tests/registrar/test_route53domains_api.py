@@ -459,3 +459,37 @@ def test_operators_see_the_operations_in_the_admin(client, staff, held):
     assert page.status_code == 200 and "mine.com" in page.content.decode()
     operation = DomainOperation.objects.get()
     assert client.get(f"/admin/registrar/domainoperation/{operation.pk}/change/").status_code == 200
+
+
+def test_list_domains_checks_its_conditions_before_it_filters(domains, customer):
+    for bad in (
+        {"Name": "DomainName", "Operator": "GE", "Values": ["a"]},
+        {"Name": "Expiry", "Operator": "BEGINS_WITH", "Values": ["1"]},
+        {"Name": "Expiry", "Operator": "LE", "Values": ["soon"]},
+    ):
+        assert error_of(domains.list_domains, FilterConditions=[bad])[0] == "InvalidInput"  # even with no domains
+    mixed = {
+        "FilterConditions": [{"Name": "DomainName", "Operator": "BEGINS_WITH", "Values": ["a"]}],
+        "SortCondition": {"Name": "Expiry", "SortOrder": "ASC"},
+    }
+    assert error_of(domains.list_domains, **mixed) == (
+        "InvalidInput",
+        "The sort condition must name the attribute the filter conditions name",
+    )
+
+
+def test_an_unsupported_tld_is_said_first(domains, customer, card):
+    assert error_of(domains.get_domain_detail, DomainName="test.non-existing-tld")[0] == "UnsupportedTLD"
+    incomplete = {**CONTACTS, "AdminContact": {"FirstName": "X"}}
+    code, _ = error_of(domains.register_domain, DomainName="a.non-existing-tld", DurationInYears=1, **incomplete)
+    assert code == "UnsupportedTLD"
+
+
+def test_an_account_holds_at_most_its_quota_of_domains(domains, customer, card, rental_pool, broker, settings):
+    settings.ROUTE53_DOMAINS_LIMIT = 2
+    domains.register_domain(DomainName="first.com", DurationInYears=1, **CONTACTS)
+    broker.run()
+    domains.register_domain(DomainName="second.com", DurationInYears=1, **CONTACTS)  # still on its way in
+    code, message = error_of(domains.register_domain, DomainName="third.com", DurationInYears=1, **CONTACTS)
+    assert code == "DomainLimitExceeded" and "(2, ROUTE53_DOMAINS_LIMIT)" in message
+    assert Order.objects.count() == 2
