@@ -131,7 +131,32 @@ def _create_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> ser
 
 
 def _update_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
-    return services.update_domain(registrar, **_with_registrant_saved(registrar, arguments), cl_trid=cl_trid)
+    """A domain update; ``hosts`` (the in-house registrar's nameserver changes with glue:
+    ``[{"name", "addresses"}]``) are created or given those addresses first, each step on a
+    transaction id of its own, so a resent command repeats none of them."""
+    hosts = arguments.pop("hosts", None) or []
+    for i, host in enumerate(hosts):
+        _ensure_host(registrar, host, f"{cl_trid}-host-{i}")
+    arguments = _with_registrant_saved(registrar, arguments)
+    if hosts and not any(value for key, value in arguments.items() if key != "name"):
+        data = {"name": arguments["name"], "changed": ["hosts"]}
+        return services.OperationResult(kind=OperationKind.DOMAIN_UPDATE, sv_trid="", cl_trid=cl_trid, data=data)
+    return services.update_domain(registrar, **arguments, cl_trid=cl_trid)
+
+
+def _ensure_host(registrar: Registrar, host: object, cl_trid: str) -> None:
+    """A host with exactly the given glue addresses (made if missing)."""
+    if not isinstance(host, dict) or not isinstance(host.get("name"), str):
+        raise ParameterError("hosts are objects with a name and their addresses")
+    name, wanted = host["name"], services.glue_addresses(host.get("addresses") or [])
+    try:
+        current = services.info_host(name).addresses
+    except ObjectNotFound:
+        services.create_host(registrar, name, wanted, cl_trid=cl_trid)
+        return
+    add, remove = sorted(set(wanted) - set(current)), sorted(set(current) - set(wanted))
+    if add or remove:
+        services.update_host(registrar, name, add_addresses=add, remove_addresses=remove, cl_trid=cl_trid)
 
 
 def _restore_domain(registrar: Registrar, arguments: Params, cl_trid: str) -> services.OperationResult:
@@ -190,6 +215,7 @@ DOMAIN_UPDATE = (
     "add_ds",
     "remove_ds",
     "remove_all_ds",
+    "hosts",
 )
 
 CATALOGUE: dict[str, Command] = {

@@ -26,7 +26,10 @@ AVAILABILITY = {
     CheckStatus.RESERVED: "RESERVED",
     CheckStatus.INVALID: "INVALID_NAME_FOR_TLD",
 }
-GLUE_NOT_YET = "GlueIps are not taken here yet: create the host with its addresses over EPP, then name it"
+GLUE_AFTER_TRANSFER = (
+    "GlueIps cannot come with a transfer: the hosts under the domain are its sponsor's; "
+    "give them with UpdateDomainNameservers once the transfer has succeeded"
+)
 TRANSFERABLE = {
     "transferable": "TRANSFERABLE",
     "untransferable": "UNTRANSFERABLE",
@@ -131,7 +134,7 @@ def transfer_domain(call: Call) -> dict[str, Any]:
         raise AwsError("TLDRulesViolation", "A transfer adds one year to the registration; DurationInYears must be 1")
     servers = p.get("Nameservers") or []
     if any(server.get("GlueIps") for server in servers):
-        raise AwsError("InvalidInput", GLUE_NOT_YET)
+        raise AwsError("InvalidInput", GLUE_AFTER_TRANSFER)
     operation = management.transfer_in(
         wire.customer(call),
         p["DomainName"],
@@ -203,7 +206,7 @@ def get_domain_detail(call: Call) -> dict[str, Any]:
         detail[key] = domain.privacy.get(role, True)
     if info is not None:
         detail |= {
-            "Nameservers": [{"Name": name} for name in info.nameservers],
+            "Nameservers": [_nameserver(name, info.hosts) for name in info.nameservers],
             "RegistryDomainId": info.roid,
             "CreationDate": info.created_at,
             "UpdatedDate": info.updated_at,
@@ -213,6 +216,16 @@ def get_domain_detail(call: Call) -> dict[str, Any]:
             "DnssecKeys": [_ds(row) for row in info.ds] or None,
         }
     return detail
+
+
+def _nameserver(name: str, subordinate: list[str]) -> dict[str, Any]:
+    """A nameserver as GetDomainDetail gives it: with its glue when it is under the domain."""
+    if name not in subordinate:
+        return {"Name": name}
+    try:
+        return {"Name": name, "GlueIps": registry.info_host(name).addresses or None}
+    except RegistryError:
+        return {"Name": name}
 
 
 def _ds(row: dict[str, Any]) -> dict[str, Any]:
@@ -277,10 +290,10 @@ def _condition(condition: dict[str, Any]) -> tuple[str, Callable[[Any], bool]]:
 @translated
 def update_domain_nameservers(call: Call) -> dict[str, Any]:
     servers = call.params["Nameservers"]
-    if any(server.get("GlueIps") for server in servers):
-        raise AwsError("InvalidInput", GLUE_NOT_YET)
     names = [server["Name"] for server in servers]
-    return {"OperationId": management.update_nameservers(wire.customer(call), call.params["DomainName"], names)}
+    glue = {server["Name"]: server["GlueIps"] for server in servers if server.get("GlueIps")}
+    operation = management.update_nameservers(wire.customer(call), call.params["DomainName"], names, glue)
+    return {"OperationId": operation}
 
 
 @translated

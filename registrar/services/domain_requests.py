@@ -56,6 +56,8 @@ def request_command(request: DomainRequest) -> dict[str, Any]:
     elif request.kind == DomainRequestKind.NAMESERVERS:
         params["add_nameservers"] = request.data.get("add", [])
         params["remove_nameservers"] = request.data.get("remove", [])
+        if request.data.get("hosts"):
+            params["hosts"] = request.data["hosts"]
     elif request.kind == DomainRequestKind.CONTACT:
         params["registrant"] = request.data["registrant"]
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from ipaddress import ip_address
 from typing import Any
 
 from django.conf import settings
@@ -251,8 +252,12 @@ def update_contacts(customer: Customer, name: str, contacts: dict[str, dict[str,
         return _request(customer, domain, DomainRequestKind.CONTACT, data)
 
 
-def update_nameservers(customer: Customer, name: str, nameservers: list[str]) -> str:
-    """Delegate a held domain to ``nameservers`` (the whole list)."""
+def update_nameservers(
+    customer: Customer, name: str, nameservers: list[str], glue: dict[str, list[str]] | None = None
+) -> str:
+    """Delegate a held domain to ``nameservers`` (the whole list); ``glue`` gives the
+    addresses of those under the domain itself (one IPv4 and one IPv6 at most each), made
+    or changed at the registry before the delegation."""
     domain = held(customer, name)
     try:
         wanted = registry.validate_nameservers(nameservers)
@@ -261,20 +266,45 @@ def update_nameservers(customer: Customer, name: str, nameservers: list[str]) ->
         raise DomainError("invalid", exc.message) from None
     if not wanted:
         raise DomainError("invalid", "A domain needs at least two nameservers")
+    hosts = _glue(domain.name, glue or {})
+    _named_hosts_exist([ns for ns in wanted if ns not in {host["name"] for host in hosts}])
+    add = [ns for ns in wanted if ns not in current]
+    remove = [ns for ns in current if ns not in wanted]
+    if not add and not remove and not hosts:
+        return str(record_done(customer, domain.name, OperationType.UPDATE_NAMESERVER, clock.now()).id)
+    return _request(customer, domain, DomainRequestKind.NAMESERVERS, {"add": add, "remove": remove, "hosts": hosts})
+
+
+def _glue(domain: str, glue: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The hosts to make or change for ``glue``: names under ``domain`` only, each with one
+    IPv4 and one IPv6 address at most, both valid glue."""
+    hosts = []
+    for raw, addresses in glue.items():
+        host = raw.strip().rstrip(".").lower()
+        if not host.endswith(f".{domain}"):
+            raise DomainError("invalid", f"GlueIps are only for nameservers under {domain}; {host} is not")
+        try:
+            cleaned = registry.glue_addresses(addresses)
+        except ParameterError as exc:
+            raise DomainError("invalid", f"{host}: {exc.message}") from None
+        versions = [ip_address(address).version for address in cleaned]
+        if versions.count(4) > 1 or versions.count(6) > 1:
+            raise DomainError("invalid", f"{host}: GlueIps hold one IPv4 and one IPv6 address at most")
+        hosts.append({"name": host, "addresses": cleaned})
+    return hosts
+
+
+def _named_hosts_exist(names: list[str]) -> None:
+    """Nameservers under a TLD this registry runs exist there before a domain names them."""
     ours = set(registry.tld_names())
-    under_ours = [ns for ns in wanted if ns.rsplit(".", 1)[-1] in ours]
+    under_ours = [ns for ns in names if ns.rsplit(".", 1)[-1] in ours]
     missing = [c.name for c in registry.check_hosts(under_ours) if c.available] if under_ours else []
     if missing:
         raise DomainError(
             "invalid",
             f"The nameserver {missing[0]} does not exist at the registry: a host under a TLD it runs is created "
-            "first, with its glue addresses (over EPP or the registry's API)",
+            "first, with its glue addresses (GlueIps, for a name under the domain itself)",
         )
-    add = [ns for ns in wanted if ns not in current]
-    remove = [ns for ns in current if ns not in wanted]
-    if not add and not remove:
-        return str(record_done(customer, domain.name, OperationType.UPDATE_NAMESERVER, clock.now()).id)
-    return _request(customer, domain, DomainRequestKind.NAMESERVERS, {"add": add, "remove": remove})
 
 
 def set_transfer_lock(customer: Customer, name: str, locked: bool) -> str:

@@ -92,6 +92,7 @@ from registry.services.validation import (
     MAX_DS_RECORDS,
     MAX_NAMESERVERS,
     MIN_NAMESERVERS,
+    glue_addresses,
     validate_auth_info,
     validate_nameservers,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "fees_of",
     "fingerprint",
     "get_registrar",
+    "glue_addresses",
     "import_name_list",
     "info_contact",
     "info_domain",

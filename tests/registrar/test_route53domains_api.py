@@ -449,8 +449,29 @@ def test_nameservers_under_a_tld_here_must_exist_at_the_registry(domains, held):
         "InvalidInput",
         "The nameserver ns1.nowhere-yet.com does not exist at the registry",
     )
-    glue = [{"Name": "ns1.mine.com", "GlueIps": ["192.0.2.1"]}, {"Name": "ns2.mine.com", "GlueIps": ["192.0.2.2"]}]
-    assert error_of(domains.update_domain_nameservers, DomainName="mine.com", Nameservers=glue)[0] == "InvalidInput"
+
+
+def test_nameservers_under_the_domain_come_with_their_glue(domains, held, broker):
+    glue = [
+        {"Name": "ns1.mine.com", "GlueIps": ["192.0.2.1", "2001:db8::1"]},
+        {"Name": "ns2.mine.com", "GlueIps": ["192.0.2.2"]},
+    ]
+    started = domains.update_domain_nameservers(DomainName="mine.com", Nameservers=glue)
+    wait(domains, broker, started)
+    assert domains.get_domain_detail(DomainName="mine.com")["Nameservers"] == glue
+    assert registry.info_host("ns1.mine.com").addresses == ["192.0.2.1", "2001:db8::1"]
+    # New glue for the same names: the hosts change, the delegation stays.
+    moved = [{"Name": "ns1.mine.com", "GlueIps": ["192.0.2.11"]}, {"Name": "ns2.mine.com", "GlueIps": ["192.0.2.2"]}]
+    wait(domains, broker, domains.update_domain_nameservers(DomainName="mine.com", Nameservers=moved))
+    assert registry.info_host("ns1.mine.com").addresses == ["192.0.2.11"]
+    for servers, problem in (
+        ([{"Name": "ns1.other.com", "GlueIps": ["192.0.2.1"]}, *glue[1:]], "only for nameservers under mine.com"),
+        ([{"Name": "ns1.mine.com", "GlueIps": ["192.0.2.1", "192.0.2.9"]}, *glue[1:]], "one IPv4 and one IPv6"),
+        ([{"Name": "ns1.mine.com", "GlueIps": ["not-an-address"]}, *glue[1:]], "not an IPv4 or IPv6 address"),
+        ([{"Name": "ns3.mine.com"}, *glue[1:]], "ns3.mine.com does not exist at the registry"),
+    ):
+        code, message = error_of(domains.update_domain_nameservers, DomainName="mine.com", Nameservers=servers)
+        assert code == "InvalidInput" and problem in message, message
 
 
 def test_operators_see_the_operations_in_the_admin(client, staff, held):
