@@ -125,6 +125,8 @@ def register(
     card on file; returns the operation id."""
     ascii_name = _ascii(name)
     _no_open_line(customer, ascii_name, "register")
+    if CustomerDomain.objects.filter(customer=customer, name=ascii_name, released_at=None).exists():
+        raise DomainError("duplicate", f"{ascii_name} is registered in your account already")
     _within_domain_limit(customer)
     line = {"domain": name, "years": years, "contacts": contacts, "privacy": privacy, "auto_renew": auto_renew}
     try:
@@ -204,6 +206,8 @@ def held(customer: Customer, name: str) -> CustomerDomain:
         or CustomerDomain.objects.filter(customer=customer, released_at=None, unicode_name=text).first()
     )
     if domain is None:
+        if "." not in text:
+            raise DomainError("invalid", f"Invalid domain name {text}: domain name must contain more than 1 label")
         tld = text.rpartition(".")[2]
         if tld and tld not in registry.tld_names():
             raise DomainError("unsupported_tld", f"TLD {tld} is not supported: this registry does not run it")

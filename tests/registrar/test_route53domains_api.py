@@ -499,6 +499,15 @@ def test_list_domains_checks_its_conditions_before_it_filters(domains, customer)
     )
 
 
+def test_a_name_held_already_is_a_duplicate_and_a_single_label_is_no_domain(domains, held):
+    code, message = error_of(domains.register_domain, DomainName="mine.com", DurationInYears=1, **CONTACTS)
+    assert (code, message) == ("DuplicateRequest", "mine.com is registered in your account already")
+    assert error_of(domains.get_domain_detail, DomainName="not-a-domain") == (
+        "InvalidInput",
+        "Invalid domain name not-a-domain: domain name must contain more than 1 label",
+    )
+
+
 def test_an_unsupported_tld_is_said_first(domains, customer, card):
     assert error_of(domains.get_domain_detail, DomainName="test.non-existing-tld")[0] == "UnsupportedTLD"
     incomplete = {**CONTACTS, "AdminContact": {"FirstName": "X"}}
