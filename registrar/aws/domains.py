@@ -4,10 +4,10 @@ gives it, calls one registrar service and renders the answer in the model's shap
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from config.aws.dispatch import Call
 from config.aws.errors import AwsError
@@ -240,51 +240,38 @@ def _ds(row: dict[str, Any]) -> dict[str, Any]:
 
 def list_domains(call: Call) -> dict[str, Any]:
     p = call.params
-    customer = wire.customer(call)
     conditions = [_condition(condition) for condition in p.get("FilterConditions") or ()]
     sort = p.get("SortCondition") or {"Name": "DomainName", "SortOrder": "ASC"}
     if p.get("SortCondition") and conditions and {name for name, _ in conditions} != {sort["Name"]}:
         raise AwsError("InvalidInput", "The sort condition must name the attribute the filter conditions name")
-    domains = [d for d in customer.domains.filter(released_at=None) if all(match(d) for _, match in conditions)]
-    key = (lambda d: d.expires_at) if sort["Name"] == "Expiry" else (lambda d: d.name)
-    domains.sort(key=key, reverse=sort["SortOrder"] == "DESC")
-    chunk, marker = wire.page(domains, p.get("Marker"), p.get("MaxItems"), 20)
-    locked = _locked({d.name for d in chunk})
-    rows = [
+    field = "expires_at" if sort["Name"] == "Expiry" else "name"
+    rows = wire.customer(call).domains.filter(released_at=None)
+    for _, where in conditions:
+        rows = rows.filter(where)
+    rows = rows.order_by(f"-{field}" if sort["SortOrder"] == "DESC" else field, "pk")
+    chunk, marker = wire.page(rows, p.get("Marker"), p.get("MaxItems"), 20)
+    locked = registry.carrying_status([d.name for d in chunk], "clientTransferProhibited")
+    found = [
         {"DomainName": d.name, "AutoRenew": d.auto_renew, "TransferLock": d.name in locked, "Expiry": d.expires_at}
         for d in chunk
     ]
-    return {"Domains": rows, "NextPageMarker": marker}
+    return {"Domains": found, "NextPageMarker": marker}
 
 
-def _locked(names: set[str]) -> set[str]:
-    locked = set()
-    for name in names:
-        try:
-            if "clientTransferProhibited" in registry.info_domain(name).statuses:
-                locked.add(name)
-        except RegistryError:
-            continue
-    return locked
-
-
-def _condition(condition: dict[str, Any]) -> tuple[str, Callable[[Any], bool]]:
-    """A ListDomains filter condition checked: (attribute, test of a domain)."""
+def _condition(condition: dict[str, Any]) -> tuple[str, Q]:
+    """A ListDomains filter condition checked: (the attribute it names, the rows it keeps)."""
     name, operator, value = condition["Name"], condition["Operator"], condition["Values"][0]
     if name == "DomainName":
         if operator != "BEGINS_WITH":
             raise AwsError("InvalidInput", "DomainName is filtered with BEGINS_WITH")
-        prefix = value.lower()
-        return name, lambda d: bool(d.name.startswith(prefix))
+        return name, Q(name__startswith=value.lower())
     if operator == "BEGINS_WITH":
         raise AwsError("InvalidInput", "Expiry is filtered with LE or GE")
     try:
         moment = dt.datetime.fromtimestamp(float(value), dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise AwsError("InvalidInput", f"Expiry {value!r} is not a time in seconds since the epoch") from None
-    if operator == "LE":
-        return name, lambda d: bool(d.expires_at <= moment)
-    return name, lambda d: bool(d.expires_at >= moment)
+    return name, Q(expires_at__lte=moment) if operator == "LE" else Q(expires_at__gte=moment)
 
 
 @translated

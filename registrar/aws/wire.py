@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.db.models import QuerySet
+
 from config.aws.dispatch import Call, Handler
 from config.aws.errors import AwsError
 from registrar.models import Customer
@@ -120,8 +122,11 @@ def money(minor_units: int) -> float:
     return minor_units / 100
 
 
-def page(items: Sequence[T], marker: str | None, max_items: int | None, default: int) -> tuple[list[T], str | None]:
-    """One page of ``items`` from ``marker`` (an offset this API handed out) and the next marker."""
+def page(
+    items: Sequence[T] | QuerySet[Any, T], marker: str | None, max_items: int | None, default: int
+) -> tuple[list[T], str | None]:
+    """One page of ``items`` (a list, or a query: only the page is read) from ``marker`` (an
+    offset this API handed out) and the next marker."""
     try:
         start = int(marker) if marker else 0
     except ValueError:
@@ -129,5 +134,5 @@ def page(items: Sequence[T], marker: str | None, max_items: int | None, default:
     if start < 0:
         raise AwsError("InvalidInput", f"The marker {marker!r} is not one this API gave")
     size = max_items or default
-    chunk = list(items[start : start + size])
-    return chunk, (str(start + size) if start + size < len(items) else None)
+    chunk = list(items[start : start + size + 1])  # one more than the page says whether another follows
+    return chunk[:size], (str(start + size) if len(chunk) > size else None)

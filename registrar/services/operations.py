@@ -6,9 +6,10 @@ registrar makes alone (auto-renew, privacy) are operations done at once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 
 from django.db.models import QuerySet
 
@@ -118,14 +119,36 @@ def list_operations(
     statuses: Collection[str] = (),
     kinds: Collection[str] = (),
     newest_first: bool = True,
-) -> list[OperationView]:
+) -> Sequence[OperationView]:
     """The customer's operations submitted since ``since``, of the ``statuses`` and ``kinds``
-    asked (all when empty), by submission time."""
+    asked (all when empty), by submission time (without a status, read as they are sliced)."""
     rows = _operations(customer)
     if since is not None:
         rows = rows.filter(submitted_at__gte=since)
     if kinds:
         rows = rows.filter(kind__in=list(kinds))
-    order = ("-submitted_at", "-id") if newest_first else ("submitted_at", "id")
-    views = [_view(operation) for operation in rows.order_by(*order)]
-    return [view for view in views if not statuses or view.status in statuses]
+    rows = rows.order_by(*(("-submitted_at", "-id") if newest_first else ("submitted_at", "id")))
+    if not statuses:
+        return _Views(rows)  # a page of it is read, not the whole history
+    return [view for view in map(_view, rows) if view.status in statuses]
+
+
+class _Views(Sequence[OperationView]):
+    """Operations read a slice at a time from a query."""
+
+    def __init__(self, rows: QuerySet[DomainOperation]) -> None:
+        self.rows = rows
+
+    @overload
+    def __getitem__(self, index: int) -> OperationView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OperationView]: ...
+
+    def __getitem__(self, index: int | slice) -> OperationView | list[OperationView]:
+        if isinstance(index, slice):
+            return [_view(row) for row in self.rows[index]]
+        return _view(self.rows[index])
+
+    def __len__(self) -> int:
+        return self.rows.count()

@@ -25,6 +25,7 @@ from registry.services.contacts import (
 from registry.services.credentials import authenticate_epp, change_epp_password
 from registry.services.dates import add_years
 from registry.services.domains import (
+    carrying_status,
     check,
     create_domain,
     delete_domain,
@@ -129,6 +130,7 @@ __all__ = [
     "authenticate_epp",
     "auto_renew_expired",
     "cancel_transfer",
+    "carrying_status",
     "change_epp_password",
     "check",
     "check_contacts",

@@ -132,6 +132,12 @@ def info_domain(name: str, *, registrar: Registrar | None = None, auth_info: str
     )
 
 
+def carrying_status(names: Iterable[str], status: str) -> set[str]:
+    """Which of the live domains ``names`` carry the status ``status`` (one query)."""
+    rows = DomainStatus.objects.filter(domain__name__in=list(names), domain__deleted_at=None, status=status)
+    return set(rows.values_list("domain__name", flat=True))
+
+
 def create_domain(
     registrar: Registrar,
     name: str,
