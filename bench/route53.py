@@ -37,6 +37,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,22 +254,18 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
-    args = arguments()
+@contextlib.contextmanager
+def namesmith_beside_moto(args: argparse.Namespace, name: str, **more_env: str) -> Iterator[tuple[list[Process], Path]]:
+    """Namesmith (its own database, Redis prefix, block and ports) and moto's server started,
+    and Django set up in this process against that database; everything stopped and dropped
+    at the end. Yields the processes and the folder of their logs."""
     pg_url = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    prefix = f"bench-route53-{uuid.uuid4().hex[:8]}:"
+    prefix = f"bench-{name}-{uuid.uuid4().hex[:8]}:"
     db_url = pg_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
-    work = Path(tempfile.mkdtemp(prefix="bench-route53-"))
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     env = namesmith_environment(
-        work,
-        db_url,
-        redis_url,
-        prefix,
-        args.block,
-        args.port,
-        WEB_PORT=str(args.web_port),
-        ROUTE53_LIMITS="MAX_HOSTED_ZONES_BY_OWNER=100000",
+        work, db_url, redis_url, prefix, args.block, args.port, WEB_PORT=str(args.web_port), **more_env
     )
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "NETWORK_BLOCK", "DNS_PORT")})
     os.environ["VAR_DIR"] = env["VAR_DIR"]
@@ -280,6 +277,17 @@ def main() -> None:
         import django
 
         django.setup()
+        yield processes, work
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        drop_database(pg_url, DB_NAME)
+        drop_keys(redis_url, prefix)
+
+
+def main() -> None:
+    args = arguments()
+    with namesmith_beside_moto(args, "route53", ROUTE53_LIMITS="MAX_HOSTED_ZONES_BY_OWNER=100000") as (processes, work):
         from django.conf import settings
 
         from config.aws import keys
@@ -291,11 +299,6 @@ def main() -> None:
         mine = throughput(ours, args, "namesmith", [p for p in processes if p.name != "moto"])
         latency = propagation(ours, settings.NETWORK_PLAN, args.port, args.changes)
         report(args, mine, peer, latency, work)
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        drop_database(pg_url, DB_NAME)
-        drop_keys(redis_url, prefix)
 
 
 def report(args: argparse.Namespace, mine: dict, peer: dict, latency: dict, work: Path) -> None:

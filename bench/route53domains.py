@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 import argparse
 import contextlib
 import json
-import tempfile
 import threading
 import time
 import urllib.request
@@ -46,7 +45,7 @@ import dns.query
 import dns.rdatatype
 
 from bench import route53 as base
-from bench.harness import CpuMeter, Process, create_database, drop_database, drop_keys, namesmith_environment, print_cpu
+from bench.harness import CpuMeter, Process, print_cpu
 
 CONTACT = {
     "FirstName": "Bench",
@@ -184,31 +183,7 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    pg_url = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    prefix = f"bench-route53domains-{uuid.uuid4().hex[:8]}:"
-    db_url = pg_url.rsplit("/", 1)[0] + f"/{base.DB_NAME}"
-    work = Path(tempfile.mkdtemp(prefix="bench-route53domains-"))
-    env = namesmith_environment(
-        work,
-        db_url,
-        redis_url,
-        prefix,
-        args.block,
-        args.port,
-        WEB_PORT=str(args.web_port),
-        ROUTE53_DOMAINS_LIMIT="100000",
-    )
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "NETWORK_BLOCK", "DNS_PORT")})
-    os.environ["VAR_DIR"] = env["VAR_DIR"]
-    processes: list[Process] = []
-    create_database(pg_url, base.DB_NAME)
-    try:
-        base.start_namesmith(args, work, env, processes)
-        base.start_moto(args, work, processes)
-        import django
-
-        django.setup()
+    with base.namesmith_beside_moto(args, "route53domains", ROUTE53_DOMAINS_LIMIT="100000") as (processes, work):
         from django.conf import settings
 
         from config.aws import keys
@@ -225,11 +200,6 @@ def main() -> None:
         print(f"paced: {args.paced} registrations at {args.rate}/s", flush=True)
         latency = paced(ours, com, args)
         report(args, mine, peer, latency, work)
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        drop_database(pg_url, base.DB_NAME)
-        drop_keys(redis_url, prefix)
 
 
 def report(args: argparse.Namespace, mine: dict, peer: dict, latency: dict, work: Path) -> None:
