@@ -31,6 +31,7 @@ from registrar.forms import (
 )
 from registrar.models import Customer, CustomerDomain, Order, Payment
 from registrar.navigation import next_url
+from registrar.services import contacts as domain_contacts
 from registrar.services import management
 from registry import services as registry
 from registry.choices import EppStatus
@@ -210,6 +211,11 @@ def domain_page(request: HttpRequest, name: str) -> HttpResponse:
     info = _registry_info(domain.name)
     context: dict[str, Any] = {"domain": domain, "info": info, "zone": zone, "form": form}
     context["standing"] = services.standing(domain, info)
+    kept = domain_contacts.of_domain(domain.customer, domain.contacts)
+    context["contacts"] = [
+        {"role": role, "contact": kept[role], "private": domain.privacy.get(role, True)}
+        for role in domain_contacts.ROLES
+    ]
     context["renew"] = RenewForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
     context["restore"] = RestoreForm(today=clock.now().date(), initial={"idempotency_key": uuid.uuid4().hex})
     context["transfer_locked"] = bool(info and EppStatus.CLIENT_TRANSFER_PROHIBITED in info.statuses)

@@ -165,21 +165,28 @@ def settle_transfer(line_id: int, approved: bool, expires_at: datetime | None, r
             line.state, line.expires_at, line.completed_at = LineState.SUCCESSFUL, expires_at, now
             line.save(update_fields=["state", "expires_at", "completed_at"])
             _record_holding(order, line, now)
-            if line.nameservers:  # asked for with the transfer: the new sponsor delegates the name anew
-                transaction.on_commit(partial(_delegate_transferred, order.customer, line.domain, line.nameservers))
+            if line.nameservers or line.contacts.get("registrant"):
+                transaction.on_commit(partial(_settle_in, order.customer, line))
         else:
             _fail_line(order, line, "transfer_refused", reason, now)
         _finish_if_settled(order, now)
     return True
 
 
-def _delegate_transferred(customer: Customer, name: str, nameservers: list[str]) -> None:
+def _settle_in(customer: Customer, line: OrderLine) -> None:
+    """What a transfer asked for beyond the transfer, once the name is ours: its registrant
+    at the registry (the losing registrar's contact stays until then) and its delegation,
+    each an operation of its own."""
     from registrar.services import management
 
+    registrant = line.contacts.get("registrant")
     try:
-        management.update_nameservers(customer, name, nameservers)
+        if registrant:
+            management.update_contacts(customer, line.domain, {"registrant": registrant})
+        if line.nameservers:
+            management.update_nameservers(customer, line.domain, line.nameservers)
     except management.DomainError as exc:
-        log.warning("transfer of %s: nameservers %s not set: %s", name, nameservers, exc.message)
+        log.warning("transfer of %s: not all it asked for is done: %s", line.domain, exc.message)
 
 
 def tell_auto_renew_failed(order: Order) -> None:

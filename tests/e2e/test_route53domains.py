@@ -208,7 +208,12 @@ def test_a_transfer_in_over_route53domains_completes_when_the_losing_registrar_a
     # Then delegated to the nameservers the transfer named.
     wait_until(lambda: referral("r53d-far.com") == set(servers), what="referral to the zone's servers")
     kinds = [op["Type"] for op in alice.domains.list_operations(SortOrder="ASC")["Operations"]]
-    assert kinds == ["TRANSFER_IN_DOMAIN", "UPDATE_NAMESERVER"]
+    assert kinds == ["TRANSFER_IN_DOMAIN", "UPDATE_DOMAIN_CONTACT", "UPDATE_NAMESERVER"]
+    # The registrant given with the transfer is the registry's too, not the losing registrar's contact.
+    wait_until(
+        lambda: Domain.objects.get(name="r53d-far.com", deleted_at=None).registrant.name == "Ada Lovelace",
+        what="the registrant at the registry",
+    )
 
 
 def test_the_aws_cli_registers_a_name_and_follows_its_operation(chain, live_server, tmp_path):

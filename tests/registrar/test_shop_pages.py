@@ -357,3 +357,16 @@ def test_the_account_page_keeps_a_card_on_file_for_api_orders(client, customer):
     refused = text(client.post("/account/card/", {**form, "card-card_number": "4242 4242 4242 4241"}, follow=True))
     assert "Card not kept: the card number is not valid (Luhn check failed)" in refused
     assert customer.cards.count() == 1
+
+
+def test_the_domain_page_shows_each_contact_and_its_privacy(client, customer, held):
+    held.contacts = {"tech": {"name": "Alan Turing", "email": "alan@example.net", "country_code": "GB"}}
+    held.privacy = {"admin": False}
+    held.save()
+    client.force_login(customer.user)
+    page = client.get("/domains/fresh.com/").content.decode()
+    rows = dict(re.findall(r'<tr data-role="(\w+)">(.*?)</tr>', page, re.S))
+    assert list(rows) == ["registrant", "admin", "tech", "billing"]
+    assert "Alan Turing" in rows["tech"] and "alan@example.net" in rows["tech"]
+    assert customer.email in rows["registrant"]  # a role with no contact of its own is the customer
+    assert rows["admin"].endswith("<td>off</td>") and rows["billing"].endswith("<td>on</td>")
