@@ -38,20 +38,9 @@ TRANSFERABLE = {
 }
 
 
-def _check(name: str) -> registry.NameCheck:
-    try:
-        [check] = registry.check([name])
-    except RegistryError as exc:
-        raise AwsError("InvalidInput", exc.message) from None
-    if check.status == CheckStatus.INVALID and "not a TLD this registry runs" in check.reason:
-        raise AwsError("UnsupportedTLD", f"TLD of {name} is not supported: {check.reason}")
-    if check.ascii is None:
-        raise AwsError("InvalidInput", f"Invalid domain name {name}: {check.reason}")
-    return check
-
-
+@translated
 def check_domain_availability(call: Call) -> dict[str, Any]:
-    return {"Availability": AVAILABILITY[_check(call.params["DomainName"]).status]}
+    return {"Availability": AVAILABILITY[management.name_check(call.params["DomainName"]).status]}
 
 
 @translated
@@ -105,7 +94,7 @@ def list_prices(call: Call) -> dict[str, Any]:
 @translated
 def register_domain(call: Call) -> dict[str, Any]:
     p = call.params
-    _check(p["DomainName"])  # an unsupported TLD is said before anything about the contacts
+    management.name_check(p["DomainName"])  # an unsupported TLD is said before anything about the contacts
     operation = management.register(
         wire.customer(call),
         p["DomainName"],
@@ -129,7 +118,7 @@ def renew_domain(call: Call) -> dict[str, Any]:
 @translated
 def transfer_domain(call: Call) -> dict[str, Any]:
     p = call.params
-    _check(p["DomainName"])
+    management.name_check(p["DomainName"])
     if p.get("DurationInYears", 1) != 1:
         raise AwsError("TLDRulesViolation", "A transfer adds one year to the registration; DurationInYears must be 1")
     servers = p.get("Nameservers") or []

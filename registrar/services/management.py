@@ -18,7 +18,9 @@ from config import clock
 from registrar.choices import (
     LINE_OPERATIONS,
     DomainRequestKind,
+    DomainRequestState,
     DomainState,
+    LineKind,
     LineState,
     OperationType,
     PaymentState,
@@ -66,7 +68,8 @@ def card_on_file(customer: Customer) -> PaymentCard:
             return card
     raise DomainError(
         "invalid",
-        "There is no payment card on file: pay for an order in the shop once and its card is kept for API orders",
+        "There is no payment card on file: keep one on the shop's account page (Card on file), "
+        "or pay for an order in the shop once and its card is kept",
     )
 
 
@@ -102,7 +105,7 @@ def _within_domain_limit(customer: Customer) -> None:
     """Room for one more domain: those held and those on their way in stay under the quota."""
     held_count = CustomerDomain.objects.filter(customer=customer, released_at=None).count()
     coming = OrderLine.objects.filter(
-        order__customer=customer, kind__in=("register", "transfer"), state__in=OPEN_LINE_STATES
+        order__customer=customer, kind__in=(LineKind.REGISTER, LineKind.TRANSFER), state__in=OPEN_LINE_STATES
     ).count()
     if held_count + coming >= settings.ROUTE53_DOMAINS_LIMIT:
         raise DomainError(
@@ -124,7 +127,7 @@ def register(
     """Register ``name`` on our nameservers (a hosted zone is made for it), charged to the
     card on file; returns the operation id."""
     ascii_name = _ascii(name)
-    _no_open_line(customer, ascii_name, "register")
+    _no_open_line(customer, ascii_name, LineKind.REGISTER)
     if CustomerDomain.objects.filter(customer=customer, name=ascii_name, released_at=None).exists():
         raise DomainError("duplicate", f"{ascii_name} is registered in your account already")
     _within_domain_limit(customer)
@@ -145,7 +148,7 @@ def renew(customer: Customer, name: str, years: int, current_expiry_year: int) -
             "invalid",
             f"The current expiry year of {domain.name} is {domain.expires_at.year}, not {current_expiry_year}",
         )
-    _no_open_line(customer, domain.name, "renew")
+    _no_open_line(customer, domain.name, LineKind.RENEW)
     try:
         order, _ = place_renewal(customer, domain.name, years, card_on_file(customer))
     except CheckoutError as exc:
@@ -165,7 +168,7 @@ def transfer_in(
 ) -> str:
     """Transfer a name registered with another registrar to us with its auth code; once
     the transfer succeeds, the name is delegated to ``nameservers`` when given."""
-    _no_open_line(customer, _ascii(name), "transfer")
+    _no_open_line(customer, _ascii(name), LineKind.TRANSFER)
     _within_domain_limit(customer)
     try:
         order, _ = place_transfer(
@@ -183,16 +186,24 @@ def transfer_in(
     return _operation_of(order.pk)
 
 
-def _ascii(name: str) -> str:
+def name_check(name: str) -> registry.NameCheck:
+    """The registry's check of one name; a name it cannot take at all is refused:
+    unsupported_tld for a TLD it does not run, invalid for a malformed name."""
     try:
         [check] = registry.check([name])
     except RegistryError as exc:
         raise DomainError("invalid", exc.message) from None
-    if check.ascii is None:
-        raise DomainError("invalid", f"{name}: {check.reason}")
     if check.status == CheckStatus.INVALID and "not a TLD this registry runs" in check.reason:
-        raise DomainError("unsupported_tld", check.reason)
-    return check.ascii
+        raise DomainError("unsupported_tld", f"TLD of {name} is not supported: {check.reason}")
+    if check.ascii is None:
+        raise DomainError("invalid", f"Invalid domain name {name}: {check.reason}")
+    return check
+
+
+def _ascii(name: str) -> str:
+    ascii_name = name_check(name).ascii
+    assert ascii_name is not None  # name_check refuses a name without one
+    return ascii_name
 
 
 # --- a held domain ------------------------------------------------------------------------------
@@ -326,7 +337,7 @@ def delete(customer: Customer, name: str) -> str:
 def _request(customer: Customer, domain: CustomerDomain, kind: DomainRequestKind, data: dict[str, Any]) -> str:
     if domain.state != DomainState.ACTIVE:
         raise DomainError("invalid", f"{domain.name} is in its redemption period: restore it first")
-    pending = domain.requests.filter(state="PENDING", kind=kind).exists()
+    pending = domain.requests.filter(state=DomainRequestState.PENDING, kind=kind).exists()
     if pending:
         raise DomainError("duplicate", f"The same change to {domain.name} is already in progress")
     try:
