@@ -77,6 +77,18 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return number
 
 
+RATE_PERIODS = ("second", "minute", "hour", "day")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate like "50/second": a whole number of at least 1, a slash, and one of RATE_PERIODS."""
+    value = (_raw(name) or default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name}={value!r} is not like '10/second', '60/minute', '500/hour' or '5000/day'")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu.transport import TRANSPORT_ALIASES
 
 from config import network
-from config.env import env_bool, env_days, env_float, env_int, env_list, env_path, env_str, env_url
+from config.env import env_bool, env_days, env_float, env_int, env_list, env_path, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,8 +182,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Requests per token (registry API) or per client address (RDAP); over it the answer
     # is 429 with Retry-After. "N/second", "N/minute", "N/hour" or "N/day".
     "DEFAULT_THROTTLE_RATES": {
-        "registry-api": env_str("REGISTRY_API_RATE", "50/second"),
-        "rdap": env_str("RDAP_RATE", "20/second"),
+        "registry-api": env_rate("REGISTRY_API_RATE", "50/second"),
+        "rdap": env_rate("RDAP_RATE", "20/second"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -368,12 +368,7 @@ RESOLVER_CONTROL_PORT = env_int("RESOLVER_CONTROL_PORT", 8953, minimum=1, maximu
 # run_whois (RFC 3912) on the plan's WHOIS address. WHOIS_RATE is the queries one client
 # address may make, as "N/second", "N/minute", "N/hour" or "N/day": a burst of N, refilled
 # evenly over the period. WHOIS_IDLE_TIMEOUT is how long it waits for the query line (seconds).
-WHOIS_RATE = env_str("WHOIS_RATE", "10/second")
-_whois_count, _, _whois_period = WHOIS_RATE.partition("/")
-if not _whois_count.isdigit() or int(_whois_count) < 1 or _whois_period not in {"second", "minute", "hour", "day"}:
-    raise ImproperlyConfigured(
-        f"WHOIS_RATE={WHOIS_RATE!r} is not like '10/second', '60/minute', '500/hour' or '5000/day'"
-    )
+WHOIS_RATE = env_rate("WHOIS_RATE", "10/second")
 WHOIS_IDLE_TIMEOUT = env_float("WHOIS_IDLE_TIMEOUT", 10.0, minimum=0.1)
 
 # --- EPP ---

@@ -50,6 +50,10 @@ def test_urls_select_postgresql_and_redis():
         ("WEB_PORT", "70000", "WEB_PORT=70000 is above the maximum 65535"),
         ("PIPELINE_STUCK_AFTER", "0", "PIPELINE_STUCK_AFTER=0.0 is below the minimum"),
         ("ZONE_BUILD_SHARE", "2", "ZONE_BUILD_SHARE=2.0 is a share of the time: 0.01 to 1"),
+        ("REGISTRY_API_RATE", "fast", "REGISTRY_API_RATE='fast' is not like '10/second'"),
+        ("RDAP_RATE", "20/fortnight", "RDAP_RATE='20/fortnight' is not like '10/second'"),
+        ("WHOIS_RATE", "0/second", "WHOIS_RATE='0/second' is not like '10/second'"),
+        ("ROUTE53_DOMAINS_LIMIT", "0", "ROUTE53_DOMAINS_LIMIT=0 is below the minimum 1"),
     ],
 )
 def test_bad_values_stop_start_up_naming_the_variable(name, value, message):
