@@ -10,6 +10,12 @@
 - ``domain_requests``: free requests about a held domain (auth code, transfer lock).
 - ``lifecycle``: the registrar's sweeps of the emulator clock: renewal reminders,
   auto-renew, and the registry's poll messages.
+- ``contacts``: a held domain's contacts by role, checked by the registry's rules.
+- ``operations``: every order line and domain request as an operation of its owner's
+  (Route 53 Domains' GetOperationDetail and ListOperations).
+- ``management``: what an owner does through an API that names no card (Route 53
+  Domains): orders charged to the card on file, a held domain's settings, tags, billing.
+  Its adapters import it as a module (``from registrar.services import management``).
 
 Callers use this package (``from registrar import services``; ``services.place_order``):
 what the app, its tasks and its tests call is re-exported here. Helpers the modules share
