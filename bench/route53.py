@@ -311,19 +311,29 @@ def report(args: argparse.Namespace, mine: dict, peer: dict, latency: dict, work
     for label, figures in (("Namesmith", mine), ("moto", peer)):
         print_cpu(label, figures["cpu"])
     print(f"\nChangeResourceRecordSets, one record at a time ({args.changes} changes):")
-    for label, key in (("to INSYNC (GetChange)", "insync"), ("to all four nameservers", "all_nameservers")):
+    print_latencies(latency, (("to INSYNC (GetChange)", "insync"), ("to all four nameservers", "all_nameservers")))
+    met = latency["insync"]["p99_ms"] <= INSYNC_TARGET * 1000
+    print(f"INSYNC p99 target <= {INSYNC_TARGET * 1000:.0f} ms: {'met' if met else 'NOT met'}")
+    save("route53", args, mine, peer, ratio, latency, work)
+
+
+def print_latencies(latency: dict, rows: tuple[tuple[str, str], ...]) -> None:
+    """One line per (label, key of ``latency``): its p50, p99 and max."""
+    for label, key in rows:
         figures = latency[key]
         print(
             f"  {label:<26} p50 {figures['p50_ms']:>7} ms   p99 {figures['p99_ms']:>7} ms   max {figures['max_ms']} ms"
         )
-    met = latency["insync"]["p99_ms"] <= INSYNC_TARGET * 1000
-    print(f"INSYNC p99 target <= {INSYNC_TARGET * 1000:.0f} ms: {'met' if met else 'NOT met'}")
+
+
+def save(name: str, args: argparse.Namespace, mine: dict, peer: dict, ratio: float, latency: dict, work: Path) -> None:
+    """The run's figures as bench/results/<name>-<time>.json, and where they and the logs are."""
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {"args": vars(args), "namesmith": mine, "moto": peer, "ratio": round(ratio, 2), "latency": latency}
-    (results / f"route53-{stamp}.json").write_text(json.dumps(record, indent=2))
-    print(f"\nlogs in {work}; figures in bench/results/route53-{stamp}.json")
+    (results / f"{name}-{stamp}.json").write_text(json.dumps(record, indent=2))
+    print(f"\nlogs in {work}; figures in bench/results/{name}-{stamp}.json")
 
 
 if __name__ == "__main__":

@@ -27,13 +27,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 import argparse
 import contextlib
-import json
 import threading
 import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -216,17 +214,8 @@ def report(args: argparse.Namespace, mine: dict, peer: dict, latency: dict, work
     for label, figures in (("Namesmith", mine), ("moto", peer)):
         print_cpu(label, figures["cpu"])
     print(f"\nRegisterDomain at {args.rate}/s ({args.paced} names; moto has no equivalent):")
-    for label, key in (("to SUCCESSFUL", "successful"), ("to delegated at com", "delegated")):
-        figures = latency[key]
-        print(
-            f"  {label:<22} p50 {figures['p50_ms']:>8} ms   p99 {figures['p99_ms']:>8} ms   max {figures['max_ms']} ms"
-        )
-    results = Path(base.ROOT) / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    record = {"args": vars(args), "namesmith": mine, "moto": peer, "ratio": round(ratio, 2), "latency": latency}
-    (results / f"route53domains-{stamp}.json").write_text(json.dumps(record, indent=2))
-    print(f"\nlogs in {work}; figures in bench/results/route53domains-{stamp}.json")
+    base.print_latencies(latency, (("to SUCCESSFUL", "successful"), ("to delegated at com", "delegated")))
+    base.save("route53domains", args, mine, peer, ratio, latency, work)
 
 
 if __name__ == "__main__":
