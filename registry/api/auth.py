@@ -16,7 +16,7 @@ from django.db.models import Q
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from config import clock
+from config import clock, ratelimit
 from registry.models import Registrar, RegistrarToken
 
 # last_used_at is refreshed at most this often, so reads don't each write a row.
@@ -63,19 +63,25 @@ class IsRegistrar(permissions.BasePermission):
         return isinstance(request.user, RegistrarPrincipal)
 
 
-class PerTokenThrottle(throttling.SimpleRateThrottle):
-    """REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["registry-api"] requests per token."""
+class PerTokenThrottle(throttling.BaseThrottle):
+    """REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["registry-api"] requests per token, counted
+    by the shared limiter (``config.ratelimit``); over it DRF answers 429 with Retry-After."""
 
     scope = "registry-api"
 
-    def get_rate(self) -> str | None:
-        # Read at request time (DRF reads it once at import), so a changed setting counts.
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
 
-    def get_cache_key(self, request, view) -> str | None:
+    def allow_request(self, request, view) -> bool:
         if not isinstance(request.auth, RegistrarToken):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+            return True
+        # Read at request time, so a changed setting counts.
+        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        self.retry_after = ratelimit.hit(self.scope, request.auth.prefix, rate) or None
+        return self.retry_after is None
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
 
 class RegistrarTokenScheme(OpenApiAuthenticationExtension):

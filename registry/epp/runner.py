@@ -9,12 +9,13 @@ services own their transactions, so a failed command has written nothing.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import close_old_connections, connections
 
 from config import clock
-from registry.epp import picker, xml
+from registry.epp import metrics, picker, xml
 from registry.epp.choices import ResultCode
 from registry.epp.errors import CommandUseError
 from registry.epp.flows.base import FlowContext, FlowResult
@@ -22,6 +23,15 @@ from registry.epp.session import Session
 from registry.errors import RegistryError
 
 log = logging.getLogger(__name__)
+
+OBJECT_NAMES = {xml.DOMAIN: "domain", xml.HOST: "host", xml.CONTACT: "contact"}
+
+
+def command_name(command: xml.Command) -> str:
+    """How metrics name a command: "login", "poll", "domain:create", ..."""
+    if command.object_uri is None:
+        return command.verb
+    return f"{OBJECT_NAMES.get(command.object_uri, 'unknown')}:{command.verb}"
 
 
 @dataclass(frozen=True)
@@ -54,16 +64,20 @@ class EppHandler:
     def oversized(self, size: int) -> bytes:
         """The answer to a frame the server read past without keeping (2001)."""
         message = f"the frame has {size} bytes; at most {self.max_frame} are accepted"
+        metrics.count("unknown", ResultCode.SYNTAX_ERROR, None)  # read past, never handled
         return self.render(FlowResult(code=ResultCode.SYNTAX_ERROR, message=message), None)
 
     def handle(self, frame: bytes, session: Session) -> Reply:
+        started = time.perf_counter()
         cl_trid: str | None = None
+        name = "unknown"
         try:
             root = xml.parse_frame(frame, self.max_frame)
             cl_trid = xml.cl_trid_of(root)
             command = xml.read_command(root)
-            if command.verb == "hello":
+            if command.verb == "hello":  # not a command: no result code to count
                 return Reply(self.greeting())
+            name = command_name(command)
             flow = picker.pick(command)
             if flow.login_required and not session.logged_in:
                 raise CommandUseError("log in first")
@@ -79,7 +93,9 @@ class EppHandler:
         close = result.close or result.code.closes_session
         if close:
             session.end()
-        return Reply(self.render(result, cl_trid), close=close)
+        reply = Reply(self.render(result, cl_trid), close=close)
+        metrics.count(name, result.code, time.perf_counter() - started)
+        return reply
 
     @staticmethod
     def render(result: FlowResult, cl_trid: str | None) -> bytes:

@@ -3,65 +3,55 @@ registrar and a throttle on failed logins per client address.
 
 Plain Python and no ORM: the server keeps one ``Session`` per connection and one
 ``SessionGate`` for all of them. Flows run on worker threads, so the gate takes a lock.
+Failed logins are counted by the limiter the command hands in (``config.ratelimit``,
+shared by every process), not here.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from registry.epp import metrics
+
+
+class FailureLimit(Protocol):
+    """A limit on events per key (``config.ratelimit.Limit``): ``hit`` counts one and
+    answers 0 or the seconds until one would be allowed, ``wait`` answers the same without
+    counting, ``clear`` forgets the key's events."""
+
+    def hit(self, key: str) -> float: ...
+
+    def wait(self, key: str) -> float: ...
+
+    def clear(self, key: str) -> None: ...
 
 
 class SessionGate:
-    """Counts logged-in sessions per registrar and failed logins per client address.
+    """Counts logged-in sessions per registrar, and failed logins per client address
+    through ``failed_logins``.
 
-    ``max_failures`` failed logins from one address within ``window`` seconds block further
-    logins from it until the oldest of them is ``window`` old; a successful login clears
-    the address's record.
+    Once an address has as many failed logins as ``failed_logins``' rate allows in its
+    window, further logins from it are refused until the oldest of them has left the
+    window; a successful login clears the address's record.
     """
 
-    def __init__(
-        self,
-        *,
-        max_sessions: int,
-        max_failures: int,
-        window: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, *, max_sessions: int, failed_logins: FailureLimit) -> None:
         self.max_sessions = max_sessions
-        self.max_failures = max_failures
-        self.window = window
-        self.clock = clock
+        self.failed_logins = failed_logins
         self._lock = threading.Lock()
         self._sessions: dict[str, int] = {}
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, address: str) -> deque[float]:
-        failures = self._failures.setdefault(address, deque())
-        horizon = self.clock() - self.window
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        if not failures:
-            del self._failures[address]
-        return failures
 
     def login_blocked(self, address: str) -> bool:
-        with self._lock:
-            return len(self._recent(address)) >= self.max_failures
+        return self.failed_logins.wait(address) > 0
 
     def record_failure(self, address: str) -> bool:
         """Count a failed login; True when the address has now reached the limit."""
-        with self._lock:
-            failures = self._recent(address)
-            failures.append(self.clock())
-            self._failures[address] = failures
-            return len(failures) >= self.max_failures
+        return self.failed_logins.hit(address) > 0 or self.failed_logins.wait(address) > 0
 
     def record_success(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
+        self.failed_logins.clear(address)
 
     def acquire(self, client_id: str) -> bool:
         """Take a session slot of ``client_id``; False when all are taken."""
@@ -102,9 +92,11 @@ class Session:
     def log_in(self, client_id: str, ext_uris: frozenset[str]) -> None:
         """Record a login whose session slot the caller has already taken."""
         self.client_id, self.ext_uris = client_id, ext_uris
+        metrics.SESSIONS.inc()
 
     def end(self) -> None:
         """Log out and give the session slot back; safe to call more than once."""
         if self.client_id is not None:
             self.gate.release(self.client_id)
+            metrics.SESSIONS.dec()
         self.client_id, self.ext_uris = None, frozenset()

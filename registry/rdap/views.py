@@ -3,13 +3,14 @@
 Every answer, errors included, is ``application/rdap+json`` with
 ``Access-Control-Allow-Origin: *``, so browser clients on any origin can read it. Each
 client address may make ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["rdap"]`` requests
-(read per request, counted in the shared cache); beyond that the answer is 429 with
+(read per request, counted by the shared limiter ``config.ratelimit``); beyond that the answer is 429 with
 Retry-After. RDAP is anonymous: credentials are ignored and everyone sees the same data.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,10 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from config import clock
+from config import clock, ratelimit
 from registry.errors import InvalidName, ObjectNotFound
 from registry.models import Registrar
-from registry.rdap import queries, render, throttle
+from registry.rdap import queries, render
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
@@ -70,8 +71,9 @@ def rdap_view(view: View) -> Callable[..., HttpResponse]:
             response = _error(405, "Method Not Allowed", f"RDAP answers {ALLOWED_METHODS}, not {request.method}.")
             response["Allow"] = ALLOWED_METHODS
             return _cors(response)
-        retry_after = throttle.count_request("rdap", _client_address(request), _rate())
-        if retry_after:
+        wait = ratelimit.hit("rdap", _client_address(request), _rate())
+        if wait:
+            retry_after = math.ceil(wait)
             response = _error(429, "Too Many Requests", f"Query rate exceeded; try again in {retry_after} seconds.")
             response["Retry-After"] = str(retry_after)
             return _cors(response)

@@ -20,6 +20,7 @@ from registry.models import Domain
 from registry.names import parse_name
 from registry.rdap import queries
 from registry.rdap.render import STATUS_CODES_URL, TERMS_OF_USE, iso
+from registry.whois import metrics
 
 CRLF = "\r\n"
 
@@ -90,14 +91,18 @@ def answer(query: str) -> str:
     if keyword.lower() == "domain":
         text = rest.strip()
     if not text:
+        metrics.count("invalid")
         return f"% Error: empty query; ask for a domain name like example.com{CRLF}"
     try:
         parsed = parse_name(text)
         domain = queries.find_domain(parsed.ascii)
     except InvalidName as exc:
+        metrics.count("invalid")
         return f'% Error: invalid query "{_printable(text)}": {_printable(exc.message)}{CRLF}'
     except ObjectNotFound:
         lines = [f'No match for "{parsed.ascii.upper()}".', *_footer(clock.now())]
+        metrics.count("not_found")
     else:
         lines = render_domain(domain, clock.now())
+        metrics.count("answered")
     return CRLF.join(lines) + CRLF

@@ -4,8 +4,9 @@ This layer frames bytes and holds no ORM code: the answer comes from an ``answer
 -> text`` function it is given, run on a small pool of worker threads so a slow database
 never stalls the loop (and the pool's size bounds the database connections it holds).
 A query line is at most ``max_query`` bytes of UTF-8 ending in LF (CRLF as clients send
-it); a client that sends no line within ``idle_timeout`` gets an error line. Each client
-address draws from a token bucket; an empty bucket gets one line saying so.
+it); a client that sends no line within ``idle_timeout`` gets an error line. Each query is
+counted against the client address's ``limit`` (a function the command passes in: seconds
+until the address may ask again, 0 to answer); a refused one gets one line saying so.
 """
 
 from __future__ import annotations
@@ -15,49 +16,16 @@ import concurrent.futures
 import contextlib
 import logging
 import math
-import time
 from collections.abc import Callable
 
 from config.serving import run_until_stopped
 from config.threads import on_every_thread
+from registry.whois import metrics
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_BYTES = 255
 CRLF = "\r\n"
-
-
-class TokenBuckets:
-    """One token bucket per key: ``capacity`` queries at once, refilled at ``capacity``
-    per ``period`` seconds. Full buckets are forgotten once there are many, so a scan
-    from many addresses cannot grow the table without bound."""
-
-    def __init__(
-        self, capacity: int, period: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000
-    ) -> None:
-        self.capacity = capacity
-        self.per_second = capacity / period
-        self.clock = clock
-        self.max_keys = max_keys
-        self.buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
-
-    def take(self, key: str) -> float:
-        """Take a token for ``key``: 0.0 when there was one, else seconds until there is."""
-        now = self.clock()
-        tokens, then = self.buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - then) * self.per_second)
-        if tokens >= 1:
-            self.buckets[key] = (tokens - 1, now)
-            if len(self.buckets) > self.max_keys:
-                self._forget_full(now)
-            return 0.0
-        self.buckets[key] = (tokens, now)
-        return (1 - tokens) / self.per_second
-
-    def _forget_full(self, now: float) -> None:
-        for key, (tokens, then) in list(self.buckets.items()):
-            if tokens + (now - then) * self.per_second >= self.capacity:
-                del self.buckets[key]
 
 
 class QueryError(Exception):
@@ -94,7 +62,7 @@ class WhoisServer:
         address: str,
         port: int,
         *,
-        buckets: TokenBuckets | None = None,
+        limit: Callable[[str], float] | None = None,
         idle_timeout: float = 10.0,
         max_query: int = MAX_QUERY_BYTES,
         drain_timeout: float = 5.0,
@@ -106,7 +74,7 @@ class WhoisServer:
         self.workers = workers
         self.address = address
         self.port = port
-        self.buckets = buckets
+        self.limit = limit  # blocking (the shared limiter): run off the event loop
         self.idle_timeout = idle_timeout
         self.max_query = max_query
         self.drain_timeout = drain_timeout
@@ -175,8 +143,10 @@ class WhoisServer:
         try:
             query = await asyncio.wait_for(read_query(reader, self.max_query), self.idle_timeout)
         except QueryError as exc:
+            metrics.count("malformed")
             return f"% Error: {exc}{CRLF}"
         except TimeoutError:
+            metrics.count("malformed")
             return f"% Error: no query line within {self.idle_timeout:g} seconds{CRLF}"
         finally:
             if task is not None:
@@ -185,13 +155,16 @@ class WhoisServer:
         # socket with unread input makes the kernel answer with RST.
         peer = writer.get_extra_info("peername")
         client = str(peer[0]) if peer else "unknown"
-        if self.buckets is not None:
-            wait = self.buckets.take(client)
-            if wait:
-                seconds = math.ceil(wait)
-                return f"% Error: query rate exceeded for {client}; try again in {seconds} second(s).{CRLF}"
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, self.answer, query)
+            if self.limit is not None:
+                wait = await loop.run_in_executor(None, self.limit, client)
+                if wait:
+                    metrics.count("rate_limited")
+                    seconds = math.ceil(wait)
+                    return f"% Error: query rate exceeded for {client}; try again in {seconds} second(s).{CRLF}"
+            return await loop.run_in_executor(self.executor, self.answer, query)
         except Exception:  # one failed answer must never stop the server
+            metrics.count("error")
             log.exception("answering the WHOIS query %r failed", query)
             return f"% Error: the query could not be answered; try again later.{CRLF}"

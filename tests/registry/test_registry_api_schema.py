@@ -8,7 +8,6 @@ import os
 
 import pytest
 import schemathesis
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -42,7 +41,6 @@ def token(alpha, beta, override_rate, in_process_wsgi):
 
 @pytest.fixture
 def override_rate(settings):
-    cache.clear()
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] | {"registry-api": "100000/second"}
     settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": rates}
 

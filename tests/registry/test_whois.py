@@ -13,17 +13,20 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
 from django.conf import settings
+from prometheus_client import REGISTRY
 
+from config import ratelimit
 from registry import services
 from registry.choices import EppStatus
 from registry.models import DelegationSigner, Domain, DomainStatus
 from registry.rdap.render import TERMS_OF_USE
 from registry.whois import query
-from registry.whois.server import QueryError, TokenBuckets, WhoisServer, read_query
+from registry.whois.server import QueryError, WhoisServer, read_query
 from tests.registry.conftest import NOW
 
 ADDRESS = settings.NETWORK_PLAN.whois.address
@@ -183,28 +186,22 @@ def test_a_query_is_one_line_of_utf8():
             read(data)
 
 
-def test_a_token_bucket_allows_a_burst_then_refills_evenly():
-    now = [100.0]
-    buckets = TokenBuckets(3, 60, clock=lambda: now[0])
-    assert [buckets.take("127.0.0.9") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert buckets.take("127.0.0.9") == pytest.approx(20.0)
-    assert buckets.take("127.0.0.10") == 0.0  # per address
-    now[0] += 20
-    assert buckets.take("127.0.0.9") == 0.0
-    assert buckets.take("127.0.0.9") == pytest.approx(20.0)
+def whois_count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("namesmith_whois_queries_total", {"outcome": outcome}) or 0.0
 
 
-def test_full_buckets_are_forgotten_when_there_are_many():
-    now = [0.0]
-    buckets = TokenBuckets(1, 1, clock=lambda: now[0], max_keys=3)
-    for n in range(3):
-        buckets.take(f"a{n}")
-    now[0] = 0.5  # half refilled: still remembered
-    buckets.take("b")
-    assert set(buckets.buckets) == {"a0", "a1", "a2", "b"}
-    now[0] = 5.0  # all refilled: only the bucket just drawn from is kept
-    buckets.take("c")
-    assert set(buckets.buckets) == {"c"}
+def test_answers_are_counted_by_outcome(example):
+    before = {outcome: whois_count(outcome) for outcome in ("answered", "not_found", "invalid")}
+    query.answer("example.com")
+    query.answer("domain example.com")
+    query.answer("nothere.com")
+    query.answer("exa_mple.com")
+    after = {outcome: whois_count(outcome) for outcome in before}
+    assert {outcome: after[outcome] - before[outcome] for outcome in before} == {
+        "answered": 2,
+        "not_found": 1,
+        "invalid": 1,
+    }
 
 
 # --- end to end -------------------------------------------------------------------------------
@@ -293,13 +290,17 @@ def test_the_debian_whois_client_finds_an_idn_by_its_unicode_name(sponsor, froze
 
 @pytest.mark.django_db(transaction=True)
 def test_over_the_rate_a_client_gets_one_line_saying_so(example, serve):
-    running = serve(buckets=TokenBuckets(2, 60, clock=lambda: 0.0))
+    limited = whois_count("rate_limited")
+    running = serve(limit=ratelimit.Limit(f"whois-{uuid.uuid4().hex}", "2/minute").hit)
     assert [whois(running.port, "example.com").splitlines()[0] for _ in range(2)] == ["   Domain Name: EXAMPLE.COM"] * 2
     refused = whois(running.port, "example.com")
-    assert refused == "% Error: query rate exceeded for 127.0.0.1; try again in 30 second(s).\n"
+    found = re.fullmatch(r"% Error: query rate exceeded for 127\.0\.0\.1; try again in (\d+) second\(s\)\.\n", refused)
+    assert found and 1 <= int(found.group(1)) <= 60, refused  # when the first of the two leaves the minute
+    assert whois_count("rate_limited") == limited + 1
 
 
 def test_malformed_input_gets_an_error_line_and_the_server_keeps_serving(serve):
+    malformed = whois_count("malformed")
     running = serve(answer=lambda asked: f"asked {asked}\r\n", idle_timeout=0.3)
     assert ask(running.port, b"x" * 300 + b"\r\n") == b"% Error: the query is longer than 255 bytes\r\n"
     assert ask(running.port, b"\xc3\x28.com\r\n") == b"% Error: the query is not UTF-8 text\r\n"
@@ -309,16 +310,19 @@ def test_malformed_input_gets_an_error_line_and_the_server_keeps_serving(serve):
         assert idle.recv(4096) == b"% Error: no query line within 0.3 seconds\r\n"
         assert time.monotonic() - started < 5
     assert ask(running.port, b"example.com\r\n") == b"asked example.com\r\n"
+    assert whois_count("malformed") == malformed + 3
 
 
 def test_a_failing_answer_becomes_an_error_line(serve, caplog):
     def broken(asked: str) -> str:
         raise RuntimeError("database away")
 
+    errors = whois_count("error")
     running = serve(answer=broken)
     assert ask(running.port, b"example.com\r\n") == b"% Error: the query could not be answered; try again later.\r\n"
     assert "answering the WHOIS query 'example.com' failed" in caplog.text
     assert ask(running.port, b"example.com\r\n").startswith(b"% Error")  # still serving
+    assert whois_count("error") == errors + 2
 
 
 def test_stopping_finishes_answers_under_way_and_drops_clients_that_asked_nothing(serve):

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config import ratelimit
 from config.daemons import serve
 from registry.epp import certs
 from registry.epp.runner import EppHandler
@@ -39,8 +40,9 @@ class Command(BaseCommand):
             raise CommandError(f"cannot load the TLS certificate {cert} and key {key}: {exc}") from None
         gate = SessionGate(
             max_sessions=settings.EPP_SESSIONS_PER_REGISTRAR,
-            max_failures=settings.EPP_LOGIN_FAILURES,
-            window=settings.EPP_LOGIN_WINDOW,
+            failed_logins=ratelimit.Limit(
+                "epp-login", ratelimit.per(settings.EPP_LOGIN_FAILURES, settings.EPP_LOGIN_WINDOW)
+            ),
         )
         server = EppServer(
             EppHandler(max_frame=settings.EPP_MAX_FRAME),

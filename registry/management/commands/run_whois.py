@@ -7,10 +7,10 @@ import ipaddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config import ratelimit
 from config.daemons import serve
-from registry.rdap.throttle import parse_rate
 from registry.whois import query
-from registry.whois.server import TokenBuckets, WhoisServer
+from registry.whois.server import WhoisServer
 
 
 class Command(BaseCommand):
@@ -31,12 +31,11 @@ class Command(BaseCommand):
             raise CommandError(f"--address {address!r}: the emulator's servers listen on loopback only") from None
         if not 0 <= port <= 65535:
             raise CommandError(f"--port {port} is out of range")
-        capacity, period = parse_rate(settings.WHOIS_RATE)
         server = WhoisServer(
             query.serve,
             address,
             port,
-            buckets=TokenBuckets(capacity, period),
+            limit=ratelimit.Limit("whois", settings.WHOIS_RATE).hit,
             idle_timeout=settings.WHOIS_IDLE_TIMEOUT,
             release=query.release,
         )

@@ -15,13 +15,14 @@ import random
 import re
 import ssl
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from config import clock
+from config import clock, ratelimit
 from registry.epp import certs, xml
 from registry.epp.client import EppClient
 from registry.epp.runner import EppHandler
@@ -130,13 +131,20 @@ def assert_matches(actual: bytes, expected_name: str) -> None:
 # --- a session on the handler -----------------------------------------------------------------
 
 
+def make_gate(max_sessions: int = 10, max_failures: int = 5, window: float = 60.0) -> SessionGate:
+    """A gate counting failed logins in the shared limiter, under a scope of its own: no
+    test sees another's failures from the same address."""
+    failed_logins = ratelimit.Limit(f"epp-login-{uuid.uuid4().hex}", ratelimit.per(max_failures, window))
+    return SessionGate(max_sessions=max_sessions, failed_logins=failed_logins)
+
+
 class Epp:
     """One EPP session talking to the handler the server uses, in the test's thread (so
     it sees the test's transaction)."""
 
     def __init__(self, gate: SessionGate | None = None, peer: str = "127.0.0.1") -> None:
         self.handler = EppHandler(max_frame=MAX_FRAME)
-        self.gate = gate or SessionGate(max_sessions=10, max_failures=5, window=60)
+        self.gate = gate or make_gate()
         self.session = Session(peer=peer, gate=self.gate)
         self.closed = False
 
@@ -196,11 +204,7 @@ class Running:
         options.setdefault("idle_timeout", 30.0)
         options.setdefault("max_frame", MAX_FRAME)
         gate_options = {k: options.pop(k) for k in ("max_sessions", "max_failures", "window") if k in options}
-        self.gate = SessionGate(
-            max_sessions=gate_options.get("max_sessions", 10),
-            max_failures=gate_options.get("max_failures", 5),
-            window=gate_options.get("window", 60.0),
-        )
+        self.gate = make_gate(**gate_options)
         self.handler = options.pop("handler", None) or EppHandler(max_frame=options["max_frame"])
         self.loop = asyncio.new_event_loop()
         self.server: EppServer | None = None

@@ -9,9 +9,9 @@ import pytest
 
 from registry import services
 from registry.epp.runner import EppHandler
-from registry.epp.session import Session, SessionGate
+from registry.epp.session import Session
 from registry.models import Registrar
-from tests.registry.epp.conftest import HELLO, LOGIN, Epp
+from tests.registry.epp.conftest import HELLO, LOGIN, Epp, make_gate
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_frames_that_are_not_epp_are_syntax_errors(epp, frame):
 
 def test_a_frame_over_the_size_limit_is_a_syntax_error(alpha, frozen_clock):
     handler = EppHandler(max_frame=1024)
-    session = Session(peer="127.0.0.1", gate=SessionGate(max_sessions=1, max_failures=5, window=60))
+    session = Session(peer="127.0.0.1", gate=make_gate(max_sessions=1))
     reply = handler.handle(CHECK.format(cl_trid="x" * 10).encode() + b" " * 1024, session)
     assert b'code="2001"' in reply.data and b"at most 1024" in reply.data
     assert not reply.close
@@ -144,7 +144,7 @@ def test_commands_and_objects_we_do_not_implement(epp):
 
 
 def test_a_registrar_at_its_session_cap_is_refused_and_disconnected(alpha, frozen_clock):
-    gate = SessionGate(max_sessions=2, max_failures=5, window=60)
+    gate = make_gate(max_sessions=2)
     first, second, third = Epp(gate), Epp(gate), Epp(gate)
     first.login("alpha-reg")
     second.login("alpha-reg")
@@ -156,8 +156,7 @@ def test_a_registrar_at_its_session_cap_is_refused_and_disconnected(alpha, froze
 
 
 def test_failed_logins_from_one_address_are_throttled(alpha, beta, frozen_clock):
-    now = [1000.0]
-    gate = SessionGate(max_sessions=5, max_failures=3, window=60, clock=lambda: now[0])
+    gate = make_gate(max_sessions=5, max_failures=3, window=60)
     wrong = LOGIN.format(client_id="alpha-reg", password="wrong-password")
     right = LOGIN.format(client_id="alpha-reg", password="alpha-reg-password")
     session = Epp(gate, peer="127.9.9.9")
@@ -169,12 +168,19 @@ def test_failed_logins_from_one_address_are_throttled(alpha, beta, frozen_clock)
     assert blocked.send(right).code == 2502 and blocked.closed
     Epp(gate, peer="127.9.9.10").login("beta-reg")  # another address is not affected
 
-    now[0] += 61
+
+def test_an_address_may_log_in_again_once_its_failures_leave_the_window(alpha, frozen_clock):
+    gate = make_gate(max_sessions=5, max_failures=1, window=1)
+    wrong = LOGIN.format(client_id="alpha-reg", password="wrong-password")
+    assert Epp(gate, peer="127.9.9.9").send(wrong).code == 2501
+    right = LOGIN.format(client_id="alpha-reg", password="alpha-reg-password")
+    assert Epp(gate, peer="127.9.9.9").send(right).code == 2502
+    time.sleep(1.05)
     Epp(gate, peer="127.9.9.9").login("alpha-reg")
 
 
 def test_a_successful_login_clears_the_failures_of_its_address(alpha, frozen_clock):
-    gate = SessionGate(max_sessions=5, max_failures=2, window=60)
+    gate = make_gate(max_sessions=5, max_failures=2)
     wrong = LOGIN.format(client_id="alpha-reg", password="wrong-password")
     session = Epp(gate)
     assert session.send(wrong).code == 2200
