@@ -35,6 +35,7 @@ import dns.rrset
 from resolver.dns.authoritative.regions import Regions
 from resolver.dns.authoritative.routing import Choice
 from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
+from resolver.dns.metrics import answer_key
 from resolver.dns.wire.guard import allowed, error_reply
 
 log = logging.getLogger(__name__)
@@ -166,28 +167,43 @@ class Engine:
 
     # --- entry points ---------------------------------------------------------------------
 
-    def handle(self, wire: bytes, address: str, source: Source, transport: str) -> list[bytes]:
-        """Responses to one query (several for a zone transfer, none for junk)."""
-        fast = self.fast(wire, address, transport, source)
+    def handle(
+        self, wire: bytes, address: str, source: Source, transport: str, answers: dict[int, int] | None = None
+    ) -> list[bytes]:
+        """Responses to one query (several for a zone transfer, none for junk), counted in
+        ``answers`` by ``answer_key`` when given."""
+        fast = self.fast(wire, address, transport, source, answers)
         if fast is not None:
             return [fast]
         try:
-            return self._answer_slow(wire, address, source, transport)
+            replies = self._answer_slow(wire, address, source, transport)
         except Exception:  # a bug must cost one answer, never the listener
             log.exception("query from %s to %s failed", source, address)
             self._count("servfail")
-            return error_reply(wire, dns.rcode.SERVFAIL)
+            replies = error_reply(wire, dns.rcode.SERVFAIL)
+        if answers is not None and replies:
+            key = answer_key(replies[0])  # the full path's cost dwarfs this parse
+            answers[key] = answers.get(key, 0) + 1
+        return replies
 
     def _count(self, what: str) -> None:
         self.counters[what] = self.counters.get(what, 0) + 1
 
     # --- fast path --------------------------------------------------------------------------
 
-    def fast(self, wire: bytes, address: str, transport: str, source: Source | None = None) -> bytes | None:
+    def fast(
+        self,
+        wire: bytes,
+        address: str,
+        transport: str,
+        source: Source | None = None,
+        answers: dict[int, int] | None = None,
+    ) -> bytes | None:
         """The answer to a plain query (QUERY opcode, one question, nothing in the answer
         or authority sections, at most an OPT without options) from what was rendered
         before; None when the query needs the full path, or its ``source`` (a latency or
-        geolocation answer asked without it). Never raises."""
+        geolocation answer asked without it). Counted in ``answers`` by ``answer_key`` when
+        given, from the bytes at hand. Never raises."""
         try:
             size = len(wire)
             if size < 17 or wire[2] & 0xF8 or wire[4:10] != PLAIN_COUNTS or wire[10]:
@@ -236,6 +252,9 @@ class Engine:
                 + wire[12:end]
                 + cached[end:]
             )
+            if answers is not None:  # answer_key: the question's type, then the rcode's byte
+                counted = wire[end - 4] << 16 | wire[end - 3] << 8 | cached[3]
+                answers[counted] = answers.get(counted, 0) + 1
             return answer
         except Exception:  # a bug here sends the query down the full path
             log.exception("fast path failed for a query to %s", address)

@@ -3,6 +3,9 @@
 The listeners only frame bytes and hand them to ``Engine.handle``. Zones are read from
 the store in one worker thread (the only place that touches the database): at start,
 after a NOTIFY, and every ``poll_every`` seconds in case a NOTIFY was lost.
+
+Each listener counts its answers and their latency in a ``Tally`` per transport; the
+``namesmith_dns_*`` metrics are read from those of every running server when scraped.
 """
 
 from __future__ import annotations
@@ -14,17 +17,31 @@ import gc
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.name
 
 from config.serving import stop_on_signals
 from resolver.dns.authoritative.engine import TCP, UDP, Engine
 from resolver.dns.authoritative.zone import CompiledZone
+from resolver.dns.metrics import (
+    Labels,
+    LiveCollector,
+    Tally,
+    add,
+    answers_family,
+    counter_family,
+    gauge_family,
+    latency_family,
+)
 from resolver.dns.wire import mmsg
 from resolver.dns.wire import records as rr
 from resolver.dns.wire.stream import DnsStream
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +56,9 @@ class UdpListener:
     answers about 1.5x what uvloop's datagram protocol does), and the GIL is released
     while the thread waits. On Linux the loop takes and answers datagrams in batches
     (``mmsg``); elsewhere one ``recvfrom``/``sendto`` per query.
+
+    Latency is from taking a datagram off the socket to handing its answer to the kernel:
+    in batches, the time of the whole batch for each answer in it (they leave together).
     """
 
     def __init__(self, engine: Engine, address: str, sock: socket.socket) -> None:
@@ -47,6 +67,7 @@ class UdpListener:
         self.sock = sock
         self.closing = False
         self.queries = 0  # datagrams received: the listener's counter, read by CHAOS TXT queries.server.
+        self.tally = Tally()  # written by this listener's thread alone
         self.thread = threading.Thread(target=self._serve, name=f"udp {address}", daemon=True)
 
     def start(self) -> None:
@@ -58,6 +79,7 @@ class UdpListener:
             return
         receive, send, address = self.sock.recvfrom, self.sock.sendto, self.address
         fast, handle = self.engine.fast, self.engine.handle
+        answers, observe, clock = self.tally.answers, self.tally.observe, time.perf_counter
         while True:
             try:
                 data, source = receive(65_535)
@@ -67,20 +89,26 @@ class UdpListener:
                 continue
             if self.closing:
                 return
+            started = clock()
             self.queries += 1
-            reply = fast(data, address, UDP, source)
+            reply = fast(data, address, UDP, source, answers)
             try:
                 if reply is not None:
                     send(reply, source)
                 else:
-                    for reply in handle(data, address, source, UDP):
+                    replies = handle(data, address, source, UDP, answers)
+                    for reply in replies:
                         send(reply, source)
+                    if not replies:
+                        continue
             except OSError:  # a gone client or a full buffer: that answer is lost, as over UDP
-                pass
+                continue
+            observe(clock() - started)
 
     def _serve_batches(self) -> None:
         batch = mmsg.Batch(self.sock)
         fast, handle, address = self.engine.fast, self.engine.handle, self.address
+        answers, observe, clock = self.tally.answers, self.tally.observe, time.perf_counter
         while True:
             try:
                 received = batch.receive()
@@ -89,17 +117,21 @@ class UdpListener:
                 received = 0
             if self.closing:
                 return
+            started = clock()  # once per batch: the answers leave together
             self.queries += received
             for i in range(received):
                 data = batch.datagram(i)
-                reply = fast(data, address, UDP)  # the source is decoded only when needed
+                reply = fast(data, address, UDP, None, answers)  # the source is decoded only when needed
                 if reply is not None:
                     batch.answer(i, reply)
                 elif not batch.truncated(i):
-                    for reply in handle(data, address, batch.source(i), UDP):
+                    for reply in handle(data, address, batch.source(i), UDP, answers):
                         batch.answer(i, reply)
             batch.reset_names(received)
+            answered = batch.count
             batch.send()
+            if answered:
+                observe(clock() - started, answered)
 
     def close(self) -> None:
         self.closing = True
@@ -114,20 +146,24 @@ class UdpListener:
 class TcpConnection(DnsStream):
     """An authoritative listener's TCP connection: the engine answers at once."""
 
-    def __init__(self, engine: Engine, address: str, idle_timeout: float, counts: dict[str, int]) -> None:
+    def __init__(self, engine: Engine, address: str, idle_timeout: float, counts: dict[str, int], tally: Tally) -> None:
         super().__init__(idle_timeout)
         self.engine = engine
         self.address = address
         self.counts = counts
+        self.tally = tally  # the listener's over TCP, shared by its connections on the loop
 
     def message_received(self, message: bytes) -> None:
+        started = time.perf_counter()
         self.counts[self.address] = self.counts.get(self.address, 0) + 1
-        replies = self.engine.handle(message, self.address, self.peer, TCP)
+        replies = self.engine.handle(message, self.address, self.peer, TCP, self.tally.answers)
         if not replies and len(message) < 12:
             self.transport.close()  # not DNS: nothing sensible to say
             return
         for reply in replies:
             self.send(reply)
+        if replies:
+            self.tally.observe(time.perf_counter() - started)
 
 
 class DnsServer:
@@ -164,6 +200,7 @@ class DnsServer:
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
         self.tcp_queries: dict[str, int] = {}
+        self.tcp_tallies: dict[str, Tally] = {}  # by listener address, written on the loop
         engine.set_listeners(listeners)
         engine.query_counts = self.query_counts
 
@@ -176,6 +213,7 @@ class DnsServer:
         await self.sync()
         for listener in self.udp:
             listener.start()
+        COLLECTOR.watch(self)
 
     async def _listen(self, address: str) -> UdpListener:
         """UDP and TCP listeners on ``address`` (the UDP thread is started by the caller)."""
@@ -187,8 +225,9 @@ class DnsServer:
         udp.bind((address, self.port))
         listener = UdpListener(self.engine, address, udp)
         self.udp.append(listener)
+        tally = self.tcp_tallies.setdefault(address, Tally())
         server = await loop.create_server(
-            lambda: TcpConnection(self.engine, address, self.idle_timeout, self.tcp_queries),
+            lambda: TcpConnection(self.engine, address, self.idle_timeout, self.tcp_queries, tally),
             address,
             self.port,
             reuse_address=True,
@@ -300,9 +339,72 @@ class DnsServer:
             stop.cancel()
 
     async def close(self) -> None:
+        COLLECTOR.unwatch(self)
         for listener in self.udp:
             listener.close()
         for server in self.servers:
             server.close()
             await server.wait_closed()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class DnsCollector(LiveCollector[DnsServer]):
+    """The ``namesmith_dns_*`` metrics of every running DnsServer, per listener address."""
+
+    def families(self, servers: list[DnsServer]) -> list[Metric]:
+        tallies: dict[Labels, list[Tally]] = {}
+        received: dict[Labels, float] = {}
+        zones_at: dict[Labels, float] = {}
+        serials: dict[Labels, float] = {}
+        loaded: dict[Labels, float] = {}
+        events: dict[Labels, float] = {}
+        for server in servers:
+            served = server.engine.served
+            for listener in list(server.udp):
+                tallies.setdefault((listener.address, UDP), []).append(listener.tally)
+                add(received, (listener.address, UDP), listener.queries)
+                add(zones_at, (listener.address,), len(served.get(listener.address, ())))
+            for address, tally in list(server.tcp_tallies.items()):
+                tallies.setdefault((address, TCP), []).append(tally)
+                add(received, (address, TCP), server.tcp_queries.get(address, 0))
+            names = server.names
+            for key, serial in list(server.serials.items()):
+                serials[names.get(key, key), key] = serial
+            add(loaded, (), len(server.serials))
+            for event, n in list(server.engine.counters.items()):
+                add(events, (event,), n)
+        return [
+            answers_family(
+                "namesmith_dns_queries", "Queries answered, by listener address, transport, qtype and rcode.", tallies
+            ),
+            latency_family(
+                "namesmith_dns_answer_seconds",
+                "Seconds from taking a query off the socket to handing its answer to the kernel"
+                " (over UDP in batches: each batch's time, for every answer in it).",
+                tallies,
+            ),
+            counter_family(
+                "namesmith_dns_received",
+                "Messages received (answered or not), by listener address and transport.",
+                ["listener", "transport"],
+                received,
+            ),
+            gauge_family("namesmith_dns_zones", "Zones served at each listener address.", ["listener"], zones_at),
+            gauge_family("namesmith_dns_zones_loaded", "Zones loaded from the zone store.", [], loaded),
+            gauge_family(
+                "namesmith_dns_zone_serial",
+                "Serial of each zone loaded, by name and zone store key.",
+                ["zone", "key"],
+                serials,
+            ),
+            counter_family(
+                "namesmith_dns_engine_events",
+                "What the engine did: answers rendered (render) or put together from templates (template),"
+                " queries on the full path (slow), FORMERR, SERVFAIL, NOTIFY, transfers.",
+                ["event"],
+                events,
+            ),
+        ]
+
+
+COLLECTOR = DnsCollector()

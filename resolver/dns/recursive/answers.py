@@ -60,6 +60,7 @@ class Answer:
     additional: list[dns.rrset.RRset] = field(default_factory=list)
     ede: tuple[dns.edns.EDECode, str] | None = None
     authoritative_zone: str | None = None  # the zone whose servers gave the final answer
+    from_cache: bool = False  # given without asking any authority (nor waiting for one asked)
 
     def ttl(self) -> int:
         """How long this answer may be given out unchanged: the lowest TTL in it."""

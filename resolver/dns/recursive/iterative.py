@@ -120,6 +120,7 @@ class Resolver:
         self.inflight: dict[tuple[dns.name.Name, int], asyncio.Future[Answer]] = {}
         self.asking: dict[tuple[dns.name.Name, dns.name.Name], asyncio.Future[None]] = {}
         self.sent = 0  # queries sent to authorities
+        self.sent_tcp = 0  # of those, asked again over TCP (the UDP answer came truncated)
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -159,9 +160,9 @@ class Resolver:
                 chain.append(data)
                 name = data[0].target
                 continue
-            return self._finish(chain, kind, data, None)
+            return self._finish(chain, kind, data, None, from_cache=True)
         if chain:
-            return Answer(dns.rcode.NOERROR, chain)
+            return Answer(dns.rcode.NOERROR, chain, from_cache=True)
         zone, servers = self._closest(name, qtype)
         ns = self.cache.get(zone, dns.rdatatype.NS, TRUST_GLUE)
         authority = [ns] if ns is not None else []
@@ -175,7 +176,7 @@ class Resolver:
             authority = [hints]
             for server in servers:
                 additional.append(dns.rrset.from_text(server.name, 3_600_000, "IN", "A", server.address))
-        return Answer(dns.rcode.NOERROR, [], authority, additional)
+        return Answer(dns.rcode.NOERROR, [], authority, additional, from_cache=True)
 
     # --- the algorithm --------------------------------------------------------------------------
 
@@ -185,6 +186,7 @@ class Resolver:
         chain: list[dns.rrset.RRset] = []
         seen = {qname}
         name = qname
+        from_cache = True
         try:
             for _ in range(MAX_CHAIN + 1):
                 hit = self._cached(name, qtype)
@@ -193,11 +195,12 @@ class Resolver:
                     if trace is not None:
                         trace.add(_cache_step(name, qtype, hit, depth))
                 else:
+                    from_cache = False
                     zone, hit = await self._iterate(name, qtype, trace, depth, deadline)
                     hit = _as_cached(*hit)
                 kind, data = hit
                 if kind != CNAME:
-                    return self._finish(chain, kind, data, zone)
+                    return self._finish(chain, kind, data, zone, from_cache=from_cache)
                 assert data is not None  # a CNAME hit carries its RRset
                 chain.append(data)
                 name = data[0].target
@@ -206,14 +209,15 @@ class Resolver:
                 seen.add(name)
             raise Failure(EDE_OTHER, f"CNAME chain from {qname} longer than {MAX_CHAIN}")
         except Failure as failure:
-            return Answer(dns.rcode.SERVFAIL, chain, ede=(failure.code, failure.text))
+            return Answer(dns.rcode.SERVFAIL, chain, ede=(failure.code, failure.text), from_cache=from_cache)
 
     @staticmethod
-    def _finish(chain: list[dns.rrset.RRset], kind: str, data: Any, zone: str | None) -> Answer:
+    def _finish(chain: list[dns.rrset.RRset], kind: str, data: Any, zone: str | None, *, from_cache: bool) -> Answer:
         if kind == ANSWER:
-            return Answer(dns.rcode.NOERROR, [*chain, data], authoritative_zone=zone)
+            return Answer(dns.rcode.NOERROR, [*chain, data], authoritative_zone=zone, from_cache=from_cache)
         rcode = dns.rcode.NXDOMAIN if kind == NXDOMAIN else dns.rcode.NOERROR
-        return Answer(rcode, chain, [data] if data is not None else [], authoritative_zone=zone)
+        authority = [data] if data is not None else []
+        return Answer(rcode, chain, authority, authoritative_zone=zone, from_cache=from_cache)
 
     def _cached(self, name: dns.name.Name, qtype: dns.rdatatype.RdataType) -> Hit | None:
         """(kind, data) for ``name`` from the cache, or None."""
@@ -424,6 +428,7 @@ class Resolver:
                 )
             if response.flags & dns.flags.TC:
                 transport = "tcp"
+                self.sent_tcp += 1
                 response = await dns.asyncquery.tcp(
                     query,
                     address,

@@ -9,6 +9,10 @@ from. The control channel speaks one JSON object per line over TCP (loopback onl
 ``{"command": "resolve", "name": ..., "type": ...}`` resolves with a trace,
 ``{"command": "cache"}`` lists the cache, ``{"command": "flush", "name": ...}`` empties it
 (all of it without a name), ``{"command": "stats"}`` gives the counters.
+
+Answers and their latency are counted per transport in ``Tally``s, each written by one
+thread (rendered answers by the UDP thread, the rest on the loop); the
+``namesmith_resolver_*`` metrics are read from them when scraped.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.edns
 import dns.exception
@@ -34,11 +38,25 @@ import dns.rdataclass
 import dns.rdatatype
 
 from config.serving import run_until_stopped
+from resolver.dns.metrics import (
+    Labels,
+    LiveCollector,
+    Tally,
+    add,
+    answer_key,
+    answers_family,
+    counter_family,
+    gauge_family,
+    latency_family,
+)
 from resolver.dns.recursive.answers import EDE_PROHIBITED, Answer, Trace
 from resolver.dns.recursive.iterative import Resolver
 from resolver.dns.wire import mmsg
 from resolver.dns.wire.guard import allowed, error_reply
 from resolver.dns.wire.stream import DnsStream
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +72,17 @@ Source = tuple[Any, ...]
 
 class Rendered:
     """An answer's bytes (after the ID) and where its TTLs are, so that it can be given out
-    until its lowest TTL runs out, every TTL lowered by the seconds since it was rendered."""
+    until its lowest TTL runs out, every TTL lowered by the seconds since it was rendered.
+    ``key`` is what it is counted by when given out (``answer_key`` of the reply)."""
 
-    __slots__ = ("base", "body", "born", "fields", "second", "until")
+    __slots__ = ("base", "body", "born", "fields", "key", "second", "until")
 
-    def __init__(self, body: bytes, second: int, lowest_ttl: int) -> None:
+    def __init__(self, body: bytes, second: int, lowest_ttl: int, key: int = 0) -> None:
         self.base = self.body = body
         self.fields = ttl_fields(body)
         self.born = self.second = second
         self.until = second + lowest_ttl
+        self.key = key
 
     def at(self, second: int) -> bytes | None:
         """The bytes to send in ``second``; None once a TTL in them has run out. Only the UDP
@@ -128,7 +148,19 @@ class Recursor:
         self.rendered: dict[bytes, Rendered] = {}
         resolver.cache.on_change = self.rendered.clear
         self.pending = 0
-        self.counters = {"queries": 0, "rendered hits": 0, "resolved": 0, "servfail": 0, "dropped": 0}
+        # Cache hits: answers given from rendered bytes (UDP thread) or from the records
+        # cached (the loop); misses: answers for which an authority was asked.
+        self.counters = {
+            "queries": 0,
+            "rendered hits": 0,
+            "cache hits": 0,
+            "cache misses": 0,
+            "resolved": 0,
+            "servfail": 0,
+            "dropped": 0,
+        }
+        self.rendered_tally = Tally()  # answers from rendered bytes: the UDP thread's
+        self.tallies = {"udp": Tally(), "tcp": Tally()}  # answers made on the loop
 
     def fast(self, wire: bytes, second: int) -> bytes | None:
         """The answer to a UDP query asked before in this second, or None."""
@@ -136,18 +168,24 @@ class Recursor:
         if hit is not None:
             body = hit.at(second)
             if body is not None:
+                answers, key = self.rendered_tally.answers, hit.key
+                answers[key] = answers.get(key, 0) + 1
                 return wire[:2] + body
         return None
 
     async def handle(self, wire: bytes, source: Source, transport: str) -> bytes | None:
-        """The answer to one query (None for junk and responses); never raises."""
+        """The answer to one query (None for junk and responses), counted in the tally of
+        ``transport``; never raises."""
         self.counters["resolved"] += 1
         try:
-            return await self._answer(wire, source, transport)
+            reply = await self._answer(wire, source, transport)
         except Exception:  # a bug costs one answer, never the listener
             log.exception("query from %s failed", source)
             self.counters["servfail"] += 1
-            return _error(wire, dns.rcode.SERVFAIL)
+            reply = _error(wire, dns.rcode.SERVFAIL)
+        if reply is not None:
+            self.tallies[transport].count(reply)
+        return reply
 
     async def _answer(self, wire: bytes, source: Source, transport: str) -> bytes | None:
         if len(wire) < 12 or wire[2] & 0x80:
@@ -181,6 +219,7 @@ class Recursor:
             answer = await self.resolver.resolve(qname, question.rdtype)
         else:  # RFC 1034 section 4.3.1: no recursion asked for, so the cache alone answers
             answer = self.resolver.from_cache(qname, question.rdtype)
+        self.counters["cache hits" if answer.from_cache else "cache misses"] += 1
         if answer.rcode == dns.rcode.SERVFAIL:
             self.counters["servfail"] += 1
         reply = self.render(query, response, answer, transport)
@@ -190,7 +229,7 @@ class Recursor:
         if transport == "udp" and recursive and answer.rcode != dns.rcode.SERVFAIL and answer.ttl() >= 1:
             if len(self.rendered) >= RENDERED_LIMIT:
                 self.rendered.clear()
-            self.rendered[wire[2:]] = Rendered(reply[2:], int(time.monotonic()), answer.ttl())
+            self.rendered[wire[2:]] = Rendered(reply[2:], int(time.monotonic()), answer.ttl(), answer_key(reply))
         return reply
 
     def render(
@@ -290,6 +329,7 @@ class UdpThread:
     def _serve(self) -> None:
         counters, fast = self.recursor.counters, self.recursor.fast
         hand_off = self.loop.call_soon_threadsafe
+        observe, clock = self.recursor.rendered_tally.observe, time.perf_counter
         if not mmsg.available():
             while True:
                 try:
@@ -300,16 +340,18 @@ class UdpThread:
                     continue
                 if self.closing:
                     return
+                started = clock()
                 counters["queries"] += 1
                 reply = fast(data, int(time.monotonic()))
                 if reply is None:
-                    hand_off(self._resolve, data, source)
+                    hand_off(self._resolve, data, source, started)
                     continue
                 counters["rendered hits"] += 1
-                try:  # noqa: SIM105  # a with-statement would cost every rendered answer
+                try:
                     self.sock.sendto(reply, source)
                 except OSError:
-                    pass
+                    continue
+                observe(clock() - started)
         batch = mmsg.Batch(self.sock)
         while True:
             try:
@@ -319,6 +361,7 @@ class UdpThread:
                 received = 0
             if self.closing:
                 return
+            started = clock()  # once per batch: its rendered answers leave together
             second = int(time.monotonic())
             hits = 0
             for i in range(received):
@@ -328,14 +371,17 @@ class UdpThread:
                     batch.answer(i, reply)
                     hits += 1
                 elif not batch.truncated(i):
-                    hand_off(self._resolve, data, batch.source(i))
+                    hand_off(self._resolve, data, batch.source(i), started)
             counters["queries"] += received
             counters["rendered hits"] += hits
             batch.reset_names(received)
             batch.send()
+            if hits:
+                observe(clock() - started, hits)
 
-    def _resolve(self, data: bytes, source: Source) -> None:
-        """On the loop: resolve one query and send its answer."""
+    def _resolve(self, data: bytes, source: Source, started: float) -> None:
+        """On the loop: resolve one query (taken off the socket at ``started``, by
+        perf_counter) and send its answer."""
         recursor = self.recursor
         if recursor.pending >= MAX_PENDING:
             recursor.counters["dropped"] += 1
@@ -348,10 +394,11 @@ class UdpThread:
             finally:
                 recursor.pending -= 1
             if reply is not None:
-                try:  # noqa: SIM105  # a with-statement would cost every resolved answer
+                try:
                     self.sock.sendto(reply, source)
                 except OSError:
-                    pass
+                    return
+                recursor.tallies["udp"].observe(time.perf_counter() - started)
 
         # The loop holds the task while it waits (on its sockets, or on a resolution shared
         # through Resolver.inflight); keeping a set of them would cost every query.
@@ -380,9 +427,9 @@ class TcpConnection(DnsStream):
     def message_received(self, message: bytes) -> None:
         self.recursor.counters["queries"] += 1
         self.working += 1
-        asyncio.ensure_future(self._answer(message))  # noqa: RUF006  # held by the loop, as UdpThread's
+        asyncio.ensure_future(self._answer(message, time.perf_counter()))  # noqa: RUF006  # held by the loop, as UdpThread's
 
-    async def _answer(self, message: bytes) -> None:
+    async def _answer(self, message: bytes, started: float) -> None:
         try:
             reply = await self.recursor.handle(message, self.peer, "tcp")
         finally:
@@ -391,6 +438,7 @@ class TcpConnection(DnsStream):
             self.transport.close()
         else:
             self.send(reply)
+            self.recursor.tallies["tcp"].observe(time.perf_counter() - started)
 
 
 class ResolverServer:
@@ -442,6 +490,7 @@ class ResolverServer:
                 self.control_port = control.sockets[0].getsockname()[1]
             self.servers.append(control)
         self.udp.start()
+        COLLECTOR.watch(self)
 
     async def _control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -474,8 +523,88 @@ class ResolverServer:
         await run_until_stopped(self.stopping, self.close, signals=signals)
 
     async def close(self) -> None:
+        COLLECTOR.unwatch(self)
         if self.udp is not None:
             self.udp.close()
         for server in self.servers:
             server.close()
             await server.wait_closed()
+
+
+class ResolverCollector(LiveCollector[ResolverServer]):
+    """The ``namesmith_resolver_*`` metrics of every running ResolverServer, by its address."""
+
+    def families(self, servers: list[ResolverServer]) -> list[Metric]:
+        tallies: dict[Labels, list[Tally]] = {}
+        hits: dict[Labels, float] = {}
+        misses: dict[Labels, float] = {}
+        upstream: dict[Labels, float] = {}
+        dropped: dict[Labels, float] = {}
+        entries: dict[Labels, float] = {}
+        rendered: dict[Labels, float] = {}
+        pending: dict[Labels, float] = {}
+        for server in servers:
+            recursor, resolver, address = server.recursor, server.recursor.resolver, server.address
+            tallies.setdefault((address, "udp"), []).extend([recursor.rendered_tally, recursor.tallies["udp"]])
+            tallies.setdefault((address, "tcp"), []).append(recursor.tallies["tcp"])
+            counters = recursor.counters
+            add(hits, (address, "rendered"), counters["rendered hits"])
+            add(hits, (address, "records"), counters["cache hits"])
+            add(misses, (address,), counters["cache misses"])
+            add(upstream, (address, "udp"), resolver.sent)
+            add(upstream, (address, "tcp"), resolver.sent_tcp)
+            add(dropped, (address,), counters["dropped"])
+            add(entries, (address,), len(resolver.cache))
+            add(rendered, (address,), len(recursor.rendered))
+            add(pending, (address,), recursor.pending)
+        return [
+            answers_family(
+                "namesmith_resolver_queries",
+                "Queries answered, by listener address, transport, qtype and rcode.",
+                tallies,
+            ),
+            latency_family(
+                "namesmith_resolver_answer_seconds",
+                "Seconds from taking a query off the socket to handing its answer to the kernel"
+                " (rendered answers over UDP in batches: each batch's time, for every answer in it).",
+                tallies,
+            ),
+            counter_family(
+                "namesmith_resolver_cache_hits",
+                "Queries answered without asking an authority: from rendered answers (layer=rendered)"
+                " or from the records cached (layer=records).",
+                ["listener", "layer"],
+                hits,
+            ),
+            counter_family(
+                "namesmith_resolver_cache_misses",
+                "Queries whose answer needed an authority asked (or waited for one being asked).",
+                ["listener"],
+                misses,
+            ),
+            counter_family(
+                "namesmith_resolver_upstream_queries",
+                "Queries sent to authoritative servers, by transport (tcp: asked again after a truncated answer).",
+                ["listener", "transport"],
+                upstream,
+            ),
+            counter_family(
+                "namesmith_resolver_dropped",
+                f"Queries dropped with {MAX_PENDING} already being resolved.",
+                ["listener"],
+                dropped,
+            ),
+            gauge_family(
+                "namesmith_resolver_cache_entries", "Record sets and negative answers cached.", ["listener"], entries
+            ),
+            gauge_family(
+                "namesmith_resolver_rendered_answers",
+                "Rendered answers kept for the UDP thread.",
+                ["listener"],
+                rendered,
+            ),
+            gauge_family("namesmith_resolver_pending", "Client queries being resolved.", ["listener"], pending),
+        ]
+
+
+COLLECTOR = ResolverCollector()
