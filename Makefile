@@ -1,25 +1,30 @@
 # Namesmith: `make run` starts the whole emulator, `make test` runs the test suite.
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: run test test-fast test-tools lint bench-orders bench-dns bench-resolver bench-zones bench-epp bench-route53 bench-route53domains clean
 
 $(BIN)/python:
+	@echo "== creating the virtual environment $(VENV) (Python packages go there, not into the system)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Namesmith needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.run-deps: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@echo "== installing the emulator's Python packages into $(VENV) (a minute or two the first time)"
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off --no-color -r requirements.txt | { grep -E '^(Collecting|Successfully|ERROR)' || true; }
 	@touch $@
 
 $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@echo "== installing the emulator's and the tests' Python packages into $(VENV) (a few minutes the first time)"
+	set -o pipefail; $(BIN)/python -m pip install --progress-bar off --no-color -r requirements-dev.txt | { grep -E '^(Collecting|Successfully|ERROR)' || true; }
 	@touch $@ $(VENV)/.run-deps
 
-# Install, migrate, load the demo data, then start every process in the Procfile.
-# Ctrl-C stops them all.
+# Install, migrate, load the demo data, then start every process in the Procfile under
+# supervisord (config/supervise.py): a process that exits is restarted alone. Ctrl-C stops
+# them all.
 run: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -27,7 +32,7 @@ run: $(VENV)/.run-deps
 	@echo
 	$(BIN)/python manage.py endpoints
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m config.procfile --procfile Procfile start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m config.supervise --procfile Procfile
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (SQLite and the embedded broker
 # when unset); when they are set, the worker tests and those of hand-written SQL run a second

@@ -283,8 +283,10 @@ def plan_from_file(path: Path, dns_port: int) -> NetworkPlan:
     return plan
 
 
-def validate(plan: NetworkPlan) -> NetworkPlan:
-    """Every address on loopback, never 127.0.0.1 or 127.0.0.53, one address per server."""
+def validate(plan: NetworkPlan, *, beyond_loopback: bool = False) -> NetworkPlan:
+    """One address per server, never 127.0.0.1 or 127.0.0.53; every address on loopback
+    unless ``beyond_loopback`` (multi-host mode), where any unicast address a host can own
+    will do."""
     by_address: dict[str, str] = {}
     named = [(s.name, s.address) for s in plan.dns_servers()]
     named += [(role, getattr(plan, role).address) for role in ("resolver", "epp", "whois")]
@@ -294,10 +296,16 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
             address = ipaddress.ip_address(raw)
         except ValueError:
             raise ImproperlyConfigured(f"network plan: {name} has no valid address ({raw!r})") from None
-        if address.version != 4 or not address.is_loopback or address in _FORBIDDEN:
+        if beyond_loopback:
+            if address.is_unspecified or address.is_multicast or address in _FORBIDDEN:
+                raise ImproperlyConfigured(
+                    f"network plan: {name} is at {address}; a server needs a unicast address of its own "
+                    "(not 0.0.0.0, ::, a multicast address, 127.0.0.1 or 127.0.0.53)"
+                )
+        elif address.version != 4 or not address.is_loopback or address in _FORBIDDEN:
             raise ImproperlyConfigured(
                 f"network plan: {name} is at {address}; every server needs its own address in 127.0.0.0/8 "
-                "other than 127.0.0.1 and 127.0.0.53"
+                "other than 127.0.0.1 and 127.0.0.53 (addresses beyond loopback need MULTI_HOST=true)"
             )
         if by_address.setdefault(str(address), name) != name:
             raise ImproperlyConfigured(f"network plan: {name} and {by_address[str(address)]} share {address}")
@@ -315,7 +323,7 @@ def validate(plan: NetworkPlan) -> NetworkPlan:
                     f"network plan: region {region.name} has a bad network {network!r}"
                 ) from None
             # An IPv6 network raises TypeError here (not of the same version), as it always has.
-            if not net.subnet_of(_LOOPBACK):  # type: ignore[arg-type]
+            if not beyond_loopback and not net.subnet_of(_LOOPBACK):  # type: ignore[arg-type]
                 raise ImproperlyConfigured(f"network plan: region {region.name} reaches beyond 127.0.0.0/8 ({net})")
     unknown = ({a for a, _, _ in plan.latency} | {b for _, b, _ in plan.latency}) - names
     if unknown:

@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu.transport import TRANSPORT_ALIASES
 
-from config import network
+from config import logs, network
 from config.env import env_bool, env_days, env_float, env_int, env_list, env_path, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +25,26 @@ VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+
+# Multi-host mode: processes of one emulator on several hosts (docs/deployment.md). The
+# network plan may then name addresses beyond loopback, and what the hosts must share is
+# required rather than made up per host: SECRET_KEY, a PostgreSQL DATABASE_URL and
+# REDIS_URL (the broker, the beat lock, the rate limiter).
+MULTI_HOST = env_bool("MULTI_HOST", False)
+if MULTI_HOST:
+    _missing = [
+        f"{name} ({why})"
+        for name, why in (
+            ("SECRET_KEY", "every host signs sessions and tokens with the same key"),
+            ("DATABASE_URL", "a PostgreSQL database every host reaches"),
+            ("REDIS_URL", "the broker, the beat lock and the rate limiter every host shares"),
+        )
+        if not env_str(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured("MULTI_HOST=true needs " + "; ".join(_missing))
+    if not env_str("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured("MULTI_HOST=true needs DATABASE_URL to name PostgreSQL: a SQLite file is one host's")
 
 
 def _secret_key() -> str:
@@ -46,6 +66,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
 WEB_PORT = env_int("WEB_PORT", 8000, minimum=1, maximum=65535)
 
+# Prometheus metrics (config.metrics): the web app at /metrics; run_dns, run_resolver,
+# run_epp, run_whois and each worker process on METRICS_HOST at METRICS_PORT + an offset.
+# METRICS_PORT=0 turns the per-process servers off.
+METRICS_HOST = env_str("METRICS_HOST", "127.0.0.1")
+METRICS_PORT = env_int("METRICS_PORT", 9480, minimum=0, maximum=65535 - 100)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -65,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.CorrelationMiddleware",
+    "config.metrics.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # Route 53 (and other AWS APIs): signed requests answered before sessions, CSRF and views.
     "config.aws.dispatch.AwsMiddleware",
@@ -155,18 +183,24 @@ STORAGES = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Namesmith <no-reply@namesmith.localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Celery logs two lines for every task it runs ("received", "succeeded"); at several
-    # tasks per order they drown everything else. TASK_LOG_LEVEL=INFO brings them back.
-    "loggers": {
-        name: {"level": env_str("TASK_LOG_LEVEL", "WARNING")} for name in ("celery.app.trace", "celery.worker.strategy")
-    },
-}
+# Plain lines by default; LOG_FORMAT=json writes one JSON object per line. Each names its
+# process and the correlation id of the work it belongs to (see config.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}")
+LOGGING = logs.logging_config(
+    json_lines=LOG_FORMAT == "json",
+    level=env_str("LOG_LEVEL", "INFO"),
+    # Celery logs two lines for every task it runs ("received", "succeeded"), and
+    # config.celery one more with its correlation id; at several tasks per order they
+    # drown everything else. TASK_LOG_LEVEL=INFO brings them back.
+    quiet={
+        name: env_str("TASK_LOG_LEVEL", "WARNING")
+        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat", "config.celery")
+    }
+    # kombu warns that the embedded broker's URL names no host, once per connection.
+    | {"kombu.connection": "ERROR"},
+)
 
 # --- REST framework -------------------------------------------------------------------------
 
@@ -196,14 +230,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Shared by every web process: rate-limit counters live here.
+# Redis, when set: the broker, the cache, the rate limiter's counters (config.ratelimit)
+# and the beat lock live there.
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+# Put before every key the emulator writes in Redis, so several emulators (or a test run
+# beside a running emulator) can share one Redis.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "") + "cache",
+            "KEY_PREFIX": REDIS_KEY_PREFIX + "cache",
         }
     }
 else:
@@ -225,8 +263,7 @@ if REDIS_URL:
     # own sweep usually recovers such work sooner (see registrar.services.recover_stuck_work).
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | float] = {
         "visibility_timeout": env_int("REDIS_VISIBILITY_TIMEOUT", 300, minimum=10),
-        # Lets several emulators (or a test run beside a running emulator) share one Redis.
-        "global_keyprefix": env_str("REDIS_KEY_PREFIX", ""),
+        "global_keyprefix": REDIS_KEY_PREFIX,
     }
 else:
     CELERY_BROKER_URL = "namesmith-filesystem://"
@@ -239,6 +276,8 @@ else:
         "polling_interval": env_float("BROKER_POLL_INTERVAL", 0.05, minimum=0.01),
     }
 
+# How many worker processes `make run` starts (config.supervise), each one task at a time.
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False  # never run tasks inline, not even in tests
 CELERY_TASK_IGNORE_RESULT = True  # outcomes travel as reply tasks, not through a result backend
@@ -254,7 +293,9 @@ CELERY_TASK_ROUTES = {
     "resolver.*": {"queue": "resolver"},
     "clock.*": {"queue": "registry"},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One beat sends the periodic tasks however many run (a lock in Redis, or on a file beside
+# the embedded database); its schedule is kept in memory (see config.beat).
+CELERY_BEAT_SCHEDULER = "config.beat:LockedScheduler"
 # Database connections outlive tasks (see config.celery); a huge reuse count keeps Celery's
 # Django fixup from closing them after every task.
 CELERY_DB_REUSE_MAX = 10**9
@@ -347,7 +388,8 @@ NETWORK_PLAN_FILE = env_str("NETWORK_PLAN_FILE")
 NETWORK_PLAN = network.validate(
     network.plan_from_file(Path(NETWORK_PLAN_FILE), DNS_PORT)
     if NETWORK_PLAN_FILE
-    else network.default_plan(env_str("NETWORK_BLOCK", network.DEFAULT_BLOCK), DNS_PORT, _privileged)
+    else network.default_plan(env_str("NETWORK_BLOCK", network.DEFAULT_BLOCK), DNS_PORT, _privileged),
+    beyond_loopback=MULTI_HOST,
 )
 # Who may transfer zones (AXFR/IXFR) and send NOTIFY: loopback unless told otherwise.
 DNS_TRANSFER_ALLOW = env_list("DNS_TRANSFER_ALLOW", ["127.0.0.0/8", "::1/128"])
@@ -366,8 +408,8 @@ RESOLVER_CONTROL_PORT = env_int("RESOLVER_CONTROL_PORT", 8953, minimum=1, maximu
 # --- WHOIS ---
 
 # run_whois (RFC 3912) on the plan's WHOIS address. WHOIS_RATE is the queries one client
-# address may make, as "N/second", "N/minute", "N/hour" or "N/day": a burst of N, refilled
-# evenly over the period. WHOIS_IDLE_TIMEOUT is how long it waits for the query line (seconds).
+# address may make, as "N/second", "N/minute", "N/hour" or "N/day": at most N in any such
+# period (config.ratelimit). WHOIS_IDLE_TIMEOUT is how long it waits for the query line (seconds).
 WHOIS_RATE = env_rate("WHOIS_RATE", "10/second")
 WHOIS_IDLE_TIMEOUT = env_float("WHOIS_IDLE_TIMEOUT", 10.0, minimum=0.1)
 

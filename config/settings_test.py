@@ -17,6 +17,8 @@ if not os.environ.get("VAR_DIR"):
     atexit.register(shutil.rmtree, os.environ["VAR_DIR"], ignore_errors=True)
 os.environ.setdefault("REDIS_KEY_PREFIX", f"namesmith-test-{uuid.uuid4().hex[:8]}:")
 # DNS listeners of this run on a /16 of their own, away from a running emulator's 127.53.
+# No per-process metrics servers unless a test asks for them on a free port.
+os.environ.setdefault("METRICS_PORT", "0")
 os.environ.setdefault("NETWORK_BLOCK", f"127.{random.randint(100, 250)}.0.0/16")
 
 from config.settings import *  # noqa: F403

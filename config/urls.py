@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from config import views
+from config import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.exposition, name="metrics"),
     path("admin/", admin.site.urls),
     path("dns/", include(("resolver.urls", "dns"))),
     path("", include(("registrar.urls", "shop"))),

@@ -51,9 +51,21 @@ def test_advance_steps_through_each_due_moment_in_order(recorder):
     assert clock.advance(timedelta(days=30), settle_timeout=0) == []
 
 
+def test_each_step_is_reported_as_soon_as_it_is_done(recorder):
+    seen: list = []
+
+    def on_step(step) -> None:
+        # Reported while the move goes on: the second piece of work has not run yet.
+        seen.append((step, len(recorder)))
+
+    steps = clock.advance_to(clock.now() + timedelta(days=30), settle_timeout=0, on_step=on_step)
+    assert [(step, ran) for step, ran in seen] == [(steps[0], 1), (steps[1], 2)]
+
+
 def test_manage_clock_advance_prints_what_ran_and_the_new_time(recorder):
     before = clock.now()
     out = manage("advance", "15d")
+    assert out.startswith("moving from ") and "waits up to" in out.splitlines()[0]
     assert "test.recorder 1" in out and out.count("test.recorder") == 1
     assert clock.now() - before >= timedelta(days=15)
     assert "now " in manage("show")

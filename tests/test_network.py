@@ -90,3 +90,26 @@ def test_a_plan_file_without_a_pool_limit_keeps_just_its_rental_servers(tmp_path
     path.write_text(json.dumps(data))
     plan = network.validate(network.plan_from_file(path, 53))
     assert plan.rental_pool_size() == 8 and plan.address_of("ns-9.namesmith-dns.com") is None
+
+
+def test_addresses_beyond_loopback_need_multi_host_mode_and_stay_unicast(tmp_path):
+    plan = network.default_plan("127.60.0.0/16", 53, True)
+    data = plan.as_dict()
+    data["rental_nameservers"][0]["address"] = "192.0.2.10"
+    data["regions"][0]["networks"] = ["192.0.2.0/24"]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ImproperlyConfigured, match="addresses beyond loopback need MULTI_HOST=true"):
+        network.validate(network.plan_from_file(path, 53))
+    wide = network.validate(network.plan_from_file(path, 53), beyond_loopback=True)
+    assert wide.rental_nameservers[0].address == "192.0.2.10"
+
+    for bad in ("0.0.0.0", "::", "224.0.0.1", "127.0.0.1"):
+        data["rental_nameservers"][0]["address"] = bad
+        path.write_text(json.dumps(data))
+        with pytest.raises(ImproperlyConfigured, match="needs a unicast address of its own"):
+            network.validate(network.plan_from_file(path, 53), beyond_loopback=True)
+    data["rental_nameservers"][0]["address"] = "ns.example"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ImproperlyConfigured, match="has no valid address"):
+        network.validate(network.plan_from_file(path, 53), beyond_loopback=True)

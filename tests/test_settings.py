@@ -87,3 +87,23 @@ def test_celerys_per_task_lines_are_quiet_unless_asked_for():
     )
     assert quiet.stdout.split() == ["30", "30"], quiet.stderr
     assert loud.stdout.split() == ["20", "20"], loud.stderr
+
+
+def test_multi_host_mode_needs_what_the_hosts_share():
+    result = load_settings(MULTI_HOST="true")
+    assert result.returncode != 0
+    for needed in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        assert needed in result.stderr
+    result = load_settings(MULTI_HOST="true", SECRET_KEY="k" * 50, REDIS_URL="redis://127.0.0.1:6379/3")
+    assert "MULTI_HOST=true needs DATABASE_URL (a PostgreSQL database every host reaches)" in result.stderr
+    result = load_settings(
+        MULTI_HOST="true", SECRET_KEY="k" * 50, REDIS_URL="redis://127.0.0.1:6379/3", DATABASE_URL="sqlite:///x.db"
+    )
+    assert "DATABASE_URL to name PostgreSQL" in result.stderr
+    result = load_settings(
+        MULTI_HOST="true",
+        SECRET_KEY="k" * 50,
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+    )
+    assert result.returncode == 0, result.stderr

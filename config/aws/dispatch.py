@@ -152,6 +152,7 @@ def handle(service: Service, request: HttpRequest) -> HttpResponse:
 
     request_id = str(uuid.uuid4())
     model = service.service_model
+    request.metrics_view = f"aws:{service.model}"  # type: ignore[attr-defined]  # read by config.metrics
 
     def render_error(error: AwsError) -> tuple[int, dict[str, str], bytes]:
         if service.target_prefix:

@@ -164,9 +164,12 @@ def _move_to(moment: datetime) -> None:
         _cached_offset, _read_at = row.offset, time.monotonic()
 
 
-def advance_to(target: datetime, *, settle_timeout: float | None = None) -> list[Step]:
+def advance_to(
+    target: datetime, *, settle_timeout: float | None = None, on_step: Callable[[Step], None] | None = None
+) -> list[Step]:
     """Move the clock forward to ``target``, running the sweeps at every moment work
-    falls due on the way, in time order; returns what ran where."""
+    falls due on the way, in time order; returns what ran where, and tells ``on_step``
+    of each step as soon as it is done (a step may wait for its work)."""
     from django.conf import settings
 
     if settle_timeout is None:
@@ -184,6 +187,8 @@ def advance_to(target: datetime, *, settle_timeout: float | None = None) -> list
         if step.ran:
             step.unsettled = settle(settle_timeout)
             steps.append(step)
+            if on_step is not None:
+                on_step(step)
         return sum(step.ran.values())
 
     run_here()

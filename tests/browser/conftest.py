@@ -157,8 +157,7 @@ def _healthy(port: int) -> bool:
 def site(request: pytest.FixtureRequest, chain, static_files) -> Iterator[Site]:  # noqa: F811
     stack, nameservers = chain
     port = _free_port()
-    args = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-    args += ["--workers", "2", "--access-logfile", "-", "--graceful-timeout", "5"]
+    args = [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]
     web = Process("web", args, stack.env(WEB_HOST="127.0.0.1", WEB_PORT=str(port)), stack.log_dir)
     stack.processes.append(web)  # chain's teardown stops it with the rest
     stack.resolver()  # gunicorn boots meanwhile

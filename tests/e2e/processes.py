@@ -141,7 +141,7 @@ class Stack:
         process.wait_for_output("ready.")
         return process
 
-    def beat(self) -> Process:
+    def beat(self, **extra_env: str) -> Process:
         args = [
             sys.executable,
             "-m",
@@ -154,9 +154,9 @@ class Stack:
             "--schedule",
             str(self.log_dir / f"beat-{uuid.uuid4().hex[:6]}"),
         ]
-        process = Process("beat", args, self.env(), self.log_dir)
+        process = Process(f"beat-{uuid.uuid4().hex[:6]}", args, self.env(**extra_env), self.log_dir)
         self.processes.append(process)
-        process.wait_for_output("beat: Starting...")
+        process.wait_for_output("the schedule lock")  # config.beat says whether it holds it
         return process
 
     def origins(self) -> Process:

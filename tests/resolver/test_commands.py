@@ -45,6 +45,25 @@ def test_endpoints_json_has_the_documented_shape():
 
 
 @pytest.mark.django_db
+def test_endpoints_json_lists_each_process_metrics_url(settings):
+    settings.METRICS_PORT = 9480
+    settings.WORKER_CONCURRENCY = 3
+    data = json.loads(run("endpoints", "--json"))
+    assert data["metrics"] == {
+        "web": f"http://{settings.WEB_HOST}:{settings.WEB_PORT}/metrics",
+        "dns": "http://127.0.0.1:9480/metrics",
+        "resolver": "http://127.0.0.1:9481/metrics",
+        "epp": "http://127.0.0.1:9482/metrics",
+        "whois": "http://127.0.0.1:9483/metrics",
+        "worker.1": "http://127.0.0.1:9491/metrics",
+        "worker.2": "http://127.0.0.1:9492/metrics",
+        "worker.3": "http://127.0.0.1:9493/metrics",
+    }
+    settings.METRICS_PORT = 0
+    assert list(json.loads(run("endpoints", "--json"))["metrics"]) == ["web"]
+
+
+@pytest.mark.django_db
 def test_endpoints_without_json_is_a_table_of_the_same():
     table = run("endpoints")
     assert "root_servers" in table and settings.NETWORK_PLAN.root_servers[0].address in table

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from config import metrics
 from config.aws import keys
 
 
@@ -32,6 +33,8 @@ def endpoints() -> dict:
             "access_key_id": keys.DEMO_ACCESS_KEY_ID,
             "secret_access_key": keys.DEMO_SECRET_ACCESS_KEY,
         },
+        # Prometheus metrics: process name -> URL (config.metrics).
+        "metrics": metrics.urls(settings.WORKER_CONCURRENCY),
     }
 
 
@@ -69,6 +72,8 @@ class Command(BaseCommand):
                 rows.append(
                     (key, f"AWS_ENDPOINT_URL={value['endpoint_url']} (Route 53; demo key {value['access_key_id']})")
                 )
+            elif key == "metrics":
+                rows.append((key, ", ".join(f"{name} {url}" for name, url in value.items())))
             elif isinstance(value, list):
                 rows.append((key, ", ".join(value)))
             else:

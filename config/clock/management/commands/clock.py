@@ -1,5 +1,6 @@
 """``manage.py clock show|advance 45d|set 2027-01-01T00:00Z``: read or move the emulator clock."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from config import clock
@@ -25,18 +26,26 @@ class Command(BaseCommand):
             if action == "show":
                 return self._show()
             if action == "advance":
-                steps = clock.advance(clock.parse_duration(options["duration"]))
+                target = clock.now() + clock.parse_duration(options["duration"])
             else:
-                steps = clock.advance_to(clock.parse_moment(options["moment"]))
+                target = clock.parse_moment(options["moment"])
+            self.stdout.write(
+                f"moving from {_stamp(clock.now())} to {_stamp(target)}: each step runs the work due then "
+                f"and waits up to {settings.CLOCK_SETTLE_TIMEOUT:g} s for it"
+            )
+            self.stdout.flush()
+            clock.advance_to(target, on_step=self._report)
         except clock.ClockError as exc:
             raise CommandError(str(exc)) from None
-        for step in steps:
-            work = ", ".join(f"{name} {count}" for name, count in step.ran.items())
-            line = f"{_stamp(step.at)}  {work}"
-            if step.unsettled:
-                line += f"  (still busy after the wait: {', '.join(step.unsettled)})"
-            self.stdout.write(line)
         self._show()
+
+    def _report(self, step: clock.Step) -> None:
+        work = ", ".join(f"{name} {count}" for name, count in step.ran.items())
+        line = f"{_stamp(step.at)}  {work}"
+        if step.unsettled:
+            line += f"  (still busy after the wait: {', '.join(step.unsettled)})"
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _show(self):
         self.stdout.write(f"now     {_stamp(clock.now())}")
