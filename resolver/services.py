@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import dns.name
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from redis.exceptions import RedisError
 
 from config import clock
+from resolver import zonestore
 from resolver.choices import ZoneKind
 from resolver.dns.authoritative import routing
 from resolver.dns.wire import records as rr
@@ -148,7 +151,27 @@ def notify_servers(zone: str, servers: Sequence[str]) -> set[str]:
     missing = set(targets) - acked
     if missing:
         log.info("NOTIFY for %s not acknowledged by %s", zone, ", ".join(sorted(missing)))
+    announce(zone)
     return acked
+
+
+def announce(zone: str) -> None:
+    """Tell every run_dns that shares this Redis (those of other hosts too, which NOTIFY
+    does not reach) that ``zone`` changed. Without Redis, or when it is down, nothing:
+    run_dns also polls."""
+    if not settings.REDIS_URL:
+        return
+    try:
+        _redis().publish(zonestore.changes_channel(), zone)
+    except RedisError as exc:
+        log.warning("could not announce the change of %s: %r", zone, exc)
+
+
+@functools.cache
+def _redis() -> Any:
+    import redis
+
+    return redis.Redis.from_url(str(settings.REDIS_URL), socket_timeout=2)
 
 
 def delete_zone(name: str, key: str | None = None) -> bool:

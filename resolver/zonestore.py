@@ -1,8 +1,15 @@
 """Reading the zone store for run_dns (it passes these to DnsServer as its readers). Plain
-functions, called off the event loop."""
+functions, called off the event loop; and ``watch``, which hears of changes published on
+other hosts through Redis."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
 from django.db import close_old_connections
 
 from resolver.models import Zone
@@ -22,3 +29,40 @@ def load(key: str) -> tuple[str, int, list, list[str], list] | None:
     close_old_connections()
     row = Zone.objects.filter(key=key).values_list("name", "serial", "records", "servers", "routed").first()
     return None if row is None else tuple(row)
+
+
+log = logging.getLogger(__name__)
+
+
+def changes_channel() -> str:
+    """The Redis channel zone changes are announced on (resolver.services.announce)."""
+    return f"{settings.REDIS_KEY_PREFIX}zone-changes"
+
+
+def watch(on_change: Callable[[str], None]) -> threading.Thread | None:
+    """Call ``on_change(zone)`` from a background thread for every zone change announced
+    in Redis, reconnecting after an error; None (and no thread) without Redis."""
+    url = settings.REDIS_URL
+    if not url:
+        return None
+
+    def listen() -> None:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        delay = 1.0
+        while True:
+            try:
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(changes_channel())
+                delay = 1.0
+                for message in pubsub.listen():
+                    on_change(message["data"].decode())
+            except redis.RedisError as exc:
+                log.warning("zone change announcements: %r; listening again in %.0f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    thread = threading.Thread(target=listen, name="zone-changes", daemon=True)
+    thread.start()
+    return thread

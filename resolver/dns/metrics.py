@@ -144,16 +144,19 @@ def latency_family(name: str, documentation: str, tallies: dict[Labels, list[Tal
 def counter_family(
     name: str, documentation: str, labels: Sequence[str], values: dict[Labels, float]
 ) -> CounterMetricFamily:
-    family = CounterMetricFamily(name, documentation, labels=labels)
-    for label_values, value in sorted(values.items()):
-        family.add_metric(list(label_values), value)
-    return family
+    return _filled(CounterMetricFamily(name, documentation, labels=labels), values)
 
 
 def gauge_family(
     name: str, documentation: str, labels: Sequence[str], values: dict[Labels, float]
 ) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(name, documentation, labels=labels)
+    return _filled(GaugeMetricFamily(name, documentation, labels=labels), values)
+
+
+_Family = TypeVar("_Family", CounterMetricFamily, GaugeMetricFamily)
+
+
+def _filled(family: _Family, values: dict[Labels, float]) -> _Family:
     for label_values, value in sorted(values.items()):
         family.add_metric(list(label_values), value)
     return family

@@ -267,6 +267,12 @@ class DnsServer:
         self.pending.add(zone)
         self.wakeup.set()
 
+    def changed_elsewhere(self, zone: str) -> None:
+        """``zone`` changed, as heard from outside DNS (another host's publisher); safe to
+        call from any thread, and a no-op until the server has started."""
+        if self.engine.on_notify is not None:
+            self.engine.on_notify(zone)
+
     async def sync(self, names: set[str] | None = None) -> None:
         """Load zones whose serial changed (all, or only ``names``) and drop vanished ones."""
         loop = asyncio.get_running_loop()

@@ -37,6 +37,9 @@ class Command(BaseCommand):
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],
         )
+        # Zones published on other hosts are announced in Redis (NOTIFY reaches only the
+        # publisher's own plan); without Redis this starts nothing.
+        zonestore.watch(server.changed_elsewhere)
         addresses = len(set(listeners.values()))
         serve(
             self,
