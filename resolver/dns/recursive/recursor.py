@@ -12,7 +12,8 @@ from. The control channel speaks one JSON object per line over TCP (loopback onl
 
 Answers and their latency are counted per transport in ``Tally``s, each written by one
 thread (rendered answers by the UDP thread, the rest on the loop); the
-``namesmith_resolver_*`` metrics are read from them when scraped.
+``namesmith_resolver_*`` metrics are read from them when scraped
+(resolver.dns.recursive.metrics).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import logging
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dns.edns
 import dns.exception
@@ -38,25 +39,13 @@ import dns.rdataclass
 import dns.rdatatype
 
 from config.serving import run_until_stopped
-from resolver.dns.metrics import (
-    Labels,
-    LiveCollector,
-    Tally,
-    add,
-    answer_key,
-    answers_family,
-    counter_family,
-    gauge_family,
-    latency_family,
-)
+from resolver.dns.metrics import Tally, answer_key
 from resolver.dns.recursive.answers import EDE_PROHIBITED, Answer, Trace
 from resolver.dns.recursive.iterative import Resolver
+from resolver.dns.recursive.metrics import ResolverCollector
 from resolver.dns.wire import mmsg
 from resolver.dns.wire.guard import allowed, error_reply
 from resolver.dns.wire.stream import DnsStream
-
-if TYPE_CHECKING:
-    from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger(__name__)
 
@@ -531,80 +520,4 @@ class ResolverServer:
             await server.wait_closed()
 
 
-class ResolverCollector(LiveCollector[ResolverServer]):
-    """The ``namesmith_resolver_*`` metrics of every running ResolverServer, by its address."""
-
-    def families(self, servers: list[ResolverServer]) -> list[Metric]:
-        tallies: dict[Labels, list[Tally]] = {}
-        hits: dict[Labels, float] = {}
-        misses: dict[Labels, float] = {}
-        upstream: dict[Labels, float] = {}
-        dropped: dict[Labels, float] = {}
-        entries: dict[Labels, float] = {}
-        rendered: dict[Labels, float] = {}
-        pending: dict[Labels, float] = {}
-        for server in servers:
-            recursor, resolver, address = server.recursor, server.recursor.resolver, server.address
-            tallies.setdefault((address, "udp"), []).extend([recursor.rendered_tally, recursor.tallies["udp"]])
-            tallies.setdefault((address, "tcp"), []).append(recursor.tallies["tcp"])
-            counters = recursor.counters
-            add(hits, (address, "rendered"), counters["rendered hits"])
-            add(hits, (address, "records"), counters["cache hits"])
-            add(misses, (address,), counters["cache misses"])
-            add(upstream, (address, "udp"), resolver.sent)
-            add(upstream, (address, "tcp"), resolver.sent_tcp)
-            add(dropped, (address,), counters["dropped"])
-            add(entries, (address,), len(resolver.cache))
-            add(rendered, (address,), len(recursor.rendered))
-            add(pending, (address,), recursor.pending)
-        return [
-            answers_family(
-                "namesmith_resolver_queries",
-                "Queries answered, by listener address, transport, qtype and rcode.",
-                tallies,
-            ),
-            latency_family(
-                "namesmith_resolver_answer_seconds",
-                "Seconds from taking a query off the socket to handing its answer to the kernel"
-                " (rendered answers over UDP in batches: each batch's time, for every answer in it).",
-                tallies,
-            ),
-            counter_family(
-                "namesmith_resolver_cache_hits",
-                "Queries answered without asking an authority: from rendered answers (layer=rendered)"
-                " or from the records cached (layer=records).",
-                ["listener", "layer"],
-                hits,
-            ),
-            counter_family(
-                "namesmith_resolver_cache_misses",
-                "Queries whose answer needed an authority asked (or waited for one being asked).",
-                ["listener"],
-                misses,
-            ),
-            counter_family(
-                "namesmith_resolver_upstream_queries",
-                "Queries sent to authoritative servers, by transport (tcp: asked again after a truncated answer).",
-                ["listener", "transport"],
-                upstream,
-            ),
-            counter_family(
-                "namesmith_resolver_dropped",
-                f"Queries dropped with {MAX_PENDING} already being resolved.",
-                ["listener"],
-                dropped,
-            ),
-            gauge_family(
-                "namesmith_resolver_cache_entries", "Record sets and negative answers cached.", ["listener"], entries
-            ),
-            gauge_family(
-                "namesmith_resolver_rendered_answers",
-                "Rendered answers kept for the UDP thread.",
-                ["listener"],
-                rendered,
-            ),
-            gauge_family("namesmith_resolver_pending", "Client queries being resolved.", ["listener"], pending),
-        ]
-
-
-COLLECTOR = ResolverCollector()
+COLLECTOR = ResolverCollector(MAX_PENDING)
