@@ -2,6 +2,7 @@
 worker that carries it out, down to the publication of its zone (LOG_FORMAT=json)."""
 
 import json
+import time
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -31,10 +32,19 @@ def test_an_order_s_request_id_is_on_every_log_line_of_its_tasks(stack, customer
     assert placed["X-Request-Id"] == "order-traced-1"
     assert wait_for_order(placed.json()["id"]).state == OrderState.SUCCESSFUL
 
-    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
-    traced = [line for line in lines if line.get("correlation_id") == "order-traced-1"]
-    tasks = {line["message"].split()[1] for line in traced if line["message"].startswith("task ")}
     # The card was charged in the request; the registry command, its result and the
-    # publication of the com zone with the new delegation ran in the worker.
-    assert {"registry.tasks.execute_command", "registrar.tasks.registry_result", "registry.tasks.publish_zone"} <= tasks
-    assert {line["process"] for line in traced} == {"worker"}
+    # publication of the com zone with the new delegation ran in the worker. Each task's
+    # line is written once it has returned, which may be after the order reads SUCCESSFUL.
+    wanted = {"registry.tasks.execute_command", "registrar.tasks.registry_result", "registry.tasks.publish_zone"}
+
+    def traced() -> tuple[list[dict], set[str]]:
+        lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+        mine = [line for line in lines if line.get("correlation_id") == "order-traced-1"]
+        return mine, {line["message"].split()[1] for line in mine if line["message"].startswith("task ")}
+
+    deadline = time.monotonic() + 30
+    while not wanted <= traced()[1] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    lines, tasks = traced()
+    assert wanted <= tasks, tasks
+    assert {line["process"] for line in lines} == {"worker"}
