@@ -1,12 +1,13 @@
 """The customer's DNS hosting pages: every hosted zone of the account (registered here or
-not, made in the shop or over Route 53's API) with its record editor, changes and health
-checks, and the account's AWS access keys. The rules are the rental service's
+not, made in the shop or over Route 53's API) with its record editor, changes, health
+checks and TSIG keys (DNS UPDATE's), and the account's AWS access keys. The rules are the rental service's
 (``resolver.rental``, ``resolver.health``) and ``config.aws.keys``'."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from config.aws.models import AccessKey
 from registrar.forms import HealthCheckForm, RecordSetForm, form_problems
 from registrar.navigation import next_url
 from resolver import health, rental
+from resolver.choices import TsigAlgorithm
 from resolver.models import Change, HealthCheck, HostedZone
 
 
@@ -61,6 +63,10 @@ def zone_context(request: HttpRequest, zone: HostedZone) -> dict[str, Any]:
         "checks": list(HealthCheck.objects.filter(owner=_user(request)).order_by("name", "pk")),
         "check_form": HealthCheckForm(),
         "check_next": request.path,
+        "tsig_keys": [(key, rental.key_file(key)) for key in rental.tsig_keys_of(_user(request), zone.pk)],
+        "tsig_algorithms": TsigAlgorithm.values,
+        "update_server": settings.NETWORK_PLAN.address_of(zone.nameservers[0]),
+        "dns_port": settings.NETWORK_PLAN.dns_port,
     }
 
 
@@ -78,6 +84,27 @@ def zone_page(request: HttpRequest, zone_id: str) -> HttpResponse:
         return redirect("shop:zone", zone.pk)
     context = {**zone_context(request, zone), "form": form}
     return render(request, "registrar/zone.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def tsig_keys(request: HttpRequest, zone_id: str) -> HttpResponse:
+    """Make or delete one of the zone's TSIG keys (DNS UPDATE's; not a Route 53 feature)."""
+    get_object_or_404(HostedZone, pk=zone_id, owner=_user(request))
+    action = request.POST.get("action")
+    try:
+        if action == "create":
+            key = rental.create_tsig_key(request.user, zone_id, algorithm=request.POST.get("algorithm", ""))
+            messages.success(request, f"TSIG key {key.name} made: DNS UPDATE messages signed with it change this zone.")
+        elif action == "delete":
+            name = request.POST.get("name", "")
+            rental.delete_tsig_key(request.user, zone_id, name)
+            messages.success(request, f"TSIG key {name} deleted: updates signed with it are refused.")
+        else:
+            messages.error(request, "No such action.")
+    except rental.RentalError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("shop:zone", args=[zone_id]) + "#tsig-heading")
 
 
 @login_required

@@ -24,6 +24,7 @@ urlpatterns = [
     path("domains/<str:name>/transfer-lock/", views.transfer_lock, name="transfer-lock"),
     path("zones/", hosting.zones, name="zones"),
     path("zones/<str:zone_id>/", hosting.zone_page, name="zone"),
+    path("zones/<str:zone_id>/tsig-keys/", hosting.tsig_keys, name="zone-tsig-keys"),
     path("health-checks/", hosting.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
     path("account/access-keys/", hosting.access_keys, name="access-keys"),

@@ -33,6 +33,14 @@ class RecordType(models.TextChoices):
     TXT = "TXT"
 
 
+class TsigAlgorithm(models.TextChoices):
+    """MAC algorithms a TSIG key may use (RFC 8945 section 6), by their names in key files."""
+
+    HMAC_SHA256 = "hmac-sha256"
+    HMAC_SHA384 = "hmac-sha384"
+    HMAC_SHA512 = "hmac-sha512"
+
+
 class RoutingPolicy(models.TextChoices):
     """How the rental nameservers pick among the record sets of one name and type."""
 

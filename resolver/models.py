@@ -19,6 +19,7 @@ from resolver.choices import (
     RecordType,
     RoutingPolicy,
     TaggedKind,
+    TsigAlgorithm,
     ZoneKind,
 )
 
@@ -131,6 +132,26 @@ class HostedZone(models.Model):
             models.UniqueConstraint(fields=["owner", "caller_reference"], name="hosted_zone_caller_reference"),
             models.CheckConstraint(condition=Q(name__endswith="."), name="hosted_zone_name_absolute"),
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TsigKey(models.Model):
+    """A shared secret (RFC 8945 TSIG) that lets whoever holds it send DNS UPDATE messages
+    (RFC 2136) for one hosted zone to its nameservers, as ``nsupdate -k`` or certbot's
+    rfc2136 plugin do. Not a Route 53 feature: Route 53 takes changes through its API
+    alone. The key's name is what a signed message names, so it is unique."""
+
+    name = models.CharField(max_length=255, unique=True, help_text="Absolute, lower case: 'update.example.com.'.")
+    zone = models.ForeignKey(HostedZone, on_delete=models.CASCADE, related_name="tsig_keys")
+    algorithm = models.CharField(max_length=16, choices=TsigAlgorithm.choices, default=TsigAlgorithm.HMAC_SHA256)
+    secret = models.CharField(max_length=128, help_text="Base64, as BIND's key files give it.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(name__endswith="."), name="tsig_key_name_absolute")]
 
     def __str__(self) -> str:
         return self.name

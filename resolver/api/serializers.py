@@ -9,8 +9,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from resolver import rental
 from resolver.choices import ChangeAction, FailoverRole, HealthCheckKind, HealthOverride, RecordType, RoutingPolicy
-from resolver.models import Change, CheckerObservation, HealthCheck, HealthEvent, HostedZone, RecordSet
+from resolver.models import Change, CheckerObservation, HealthCheck, HealthEvent, HostedZone, RecordSet, TsigKey
 from resolver.rental import RECORD_SET_FIELDS
 
 
@@ -104,6 +105,25 @@ class ChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Change
         fields = ["id", "zone", "status", "comment", "changes", "serial", "submitted_at", "insync_at"]
+
+
+class TsigKeySerializer(serializers.ModelSerializer):
+    """A TSIG key (RFC 8945) that signs DNS UPDATE messages for the zone; ``key_file`` is it
+    in BIND's format, for ``nsupdate -k``. Not a Route 53 feature."""
+
+    key_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TsigKey
+        fields = ["name", "algorithm", "secret", "created_at", "key_file"]
+
+    def get_key_file(self, key: TsigKey) -> str:
+        return rental.key_file(key)
+
+
+class TsigKeyRequestSerializer(RequestSerializer):
+    name = Text(required=False, allow_null=True, help_text="Default: update.<zone> (or update-N.<zone>).")
+    algorithm = Text(required=False, allow_null=True, help_text="hmac-sha256 (default), hmac-sha384, hmac-sha512.")
 
 
 class CreatedZoneSerializer(serializers.Serializer):

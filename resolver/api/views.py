@@ -29,6 +29,8 @@ from resolver.api.serializers import (
     OverrideRequestSerializer,
     ProblemSerializer,
     RecordSetSerializer,
+    TsigKeyRequestSerializer,
+    TsigKeySerializer,
 )
 from resolver.models import Change, HealthCheck, HostedZone
 
@@ -105,6 +107,27 @@ class HostedZoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         batch = body.validated_data
         change = rental.change_record_sets(request.user, pk, batch["changes"], batch.get("comment") or "")
         return Response(ChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(methods=["get"], responses={200: TsigKeySerializer(many=True), **PROBLEMS})
+    @extend_schema(methods=["post"], request=TsigKeyRequestSerializer, responses={201: TsigKeySerializer, **PROBLEMS})
+    @action(detail=True, methods=["get", "post"], url_path="tsig-keys")
+    def tsig_keys(self, request: Request, pk: str) -> Response:
+        """The zone's TSIG keys, which sign DNS UPDATE messages (RFC 2136) to its nameservers,
+        as ``nsupdate -k`` sends them; POST makes a new one. Not a Route 53 feature."""
+        if request.method == "GET":
+            return Response(TsigKeySerializer(rental.tsig_keys_of(request.user, pk), many=True).data)
+        body = TsigKeyRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = {name: value for name, value in body.validated_data.items() if value}
+        key = rental.create_tsig_key(request.user, pk, **fields)
+        return Response(TsigKeySerializer(key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None, **PROBLEMS})
+    @action(detail=True, methods=["delete"], url_path=r"tsig-keys/(?P<key_name>[^/]+)")
+    def delete_tsig_key(self, request: Request, pk: str, key_name: str) -> Response:
+        """Forget a TSIG key: updates signed with it are refused from now on."""
+        rental.delete_tsig_key(request.user, pk, key_name)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChangeViewSet(mixins.RetrieveModelMixin, RentalViewSet):

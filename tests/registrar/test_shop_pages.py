@@ -323,6 +323,26 @@ def test_every_hosted_zone_of_the_account_has_a_page_with_the_record_editor(clie
     assert refused.status_code == 400 and "cannot sit at the zone apex" in text(refused)
 
 
+def test_a_zone_page_makes_shows_and_deletes_tsig_keys_for_dns_update(client, customer, second_customer):
+    from resolver import rental
+    from resolver.models import TsigKey
+
+    zone, _, _ = rental.create_hosted_zone(customer.user, "updates.org", caller_reference="u")
+    theirs, _, _ = rental.create_hosted_zone(second_customer.user, "theirs.org", caller_reference="t")
+    client.force_login(customer.user)
+    assert "No keys: DNS UPDATE messages to this zone are refused." in text(client.get(f"/zones/{zone.pk}/"))
+    made = text(
+        client.post(f"/zones/{zone.pk}/tsig-keys/", {"action": "create", "algorithm": "hmac-sha512"}, follow=True)
+    )
+    key = TsigKey.objects.get(zone=zone)
+    assert "TSIG key update.updates.org. made" in made and 'data-key="update.updates.org."' in made
+    assert f"algorithm hmac-sha512; secret &quot;{key.secret}&quot;;" in made  # the key file, for nsupdate -k
+    assert client.post(f"/zones/{theirs.pk}/tsig-keys/", {"action": "create"}).status_code == 404
+    assert not TsigKey.objects.filter(zone=theirs).exists()
+    gone = text(client.post(f"/zones/{zone.pk}/tsig-keys/", {"action": "delete", "name": key.name}, follow=True))
+    assert "TSIG key update.updates.org. deleted" in gone and not TsigKey.objects.exists()
+
+
 def test_the_account_page_makes_switches_and_deletes_access_keys_and_shows_a_secret_once(client, customer):
     from config.aws.models import AccessKey
 

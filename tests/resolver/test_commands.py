@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from registry import zones
+from resolver import rental
 from resolver.services import publish_zone
 
 
@@ -137,3 +138,17 @@ def test_aws_account_makes_fresh_accounts_and_resets_one():
         not HostedZone.objects.filter(owner=account).exists() and not HealthCheck.objects.filter(owner=account).exists()
     )
     assert not Zone.objects.filter(key=zone.pk).exists()
+
+
+def test_tsig_key_prints_the_zones_key_making_one_only_when_asked_or_missing(customer, second_customer):
+    zone, _, _ = rental.create_hosted_zone(customer.user, "keyed.net", caller_reference="k")
+    first = run("tsig_key", "keyed.net")
+    assert first.startswith('key "update.keyed.net" {\n\talgorithm hmac-sha256;\n\tsecret "')
+    assert run("tsig_key", zone.pk) == first  # by id too, and the same key again
+    second = run("tsig_key", "keyed.net", "--new", "--algorithm", "hmac-sha384")
+    assert second.startswith('key "update-2.keyed.net" {\n\talgorithm hmac-sha384;')
+    rental.create_hosted_zone(second_customer.user, "keyed.net", caller_reference="k2")
+    with pytest.raises(CommandError, match=r"2 hosted zones are named keyed\.net\.: give one of their ids"):
+        run("tsig_key", "keyed.net")
+    with pytest.raises(CommandError, match=r"no hosted zone nowhere\.net"):
+        run("tsig_key", "nowhere.net")

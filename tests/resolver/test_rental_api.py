@@ -252,3 +252,25 @@ def test_the_browsable_api_shows_an_error_as_its_page(customer, client):
     page = client.get("/api/v1/hosted-zones/HZNOSUCHZONE/", HTTP_ACCEPT="text/html")
     assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")
     assert client.get("/api/v1/hosted-zones/HZNOSUCHZONE/")["Content-Type"] == "application/problem+json"
+
+
+def test_a_customer_makes_lists_and_deletes_tsig_keys_of_their_zone(alice, zone_id, second_customer):
+    made = alice.post(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {}, format="json")
+    assert made.status_code == 201
+    key = made.json()
+    assert key["name"] == "update.example.com." and key["algorithm"] == "hmac-sha256"
+    secret = key["secret"]
+    assert key["key_file"] == f'key "update.example.com" {{\n\talgorithm hmac-sha256;\n\tsecret "{secret}";\n}};\n'
+    named = alice.post(
+        f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {"name": "certbot.example.com", "algorithm": "hmac-sha512"}
+    )
+    assert named.status_code == 201 and named.json()["algorithm"] == "hmac-sha512"
+    listed = alice.get(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/").json()
+    assert [k["name"] for k in listed] == ["certbot.example.com.", "update.example.com."]
+    bad = alice.post(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {"algorithm": "hmac-md5", "extra": 1})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert alice.delete(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/update.example.com/").status_code == 204
+    assert alice.delete(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/update.example.com/").status_code == 404
+    bob = client_for(second_customer)
+    assert bob.get(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/").status_code == 404
+    assert bob.post(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {}).status_code == 404

@@ -10,6 +10,9 @@ import dns.message
 import dns.opcode
 import dns.query
 import dns.rcode
+import dns.rdatatype
+import dns.tsig
+import dns.update
 import pytest
 
 from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
@@ -30,7 +33,14 @@ def serial_of(records) -> int:
 class Running:
     """A DnsServer on its own event loop thread, serving the zones in ``self.zones``."""
 
-    def __init__(self, routed: list | None = None, regions: Regions | None = None, **more: tuple) -> None:
+    def __init__(
+        self,
+        routed: list | None = None,
+        regions: Regions | None = None,
+        apply_update=None,
+        keyring=None,
+        **more: tuple,
+    ) -> None:
         self.zones = {"example.com.": ZONE}
         # More zones by store key: (name, records, servers), like hosted zones sharing a name.
         self.more = dict(more)
@@ -53,6 +63,8 @@ class Running:
                     read_zone=self.read_zone,
                     address_of={"ns2.example.": SECOND_ADDRESS}.get,
                     poll_every=3600,
+                    apply_update=apply_update,
+                    keyring=keyring,
                 )
                 await self.server.start()
                 started.set()
@@ -150,6 +162,54 @@ def test_a_notify_through_the_listener_reloads_the_zone(running):
     assert answer == "192.0.2.45"
     # Only the zone named in the NOTIFY was read, not every zone of the store.
     assert running.serial_reads == [None, {"example.com."}]
+
+
+def test_an_update_is_answered_later_from_the_updater_over_udp_and_tcp(serve):
+    """The listener hands an UPDATE on and goes on answering; the reply comes when the
+    update is done, to the client that sent it, with the zone's key found where it arrived."""
+    release = threading.Event()
+    seen: list[tuple[str | None, str, int]] = []
+
+    def apply_update(wire: bytes, zone_key, client: str) -> bytes:
+        assert release.wait(10)
+        message = dns.message.from_wire(wire)
+        seen.append((zone_key(message.question[0].name), client, message.id))
+        response = dns.message.make_response(message)
+        response.set_rcode(dns.rcode.YXDOMAIN)  # anything the listener itself would never say
+        return response.to_wire()
+
+    running = serve(apply_update=apply_update)
+    update = dns.update.UpdateMessage("Example.COM.", id=4242)
+    update.add("www", 300, "A", "192.0.2.1")
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.settimeout(5)
+    client.sendto(update.to_wire(), (ADDRESS, running.port))
+    query = dns.message.make_query("www.example.com.", "A")
+    assert dns.query.udp(query, ADDRESS, port=running.port, timeout=2).answer  # not held up by the update
+    release.set()
+    reply = dns.message.from_wire(client.recvfrom(65535)[0])
+    assert (reply.id, reply.rcode()) == (4242, dns.rcode.YXDOMAIN)
+    tcp_reply = dns.query.tcp(update, ADDRESS, port=running.port, timeout=5)
+    assert tcp_reply.rcode() == dns.rcode.YXDOMAIN
+    assert seen == [("example.com.", "127.0.0.1", 4242), ("example.com.", "127.0.0.1", 4242)]
+
+
+def test_signed_queries_and_transfers_get_signed_answers_and_a_bad_signature_notauth(serve):
+    key = dns.tsig.Key("xfr.example.", "c2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IHNlY3JldA==", dns.tsig.HMAC_SHA256)
+    running = serve(keyring=lambda message, name: key if name == key.name else None)
+    query = dns.message.make_query("www.example.com.", "A")
+    query.use_tsig(key)
+    for send in (dns.query.udp, dns.query.tcp):
+        reply = send(query, ADDRESS, port=running.port, timeout=5)  # dnspython checks the reply's signature
+        assert reply.had_tsig and reply.answer[0].to_text().endswith("192.0.2.44")
+    transfer = dns.query.xfr(ADDRESS, "example.com.", port=running.port, keyring=key, timeout=5)
+    records = [rrset for message in transfer for rrset in message.answer]  # each message's signature checked
+    assert records[0].rdtype == records[-1].rdtype == dns.rdatatype.SOA and len(records) > 3
+    stranger = dns.tsig.Key("nobody.example.", key.secret, dns.tsig.HMAC_SHA256)
+    unknown = dns.message.make_query("www.example.com.", "A")
+    unknown.use_tsig(stranger)
+    with pytest.raises(dns.tsig.PeerBadKey):  # NOTAUTH with the BADKEY error
+        dns.query.udp(unknown, ADDRESS, port=running.port, timeout=5)
 
 
 def test_stopping_closes_every_udp_listener_promptly(running):

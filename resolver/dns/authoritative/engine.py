@@ -37,6 +37,7 @@ from resolver.dns.authoritative.routing import Choice
 from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
 from resolver.dns.metrics import answer_key
 from resolver.dns.wire.guard import allowed, error_reply
+from resolver.dns.wire.update import is_update
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ ZoneKey = str | dns.name.Name
 AnswerKey = tuple[str, bytes, bool, bool, int]
 # Where a client asks from, as the socket gives it: (address, port, ...).
 Source = tuple[Any, ...]
+# Sends one reply to the client a message came from, from any thread.
+Respond = Callable[[bytes], None]
 
 
 class Engine:
@@ -87,6 +90,10 @@ class Engine:
         # (zone, rcode, EDNS, DO) -> the header flags and what follows the question.
         self.templates: dict[tuple[CompiledZone | None, int, bool, bool], tuple[bytes, bytes]] = {}
         self.on_notify: Callable[[str], object] | None = None  # called with the zone a NOTIFY names
+        # Takes an UPDATE or a signed message (wire, listener address, source, transport,
+        # respond) and answers it later, off the listener; without it an UPDATE gets
+        # NOTIMP and a signed message NOTAUTH.
+        self.on_deferred: Callable[[bytes, str, Source, str, Respond], object] | None = None
         self.counters: dict[str, int] = {}
         # Per listener address, queries received over UDP and TCP (the server sets this).
         self.query_counts: Callable[[], dict[str, tuple[int, int]]] | None = None
@@ -107,7 +114,9 @@ class Engine:
     def install(self, zone: CompiledZone, servers: Iterable[str], key: ZoneKey | None = None) -> None:
         """Serve ``zone`` at ``servers``; ``key`` (by default its origin) tells apart zones
         of one name, which never share a server."""
-        self._place(zone.origin if key is None else key, zone, frozenset(servers))
+        key = zone.origin if key is None else key
+        zone.key = str(key)
+        self._place(key, zone, frozenset(servers))
 
     def remove(self, key: ZoneKey) -> None:
         self._place(key, None, frozenset())
@@ -165,18 +174,41 @@ class Engine:
                 return zone
         return None
 
+    def key_at(self, address: str, origin: dns.name.Name) -> str | None:
+        """The key of the zone named ``origin`` served at ``address``, if one is."""
+        zone = self.served.get(address, {}).get(tuple(label.lower() for label in origin.labels))
+        return None if zone is None else zone.key
+
     # --- entry points ---------------------------------------------------------------------
 
     def handle(
-        self, wire: bytes, address: str, source: Source, transport: str, answers: dict[int, int] | None = None
+        self,
+        wire: bytes,
+        address: str,
+        source: Source,
+        transport: str,
+        answers: dict[int, int] | None = None,
+        respond: Respond | None = None,
     ) -> list[bytes]:
         """Responses to one query (several for a zone transfer, none for junk), counted in
-        ``answers`` by ``answer_key`` when given."""
+        ``answers`` by ``answer_key`` when given. An UPDATE, and a message signed with TSIG
+        (whose key only the database knows), go to ``on_deferred`` with ``respond``, which
+        sends the answers when they are ready: none is returned here."""
         fast = self.fast(wire, address, transport, source, answers)
         if fast is not None:
             return [fast]
+        deferred = respond is not None and self.on_deferred is not None
         try:
+            if deferred and is_update(wire):
+                raise _Deferred
             replies = self._answer_slow(wire, address, source, transport)
+        except _Deferred:  # an UPDATE, or signed: answered off the listener
+            if not deferred:
+                return error_reply(wire, dns.rcode.NOTAUTH)  # signed with a key nobody here can check
+            assert self.on_deferred is not None and respond is not None  # as ``deferred`` says
+            self._count("deferred")
+            self.on_deferred(wire, address, source, transport, respond)
+            return []
         except Exception:  # a bug must cost one answer, never the listener
             log.exception("query from %s to %s failed", source, address)
             self._count("servfail")
@@ -381,10 +413,15 @@ class Engine:
         try:
             query = dns.message.from_wire(wire, ignore_trailing=False)
         except dns.message.UnknownTSIGKey:
-            return error_reply(wire, dns.rcode.NOTAUTH)
+            raise _Deferred from None
         except (dns.exception.DNSException, ValueError):
             self._count("formerr")
             return error_reply(wire, dns.rcode.FORMERR)
+        return self.answer_query(query, address, source, transport)
+
+    def answer_query(self, query: dns.message.Message, address: str, source: Source, transport: str) -> list[bytes]:
+        """The answers to a QUERY or NOTIFY already read (and its signature checked, if it
+        had one: the caller signs the answers)."""
         opcode = query.opcode()
         if query.edns > 0:
             response = dns.message.make_response(query, our_payload=self.payload)
@@ -478,6 +515,10 @@ class Engine:
             return [response.to_wire(max_size=512, prefer_truncation=True)]
         self._count("transfer")
         return list(_transfer_messages(query, zone, self.payload))
+
+
+class _Deferred(Exception):
+    """A message to answer off the listener (``Engine.on_deferred``)."""
 
 
 def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: int) -> Iterator[bytes]:

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import dns.name
+import dns.rcode
 
 from config.serving import stop_on_signals
-from resolver.dns.authoritative.engine import TCP, UDP, Engine
+from resolver.dns.authoritative.engine import TCP, UDP, Engine, Respond
 from resolver.dns.authoritative.zone import CompiledZone
 from resolver.dns.metrics import (
     Labels,
@@ -36,9 +37,11 @@ from resolver.dns.metrics import (
     gauge_family,
     latency_family,
 )
-from resolver.dns.wire import mmsg
+from resolver.dns.wire import mmsg, tsig
 from resolver.dns.wire import records as rr
+from resolver.dns.wire.guard import error_reply
 from resolver.dns.wire.stream import DnsStream
+from resolver.dns.wire.update import is_update
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -96,7 +99,7 @@ class UdpListener:
                 if reply is not None:
                     send(reply, source)
                 else:
-                    replies = handle(data, address, source, UDP, answers)
+                    replies = handle(data, address, source, UDP, answers, self._responder(source))
                     for reply in replies:
                         send(reply, source)
                     if not replies:
@@ -125,13 +128,23 @@ class UdpListener:
                 if reply is not None:
                     batch.answer(i, reply)
                 elif not batch.truncated(i):
-                    for reply in handle(data, address, batch.source(i), UDP, answers):
+                    source = batch.source(i)
+                    for reply in handle(data, address, source, UDP, answers, self._responder(source)):
                         batch.answer(i, reply)
             batch.reset_names(received)
             answered = batch.count
             batch.send()
             if answered:
                 observe(clock() - started, answered)
+
+    def _responder(self, source: Any) -> Respond:
+        """Sends a late reply (an UPDATE's) to ``source``, from any thread."""
+
+        def respond(reply: bytes) -> None:
+            with contextlib.suppress(OSError):  # gone or full: lost, as over UDP
+                self.sock.sendto(reply, source)
+
+        return respond
 
     def close(self) -> None:
         self.closing = True
@@ -152,11 +165,12 @@ class TcpConnection(DnsStream):
         self.address = address
         self.counts = counts
         self.tally = tally  # the listener's over TCP, shared by its connections on the loop
+        self.loop = asyncio.get_running_loop()  # made by the server, on its loop
 
     def message_received(self, message: bytes) -> None:
         started = time.perf_counter()
         self.counts[self.address] = self.counts.get(self.address, 0) + 1
-        replies = self.engine.handle(message, self.address, self.peer, TCP, self.tally.answers)
+        replies = self.engine.handle(message, self.address, self.peer, TCP, self.tally.answers, self.respond_later)
         if not replies and len(message) < 12:
             self.transport.close()  # not DNS: nothing sensible to say
             return
@@ -164,6 +178,14 @@ class TcpConnection(DnsStream):
             self.send(reply)
         if replies:
             self.tally.observe(time.perf_counter() - started)
+
+    def respond_later(self, reply: bytes) -> None:
+        """Send a late reply (an UPDATE's), from any thread."""
+        self.loop.call_soon_threadsafe(self.send, reply)
+
+
+# Acts on an UPDATE: (wire, the key of the zone of a name served where it came, client) -> reply.
+ApplyUpdate = Callable[[bytes, Callable[[dns.name.Name], str | None], str], bytes]
 
 
 class DnsServer:
@@ -181,6 +203,8 @@ class DnsServer:
         poll_every: float = 30.0,
         idle_timeout: float = 10.0,
         reuse_port: bool = False,
+        apply_update: ApplyUpdate | None = None,
+        keyring: tsig.Keyring | None = None,
     ) -> None:
         self.engine = engine
         self.listeners = dict(listeners)  # server name -> address
@@ -192,6 +216,11 @@ class DnsServer:
         self.idle_timeout = idle_timeout
         self.reuse_port = reuse_port
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zone-loader")
+        # UPDATEs and signed messages are answered one at a time, off the listeners and
+        # the loader: each needs the database (the zone's record sets, the key).
+        self.apply_update = apply_update
+        self.keyring = keyring
+        self.updater = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="updates")
         self.serials: dict[str, int] = {}  # by the store's key of each zone loaded
         self.names: dict[str, str] = {}  # the zone name of each key
         self.udp: list[UdpListener] = []
@@ -208,6 +237,8 @@ class DnsServer:
         loop = asyncio.get_running_loop()
         # NOTIFY arrives on a UDP listener's thread; the loader runs on this loop.
         self.engine.on_notify = lambda zone: loop.call_soon_threadsafe(self.notified, zone)
+        if self.apply_update is not None or self.keyring is not None:
+            self.engine.on_deferred = self.deferred
         for address in sorted(set(self.listeners.values())):
             await self._listen(address)
         await self.sync()
@@ -266,6 +297,38 @@ class DnsServer:
     def notified(self, zone: str) -> None:
         self.pending.add(zone)
         self.wakeup.set()
+
+    def deferred(self, wire: bytes, address: str, source: Any, transport: str, respond: Respond) -> None:
+        """Answer an UPDATE or a signed message that arrived at ``address`` in the updater
+        thread (both need the database), then send the answers with ``respond``."""
+
+        def work() -> None:
+            client = str(source[0]) if source else ""
+            try:
+                replies = self._answer_deferred(wire, address, source, transport, client)
+            except Exception:  # the database away, or a bug: one message fails, the server serves on
+                log.exception("message from %s failed", client)
+                replies = error_reply(wire, dns.rcode.SERVFAIL)
+            for reply in replies:
+                respond(reply)
+
+        self.updater.submit(work)
+
+    def _answer_deferred(self, wire: bytes, address: str, source: Any, transport: str, client: str) -> list[bytes]:
+        if is_update(wire):
+            if self.apply_update is None:
+                return error_reply(wire, dns.rcode.NOTIMP)
+            return [self.apply_update(wire, lambda origin: self.engine.key_at(address, origin), client)]
+        if self.keyring is None:
+            return error_reply(wire, dns.rcode.NOTAUTH)
+        try:
+            query = tsig.read(wire, self.keyring)
+        except tsig.Refusal as refusal:
+            log.info("signed message from %s refused: %s", client, refusal.reason)
+            return [refusal.reply]
+        key, query.keyring = query.keyring, None  # the engine answers unsigned; signed here
+        replies = self.engine.answer_query(query, address, source, transport)
+        return tsig.sign(query, key, replies) if key else replies
 
     def changed_elsewhere(self, zone: str) -> None:
         """``zone`` changed, as heard from outside DNS (another host's publisher); safe to
@@ -352,6 +415,7 @@ class DnsServer:
             server.close()
             await server.wait_closed()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.updater.shutdown(wait=False, cancel_futures=True)
 
 
 class DnsCollector(LiveCollector[DnsServer]):
@@ -406,7 +470,8 @@ class DnsCollector(LiveCollector[DnsServer]):
             counter_family(
                 "namesmith_dns_engine_events",
                 "What the engine did: answers rendered (render) or put together from templates (template),"
-                " queries on the full path (slow), FORMERR, SERVFAIL, NOTIFY, transfers.",
+                " queries on the full path (slow), FORMERR, SERVFAIL, NOTIFY, transfers, UPDATEs and signed messages"
+                " answered off the listeners (deferred).",
                 ["event"],
                 events,
             ),

@@ -55,6 +55,7 @@ class CompiledZone:
         self, origin: dns.name.Name, serial: int, records: Sequence[rr.Record], routed: Sequence[dict[str, Any]] = ()
     ) -> None:
         self.origin = origin
+        self.key = origin.to_text()  # the zone store's key, set by the engine that serves it
         self.nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, self.nodes)
         routed_sets = routing.parse_routed(origin, routed)

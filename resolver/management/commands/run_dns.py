@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config.daemons import serve
-from resolver import zonestore
+from resolver import updates, zonestore
 from resolver.dns.authoritative.engine import Engine
 from resolver.dns.authoritative.regions import Regions
 from resolver.dns.authoritative.server import DnsServer
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             poll_every=settings.DNS_POLL_EVERY,
             idle_timeout=settings.DNS_TCP_IDLE_TIMEOUT,
             reuse_port=options["reuse_port"],
+            apply_update=updates.apply,
+            keyring=updates.keyring,
         )
         # Zones published on other hosts are announced in Redis (NOTIFY reaches only the
         # publisher's own plan); without Redis this starts nothing.
