@@ -84,7 +84,7 @@ def env_rate(name: str, default: str) -> str:
     """A rate like "50/second": a whole number of at least 1, a slash, and one of RATE_PERIODS."""
     value = (_raw(name) or default).strip()
     count, _, period = value.partition("/")
-    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+    if not (count.isascii() and count.isdigit()) or int(count) < 1 or period not in RATE_PERIODS:
         raise ImproperlyConfigured(f"{name}={value!r} is not like '10/second', '60/minute', '500/hour' or '5000/day'")
     return value
 

@@ -54,7 +54,7 @@ def port_of(process: str) -> int | None:
         return base + OFFSETS[process]
     kind, _, number = process.partition(".")
     if kind == "worker":
-        return base + WORKER_OFFSET + (int(number) if number.isdigit() else 1)
+        return base + WORKER_OFFSET + (int(number) if number.isascii() and number.isdigit() else 1)
     return None
 
 

@@ -153,7 +153,7 @@ class NetworkPlan:
         """The number of a rental nameserver the pool may grow by, from its name; None for
         any other name (the plan's own servers included)."""
         label = absolute(name).partition(".")[0]
-        if not label.startswith("ns-") or not label[3:].isdigit() or not self.block:
+        if not label.startswith("ns-") or not (label[3:].isascii() and label[3:].isdigit()) or not self.block:
             return None
         number = int(label[3:])
         if not len(self.rental_nameservers) < number <= self.rental_pool_limit:

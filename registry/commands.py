@@ -43,7 +43,8 @@ def _date(value: object, name: str) -> date:
 
 
 def _message_id(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    text = str(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise ParameterError(f"{name} must be a message id")
     return int(value)
 

@@ -101,7 +101,7 @@ def parse_name(raw: str, *, levels: int | None = None) -> ParsedName:
     ascii_name = ".".join(labels)
     if len(ascii_name) > MAX_NAME_OCTETS:
         raise InvalidName(f"the name is {len(ascii_name)} octets long; the limit is {MAX_NAME_OCTETS}")
-    if labels[-1].isdigit():
+    if labels[-1].isascii() and labels[-1].isdigit():
         raise InvalidName(f"TLD {labels[-1]!r} is all digits, which no TLD can be")
     unicode_name = ".".join(idna.ulabel(label) if label.startswith("xn--") else label for label in labels)
     return ParsedName(ascii=ascii_name, unicode=unicode_name, labels=labels)

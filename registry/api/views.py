@@ -51,7 +51,7 @@ class Pagination(LimitOffsetPagination):
         values = request.query_params.getlist(param)
         if not values:
             return default
-        if len(values) > 1 or not values[0].isdigit():
+        if len(values) > 1 or not (values[0].isascii() and values[0].isdigit()):
             raise ValidationError({param: [f"{param} is one whole number, 0 or more"]})
         return int(values[0])
 
@@ -484,7 +484,7 @@ class PollMessageViewSet(RegistryAPI, mixins.ListModelMixin, viewsets.GenericVie
     )
     @action(detail=True, methods=["post"])
     def ack(self, request: Request, pk: str) -> Response:
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):
             raise ValidationError({"id": ["a message id is a whole number"]})
         return Response({"remaining": services.poll_ack(self.registrar, int(pk))})
 

@@ -69,7 +69,7 @@ def find_entity(handle: str) -> Registrar | Contact:
     contact handle equals a registrar's client id."""
     handle = handle.strip()
     registrar = None
-    if handle.isdigit():
+    if handle.isascii() and handle.isdigit():
         registrar = Registrar.objects.filter(iana_id=int(handle)).first()
     if registrar is None:
         registrar = Registrar.objects.filter(client_id=handle).first()

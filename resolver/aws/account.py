@@ -123,7 +123,7 @@ def _subnet(params: dict[str, Any]) -> tuple[str, int] | None:
     except ValueError:
         raise AwsError("InvalidInput", f"{address} is not an IP address") from None
     mask = params.get("EDNS0ClientSubnetMask")
-    length = int(mask) if mask and str(mask).isdigit() else parsed.max_prefixlen
+    length = int(mask) if mask and str(mask).isascii() and str(mask).isdigit() else parsed.max_prefixlen
     if not 0 <= length <= parsed.max_prefixlen:
         raise AwsError("InvalidInput", f"EDNS0ClientSubnetMask {mask} is out of range")
     return str(parsed), length

@@ -122,6 +122,13 @@ def test_lists_are_paginated(alpha_api, alpha):
     assert page["next"].endswith("/api/registry/v1/domains/?limit=2&offset=2")
 
 
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(alpha_api):
+    """str.isdigit() says yes to '²', which int() cannot read: numbers are ASCII digits only."""
+    for value in ("²", "١٢"):
+        problem(alpha_api.get(f"{API}/domains/", {"limit": value}), 400, "validation_error")
+        problem(alpha_api.post(f"{API}/poll-messages/{value}/ack/"), 400, "validation_error")
+
+
 # --- transforms -------------------------------------------------------------------------------
 
 

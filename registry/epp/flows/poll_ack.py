@@ -17,7 +17,7 @@ class PollAckFlow(Flow):
         raw = (self.command.element.get("msgID") or "").strip()
         if not raw:
             raise RequiredParameterMissing('<poll op="ack"> needs msgID')
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise ObjectNotFound(f"no message {raw} waits in the queue")
         message_id = int(raw)
         remaining = services.poll_ack(self.registrar, message_id)
