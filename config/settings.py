@@ -398,6 +398,8 @@ DNS_UDP_PAYLOAD = env_int("DNS_UDP_PAYLOAD", 1232, minimum=512, maximum=4096)
 DNS_TCP_IDLE_TIMEOUT = env_float("DNS_TCP_IDLE_TIMEOUT", 10.0, minimum=0.1)
 # run_dns re-reads zone serials this often in case a NOTIFY was lost (seconds).
 DNS_POLL_EVERY = env_float("DNS_POLL_EVERY", 30.0, minimum=0.5)
+# Versions of each zone whose changes the store keeps (run_dns applies them; IXFR serves them).
+DNS_ZONE_HISTORY = env_int("DNS_ZONE_HISTORY", 100, minimum=1, maximum=100_000)
 
 # The recursive resolver (run_resolver) on the plan's resolver address: who may ask it, and
 # the TCP port of its control channel (the trace page and the operators' cache view use it)
@@ -461,7 +463,7 @@ def _route53_limits() -> dict[str, int]:
     for item in env_list("ROUTE53_LIMITS", []):
         name, _, value = item.partition("=")
         name = name.strip().upper()
-        if name not in limits or not value.strip().isdigit() or int(value) < 1:
+        if name not in limits or not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 1:
             raise ImproperlyConfigured(
                 f"ROUTE53_LIMITS: {item!r} is not NAME=N with N >= 1 and NAME one of {', '.join(limits)}"
             )

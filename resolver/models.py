@@ -66,6 +66,30 @@ class Zone(models.Model):
         return len(self.records)
 
 
+class ZoneDelta(models.Model):
+    """What one published version of a zone changed from the one before: the records
+    removed and added, as a zone transfer shows them (a routed record set as the union of
+    its healthy members), the old and new SOA among them. run_dns applies these to the
+    zone it holds instead of loading it whole, and answers IXFR (RFC 1995) from them; a
+    zone keeps the last ``DNS_ZONE_HISTORY`` of them. ``routed_changed`` says the routed
+    record sets changed, which a server must load whole (the delta shows their merged form)."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="deltas", to_field="key")
+    serial_from = models.PositiveBigIntegerField()
+    serial_to = models.PositiveBigIntegerField()
+    removed = models.JSONField(default=list)
+    added = models.JSONField(default=list)
+    routed_changed = models.BooleanField(default=False)
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["zone", "serial_to"]
+        constraints = [models.UniqueConstraint(fields=["zone", "serial_from"], name="zone_delta_once_per_serial")]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id} {self.serial_from} -> {self.serial_to}"
+
+
 class DelegationSet(models.Model):
     """A reusable delegation set (Route 53's): four rental nameservers an account keeps to
     give several of its hosted zones the same nameservers (never two zones of one name)."""

@@ -18,7 +18,7 @@ from resolver.choices import ZoneKind
 from resolver.dns.authoritative import routing
 from resolver.dns.wire import records as rr
 from resolver.dns.wire.notify import send_notify
-from resolver.models import MAX_SERIAL, Zone
+from resolver.models import MAX_SERIAL, Zone, ZoneDelta
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +117,34 @@ def publish_zone(
             except IntegrityError:  # first publications of one zone racing: the other won
                 return publish_zone(name, kind, records, servers, version=version, routed=routed, key=key)
         else:
+            _record_delta(zone, fields)
             for field, value in fields.items():
                 setattr(zone, field, value)
             zone.save()
         transaction.on_commit(lambda: notify_servers(name, server_names))
     return zone
+
+
+def _record_delta(zone: Zone, fields: dict[str, Any]) -> None:
+    """Keep what the version about to replace ``zone`` changes (``ZoneDelta``), and forget
+    deltas past the last ``DNS_ZONE_HISTORY``."""
+    removed, added = rr.difference(
+        [*zone.records, *routing.merged_records(zone.routed)],
+        [*fields["records"], *routing.merged_records(fields["routed"])],
+    )
+    ZoneDelta.objects.create(
+        zone=zone,
+        serial_from=zone.serial,
+        serial_to=fields["serial"],
+        removed=removed,
+        added=added,
+        routed_changed=zone.routed != fields["routed"],
+        published_at=fields["published_at"],
+    )
+    keep = settings.DNS_ZONE_HISTORY
+    oldest_kept = list(zone.deltas.order_by("-serial_to").values_list("serial_to", flat=True)[keep - 1 : keep])
+    if oldest_kept:
+        zone.deltas.filter(serial_to__lt=oldest_kept[0]).delete()
 
 
 def _check_shared_servers(name: str, key: str, servers: list[str]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import close_old_connections
 
-from resolver.models import Zone
+from resolver.models import Zone, ZoneDelta
 
 
 def serials(names: set[str] | None = None) -> dict[str, int]:
@@ -29,6 +29,32 @@ def load(key: str) -> tuple[str, int, list, list[str], list] | None:
     close_old_connections()
     row = Zone.objects.filter(key=key).values_list("name", "serial", "records", "servers", "routed").first()
     return None if row is None else tuple(row)
+
+
+def changes(key: str, since: int, until: int | None = None) -> tuple[int, list[str], list | None, bool] | None:
+    """What changed in a zone from serial ``since`` to ``until`` (by default the stored
+    one): (stored serial, servers, each version's (removed, added) records oldest first, or
+    None when the history does not reach back, whether routed record sets changed); None
+    if the zone is not published."""
+    close_old_connections()
+    row = Zone.objects.filter(key=key).values_list("serial", "servers").first()
+    if row is None:
+        return None
+    serial, servers = row
+    until = serial if until is None else until
+    deltas = (
+        ZoneDelta.objects.filter(zone_id=key, serial_from__gte=since, serial_to__lte=until)
+        .order_by("serial_from")
+        .values_list("serial_from", "serial_to", "removed", "added", "routed_changed")
+    )
+    chain, at, routed_changed = [], since, False
+    for serial_from, serial_to, removed, added, routed in deltas:
+        if serial_from != at:
+            break  # a gap: the history does not reach
+        chain.append((removed, added))
+        routed_changed |= routed
+        at = serial_to
+    return serial, servers, chain if at == until else None, routed_changed
 
 
 log = logging.getLogger(__name__)

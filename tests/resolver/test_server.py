@@ -1,6 +1,7 @@
 """The listeners of run_dns over real sockets, without the database: zones come from a dict."""
 
 import asyncio
+import itertools
 import random
 import socket
 import threading
@@ -13,6 +14,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.tsig
 import dns.update
+import dns.xfr
+import dns.zone
 import pytest
 
 from config.network import DEFAULT_LATENCY, DEFAULT_REGIONS
@@ -20,6 +23,7 @@ from resolver.dns.authoritative.engine import Engine
 from resolver.dns.authoritative.regions import Regions
 from resolver.dns.authoritative.server import DnsServer
 from resolver.dns.wire import mmsg
+from resolver.dns.wire import records as rr
 from tests.resolver.test_zone import ZONE
 
 ADDRESS = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
@@ -39,6 +43,7 @@ class Running:
         regions: Regions | None = None,
         apply_update=None,
         keyring=None,
+        history: bool = False,
         **more: tuple,
     ) -> None:
         self.zones = {"example.com.": ZONE}
@@ -46,6 +51,9 @@ class Running:
         self.more = dict(more)
         self.routed = routed or []
         self.serial_reads: list[set[str] | None] = []  # the names each read of the serials asked for
+        # With ``history``: each version of example.com. kept, so the server may apply changes.
+        self.versions: dict[int, list] = {serial_of(ZONE): ZONE} if history else {}
+        self.whole_loads = 0
         self.port = _free_udp_port()
         self.loop = asyncio.new_event_loop()
         self.server: DnsServer | None = None
@@ -65,6 +73,7 @@ class Running:
                     poll_every=3600,
                     apply_update=apply_update,
                     keyring=keyring,
+                    read_changes=self.read_changes if history else None,
                 )
                 await self.server.start()
                 started.set()
@@ -82,7 +91,21 @@ class Running:
         found |= {key: serial_of(zone[1]) for key, zone in self.more.items() if names is None or zone[0] in names}
         return found
 
+    def publish(self, records: list) -> None:
+        """A new version of example.com. (its SOA serial bumped by the caller)."""
+        self.zones["example.com."] = self.versions[serial_of(records)] = records
+
+    def read_changes(self, key: str, since: int, until: int | None) -> tuple | None:
+        serials = sorted(self.versions)
+        until = serial_of(self.zones[key]) if until is None else until
+        if since not in self.versions:
+            return serial_of(self.zones[key]), ["ns.example."], None, False
+        steps = [s for s in serials if since <= s <= until]
+        chain = [rr.difference(self.versions[a], self.versions[b]) for a, b in itertools.pairwise(steps)]
+        return serial_of(self.zones[key]), ["ns.example."], chain, False
+
     def read_zone(self, key: str) -> tuple:
+        self.whole_loads += 1
         if key in self.more:
             name, records, servers = self.more[key]
             return name, serial_of(records), records, servers, []
@@ -210,6 +233,62 @@ def test_signed_queries_and_transfers_get_signed_answers_and_a_bad_signature_not
     unknown.use_tsig(stranger)
     with pytest.raises(dns.tsig.PeerBadKey):  # NOTAUTH with the BADKEY error
         dns.query.udp(unknown, ADDRESS, port=running.port, timeout=5)
+
+
+def new_version(records: list, serial: int, **changes: str) -> list:
+    """``records`` with the SOA serial ``serial`` and the A record of each name given changed."""
+    out = rr.with_serial(records, dns.name.from_text("example.com."), serial)
+    for name, address in changes.items():
+        out = [r for r in out if not (r[0] == f"{name}.example.com." and r[2] == "A")]
+        out.append([f"{name}.example.com.", 300, "A", address])
+    return out
+
+
+def notify(running) -> None:
+    message = dns.message.make_query("example.com.", "SOA")
+    message.set_opcode(dns.opcode.NOTIFY)
+    assert dns.query.udp(message, ADDRESS, port=running.port, timeout=5).rcode() == dns.rcode.NOERROR
+
+
+def served_serial(running) -> int:
+    return dns.query.udp(dns.message.make_query("example.com.", "SOA"), ADDRESS, port=running.port).answer[0][0].serial
+
+
+def test_a_new_version_is_applied_to_the_zone_held_and_secondaries_take_ixfr(serve):
+    running = serve(history=True)
+    old = running.zones["example.com."]
+    secondary = dns.zone.from_text(
+        "\n".join(" ".join(map(str, r)) for r in old), origin="example.com.", relativize=False
+    )
+    loads = running.whole_loads
+    running.publish(new_version(old, 8, www="192.0.2.45"))
+    running.publish(new_version(running.zones["example.com."], 9, fresh="192.0.2.46", mail="192.0.2.26"))
+    notify(running)
+    wait_for(lambda: served_serial(running) == 9)
+    assert running.whole_loads == loads  # applied to the zone held: never loaded whole again
+    answer = dns.query.udp(dns.message.make_query("fresh.example.com.", "A"), ADDRESS, port=running.port)
+    assert answer.answer[0][0].address == "192.0.2.46"
+    # A secondary at serial 7 asks for what changed since: two versions, applied in order.
+    query, _ = dns.xfr.make_query(secondary, serial=7)
+    dns.query.inbound_xfr(ADDRESS, secondary, query, port=running.port, timeout=5)
+    expected = dns.zone.from_text(
+        "\n".join(" ".join(map(str, r)) for r in running.zones["example.com."]), origin="example.com.", relativize=False
+    )
+    assert secondary.get_soa().serial == 9 and secondary == expected
+    # One the history does not reach gets the whole zone instead; one up to date, the SOA alone.
+    records = [
+        r for m in dns.query.xfr(ADDRESS, "example.com.", port=running.port, rdtype="IXFR", serial=3) for r in m.answer
+    ]
+    assert len(records) > 10 and records[0].rdtype == records[-1].rdtype == dns.rdatatype.SOA
+    current = [m for m in dns.query.xfr(ADDRESS, "example.com.", port=running.port, rdtype="IXFR", serial=9)]
+    assert [r.rdtype for m in current for r in m.answer] == [dns.rdatatype.SOA]
+
+
+def wait_for(check, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not reached"
+        time.sleep(0.02)
 
 
 def test_stopping_closes_every_udp_listener_promptly(running):

@@ -36,6 +36,7 @@ from resolver.dns.authoritative.regions import Regions
 from resolver.dns.authoritative.routing import Choice
 from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
 from resolver.dns.metrics import answer_key
+from resolver.dns.wire import records as rr
 from resolver.dns.wire.guard import allowed, error_reply
 from resolver.dns.wire.update import is_update
 
@@ -94,6 +95,10 @@ class Engine:
         # respond) and answers it later, off the listener; without it an UPDATE gets
         # NOTIMP and a signed message NOTAUTH.
         self.on_deferred: Callable[[bytes, str, Source, str, Respond], object] | None = None
+        # A zone's history for IXFR: (zone key, from serial, to serial) -> each version's
+        # (removed, added) records, or None when it does not reach back. Reads the
+        # database: called off the listeners only.
+        self.changes_since: Callable[[str, int, int], list[tuple[list[Any], list[Any]]] | None] | None = None
         self.counters: dict[str, int] = {}
         # Per listener address, queries received over UDP and TCP (the server sets this).
         self.query_counts: Callable[[], dict[str, tuple[int, int]]] | None = None
@@ -419,18 +424,24 @@ class Engine:
             return error_reply(wire, dns.rcode.FORMERR)
         return self.answer_query(query, address, source, transport)
 
-    def answer_query(self, query: dns.message.Message, address: str, source: Source, transport: str) -> list[bytes]:
+    def answer_query(
+        self, query: dns.message.Message, address: str, source: Source, transport: str, off_listener: bool = False
+    ) -> list[bytes]:
         """The answers to a QUERY or NOTIFY already read (and its signature checked, if it
-        had one: the caller signs the answers)."""
+        had one: the caller signs the answers). ``off_listener``: called by the thread
+        that answers deferred messages, where an IXFR may read the zone's history."""
         opcode = query.opcode()
         if query.edns > 0:
             response = dns.message.make_response(query, our_payload=self.payload)
             response.use_edns(0, 0, self.payload)
             response.set_rcode(dns.rcode.BADVERS)
             return [response.to_wire()]
-        if len(query.question) != 1 or (opcode == dns.opcode.QUERY and (query.answer or query.authority)):
+        if len(query.question) != 1:
             return [_reply(query, dns.rcode.FORMERR, self.payload)]
         question = query.question[0]
+        # A query carries nothing in its answer section, nor in authority but an IXFR's SOA.
+        if opcode == dns.opcode.QUERY and (query.answer or (query.authority and question.rdtype != dns.rdatatype.IXFR)):
+            return [_reply(query, dns.rcode.FORMERR, self.payload)]
         if opcode == dns.opcode.NOTIFY:
             return [self._notify(query, question, source)]
         if question.rdclass == dns.rdataclass.CH and question.rdtype == dns.rdatatype.TXT and qname_is_stats(question):
@@ -443,7 +454,7 @@ class Engine:
         if zone is None:
             return [_reply(query, dns.rcode.REFUSED, self.payload)]
         if question.rdtype in NO_LIMIT_TYPES:
-            return self._transfer(query, zone, qname, source, transport)
+            return self._transfer(query, zone, qname, source, transport, off_listener)
         result = zone.lookup(qname, question.rdtype)
         response = dns.message.make_response(query, our_payload=self.payload)
         if query.ednsflags & dns.flags.DO:
@@ -500,34 +511,87 @@ class Engine:
         return response.to_wire()
 
     def _transfer(
-        self, query: dns.message.Message, zone: CompiledZone, qname: dns.name.Name, source: Source, transport: str
+        self,
+        query: dns.message.Message,
+        zone: CompiledZone,
+        qname: dns.name.Name,
+        source: Source,
+        transport: str,
+        off_listener: bool = False,
     ) -> list[bytes]:
-        """AXFR (and IXFR answered as a full transfer, RFC 1995 section 4) over TCP to
-        allowed clients; over UDP an IXFR gets the SOA alone, which says 'use TCP'."""
+        """AXFR, and IXFR (RFC 1995) from the zone's history, over TCP to allowed clients;
+        over UDP an IXFR gets the SOA alone, which says 'use TCP'. The history is in the
+        database: an IXFR is answered off the listener (``on_deferred``), and as a full
+        transfer where there is none (no ``changes_since``) or it does not reach back to
+        the client's serial."""
         if qname != zone.origin or not allowed(source, self.transfer_allow):
             return [_reply(query, dns.rcode.REFUSED, self.payload)]
+        rdtype = query.question[0].rdtype
         if transport == UDP:
-            if query.question[0].rdtype == dns.rdatatype.AXFR:
+            if rdtype == dns.rdatatype.AXFR:
                 return [_reply(query, dns.rcode.FORMERR, self.payload)]
-            response = dns.message.make_response(query, our_payload=self.payload)
-            response.flags |= dns.flags.AA
-            response.answer = [zone.soa]
-            return [response.to_wire(max_size=512, prefer_truncation=True)]
+            return [self._soa_only(query, zone, 512)]
+        if rdtype == dns.rdatatype.IXFR:
+            since = next((r[0].serial for r in query.authority if r.rdtype == dns.rdatatype.SOA and len(r)), None)
+            if since is None:
+                return [_reply(query, dns.rcode.FORMERR, self.payload)]  # RFC 1995 section 3: the client's SOA
+            if not _older(since, zone.serial):
+                return [self._soa_only(query, zone, TCP_LIMIT)]  # up to date (or ahead): nothing to send
+            if self.changes_since is not None and self.on_deferred is not None:
+                if not off_listener:
+                    raise _Deferred
+                chain = self.changes_since(zone.key, since, zone.serial)
+                if chain is not None:
+                    self._count("ixfr")
+                    return list(_transfer_stream(query, _incremental(zone, chain), self.payload))
         self._count("transfer")
-        return list(_transfer_messages(query, zone, self.payload))
+        return list(_transfer_stream(query, _whole(zone), self.payload))
+
+    def _soa_only(self, query: dns.message.Message, zone: CompiledZone, limit: int) -> bytes:
+        response = dns.message.make_response(query, our_payload=self.payload)
+        response.flags |= dns.flags.AA
+        response.answer = [zone.soa]
+        return response.to_wire(max_size=limit, prefer_truncation=True)
 
 
 class _Deferred(Exception):
     """A message to answer off the listener (``Engine.on_deferred``)."""
 
 
-def _transfer_messages(query: dns.message.Message, zone: CompiledZone, payload: int) -> Iterator[bytes]:
-    """The zone as a stream of messages of at most AXFR_MESSAGE_SIZE: SOA, every RRset, SOA."""
+def _older(serial: int, than: int) -> bool:
+    """RFC 1982 serial number arithmetic: whether ``serial`` comes before ``than``."""
+    return serial != than and (than - serial) % 2**32 < 2**31
+
+
+def _whole(zone: CompiledZone) -> list[dns.rrset.RRset]:
+    """The zone as a full transfer carries it: SOA, every RRset, SOA."""
     rrsets = [zone.soa]
     nodes = zone.transfer_nodes()
     for owner in sorted(nodes):
         rrsets.extend(rrset for _, rrset in sorted(nodes[owner].items()) if rrset is not zone.soa)
     rrsets.append(zone.soa)
+    return rrsets
+
+
+def _incremental(zone: CompiledZone, chain: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[dns.rrset.RRset]:
+    """An incremental transfer (RFC 1995 section 4): the new SOA, then for each version the
+    old SOA and what it removed, the new SOA and what it added, then the new SOA again."""
+    rrsets = [zone.soa]
+    for removed, added in chain:
+        for records in (removed, added):
+            parsed = rr.parse_records(zone.origin, records)
+            soa = parsed.get(zone.origin, {}).get(dns.rdatatype.SOA)
+            if soa is None:
+                raise ValueError(f"zone {zone.origin}: a version in its history lacks an SOA")
+            rrsets.append(soa)
+            for owner in sorted(parsed):
+                rrsets.extend(rrset for _, rrset in sorted(parsed[owner].items()) if rrset is not soa)
+    rrsets.append(zone.soa)
+    return rrsets
+
+
+def _transfer_stream(query: dns.message.Message, rrsets: Sequence[dns.rrset.RRset], payload: int) -> Iterator[bytes]:
+    """``rrsets`` as a stream of messages of at most AXFR_MESSAGE_SIZE."""
     question = query.question[0]
     flags = dns.flags.QR | dns.flags.AA | (query.flags & dns.flags.RD)
     edns_reserve = 11 if query.edns >= 0 else 0

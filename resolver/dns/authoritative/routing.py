@@ -168,6 +168,21 @@ class Choice:
         return self.variants[bisect.bisect_right(self.cumulative, random.random() * self.total)]
 
 
+def merged_records(routed: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """Routed record sets in their stored form as the plain records a zone transfer
+    carries: each one the healthy members' values (all members' when none is healthy)
+    under the lowest TTL among them, as ``Routed.merged`` does."""
+    out: list[list[Any]] = []
+    for entry in routed:
+        members = [m for m in entry["members"] if m.get("healthy", True)] or list(entry["members"])
+        if not members:
+            continue
+        ttl = min(int(m["ttl"]) for m in members)
+        values = dict.fromkeys(str(v) for m in members for v in m["values"])
+        out += [[str(entry["name"]).lower(), ttl, str(entry["type"]).upper(), value] for value in values]
+    return out
+
+
 def parse_routed(origin: dns.name.Name, routed: Iterable[dict[str, Any]]) -> dict[tuple[dns.name.Name, int], Routed]:
     """Routed record sets from their stored form::
 

@@ -50,6 +50,12 @@ log = logging.getLogger(__name__)
 
 # A zone as the store gives it: name, serial, records, servers, routed record sets.
 StoredZone = tuple[str, int, list[Any], list[str], list[Any]]
+# Each version's (removed, added) records, oldest first.
+Chain = list[tuple[list[Any], list[Any]]]
+# What changed in a zone since a serial (up to another, or the stored one), as the store
+# gives it: (stored serial, servers, the chain or None when the history does not reach,
+# whether routed record sets changed).
+ReadChanges = Callable[[str, int, int | None], tuple[int, list[str], Chain | None, bool] | None]
 
 
 class UdpListener:
@@ -205,6 +211,7 @@ class DnsServer:
         reuse_port: bool = False,
         apply_update: ApplyUpdate | None = None,
         keyring: tsig.Keyring | None = None,
+        read_changes: ReadChanges | None = None,
     ) -> None:
         self.engine = engine
         self.listeners = dict(listeners)  # server name -> address
@@ -220,6 +227,7 @@ class DnsServer:
         # the loader: each needs the database (the zone's record sets, the key).
         self.apply_update = apply_update
         self.keyring = keyring
+        self.read_changes = read_changes
         self.updater = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="updates")
         self.serials: dict[str, int] = {}  # by the store's key of each zone loaded
         self.names: dict[str, str] = {}  # the zone name of each key
@@ -237,8 +245,10 @@ class DnsServer:
         loop = asyncio.get_running_loop()
         # NOTIFY arrives on a UDP listener's thread; the loader runs on this loop.
         self.engine.on_notify = lambda zone: loop.call_soon_threadsafe(self.notified, zone)
-        if self.apply_update is not None or self.keyring is not None:
+        if self.apply_update is not None or self.keyring is not None or self.read_changes is not None:
             self.engine.on_deferred = self.deferred
+        if self.read_changes is not None:
+            self.engine.changes_since = self._history
         for address in sorted(set(self.listeners.values())):
             await self._listen(address)
         await self.sync()
@@ -319,16 +329,20 @@ class DnsServer:
             if self.apply_update is None:
                 return error_reply(wire, dns.rcode.NOTIMP)
             return [self.apply_update(wire, lambda origin: self.engine.key_at(address, origin), client)]
-        if self.keyring is None:
-            return error_reply(wire, dns.rcode.NOTAUTH)
         try:
-            query = tsig.read(wire, self.keyring)
+            query = tsig.read(wire, self.keyring or (lambda message, name: None))
         except tsig.Refusal as refusal:
-            log.info("signed message from %s refused: %s", client, refusal.reason)
+            log.info("message from %s refused: %s", client, refusal.reason)
             return [refusal.reply]
         key, query.keyring = query.keyring, None  # the engine answers unsigned; signed here
-        replies = self.engine.answer_query(query, address, source, transport)
+        replies = self.engine.answer_query(query, address, source, transport, off_listener=True)
         return tsig.sign(query, key, replies) if key else replies
+
+    def _history(self, key: str, since: int, until: int) -> Chain | None:
+        """A zone's changes from ``since`` to ``until``, for IXFR (the updater thread's)."""
+        assert self.read_changes is not None  # set as the engine's changes_since only with it
+        found = self.read_changes(key, since, until)
+        return None if found is None else found[2]
 
     def changed_elsewhere(self, zone: str) -> None:
         """``zone`` changed, as heard from outside DNS (another host's publisher); safe to
@@ -355,7 +369,7 @@ class DnsServer:
             if self.serials.get(key) == current[key]:
                 continue
             try:
-                compiled, servers = await loop.run_in_executor(self.executor, self._compile, key)
+                compiled, servers, applied = await loop.run_in_executor(self.executor, self._load, key)
             except (rr.BadRecord, ValueError) as exc:
                 log.error("zone %s not loaded: %s", key, exc)
                 continue
@@ -365,12 +379,36 @@ class DnsServer:
             self.engine.install(compiled, servers, key)
             self.serials[key] = compiled.serial
             self.names[key] = compiled.origin.to_text()
-            log.info("zone %s serial %s loaded (%s records)", self.names[key], compiled.serial, compiled.record_count())
+            if applied:
+                log.info("zone %s serial %s: %s versions applied", self.names[key], compiled.serial, applied)
+            else:
+                count = compiled.record_count()
+                log.info("zone %s serial %s loaded (%s records)", self.names[key], compiled.serial, count)
             loaded = True
         if loaded:
             # Zones are large and never change in place: keep the cycle collector from
             # walking them again and again (each full pass would stall the listeners).
             gc.freeze()
+
+    def _load(self, key: str) -> tuple[CompiledZone | None, list[str], int]:
+        """The zone's new version: the one held with the changes since applied, when the
+        store's history reaches back to it, else loaded whole; and how many versions were
+        applied (0: loaded whole)."""
+        held = self.engine.zones.get(key)
+        if held is not None and self.read_changes is not None:
+            found = self.read_changes(key, held.serial, None)
+            if found is None:
+                return None, [], 0
+            serial, servers, chain, routed_changed = found
+            if chain is not None and not routed_changed:
+                try:
+                    compiled = held.updated(chain)
+                except (rr.BadRecord, ValueError) as exc:
+                    log.warning("zone %s: its changes did not apply (%s); loading it whole", key, exc)
+                else:
+                    if compiled.serial == serial:
+                        return compiled, servers, len(chain)
+        return (*self._compile(key), 0)
 
     def _compile(self, key: str) -> tuple[CompiledZone | None, list[str]]:
         row = self.read_zone(key)

@@ -3,6 +3,7 @@ RFC 1034 section 4.3.2 with wildcards (RFC 4592) and negative answers (RFC 2308)
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -67,27 +68,97 @@ class CompiledZone:
         # The query path works on lower-case label tuples, which hash in C; a Name's hash
         # is computed in Python on every use.
         self.labels = lower(origin)
+        self.depth = len(origin)
         self.by_labels = {lower(name): rrsets for name, rrsets in self.nodes.items()}
         for labels, _ in self.routed:  # a name with only routed data exists all the same
             self.by_labels.setdefault(labels, {})
         self.cuts = {
             labels for labels, rrsets in self.by_labels.items() if labels != self.labels and dns.rdatatype.NS in rrsets
         }
-        # Names that exist only because something lives below them (empty non-terminals).
-        self.interior: set[Labels] = set()
-        for labels in self.by_labels:
+        self.interior = self._interior(self.by_labels)
+        self.has_wildcards = any(labels and labels[0] == WILDCARD for labels in self.by_labels)
+        self._negative_soa()
+
+    def _interior(self, names: Iterable[Labels]) -> set[Labels]:
+        """Names that exist only because something lives below them (empty non-terminals)."""
+        interior: set[Labels] = set()
+        for labels in names:
             while labels != self.labels:
                 labels = labels[1:]
-                if labels in self.interior or labels in self.by_labels:
+                if labels in interior or labels in self.by_labels:
                     break  # what lies above was or will be walked from there
-                self.interior.add(labels)
-        soa = self.nodes[origin][dns.rdatatype.SOA]
+                interior.add(labels)
+        return interior
+
+    def _negative_soa(self) -> None:
+        soa = self.nodes[self.origin][dns.rdatatype.SOA]
         # RFC 2308 section 5: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
-        self.negative_soa = dns.rrset.RRset(origin, soa.rdclass, soa.rdtype)
+        self.negative_soa = dns.rrset.RRset(self.origin, soa.rdclass, soa.rdtype)
         self.negative_soa.update(soa)
         self.negative_soa.ttl = min(soa.ttl, soa[0].minimum)
-        self.has_wildcards = any(labels and labels[0] == WILDCARD for labels in self.by_labels)
-        self.depth = len(origin)
+
+    def updated(self, changes: Sequence[tuple[Sequence[rr.Record], Sequence[rr.Record]]]) -> CompiledZone:
+        """This zone with ``changes`` applied, each (removed, added) records, oldest first,
+        the old and new SOA among them: a new object, since listeners may be reading this
+        one. Only the names changed are parsed and checked, so the time taken follows the
+        change, not the zone (copying its indexes is a C loop). Raises BadRecord as a full
+        load would; the routed record sets stay as they are."""
+        nodes = dict(self.nodes)
+        touched: set[dns.name.Name] = set()
+        for removed, added in changes:
+            for owner, rrsets in rr.parse_records(self.origin, removed).items():
+                touched.add(owner)
+                node = dict(nodes.get(owner, {}))
+                for rdtype, rrset in rrsets.items():
+                    if rdtype in node:
+                        left = node[rdtype].copy()
+                        left.difference_update(rrset)
+                        if left:
+                            node[rdtype] = left
+                        else:
+                            del node[rdtype]
+                if node:
+                    nodes[owner] = node
+                else:
+                    nodes.pop(owner, None)
+            for owner, rrsets in rr.parse_records(self.origin, added).items():
+                touched.add(owner)
+                node = dict(nodes.get(owner, {}))
+                for rdtype, rrset in rrsets.items():
+                    have = node.get(rdtype)
+                    if have is None:
+                        node[rdtype] = rrset
+                    else:  # the lowest TTL of the set, as a full load takes it
+                        merged = have.copy()
+                        merged.union_update(rrset)
+                        node[rdtype] = merged
+                nodes[owner] = node
+        rr.check_zone(self.origin, {owner: nodes[owner] for owner in touched | {self.origin} if owner in nodes})
+        zone = copy.copy(self)
+        zone.nodes = nodes
+        zone.by_labels = dict(self.by_labels)
+        zone.cuts = set(self.cuts)
+        names = {lower(owner) for owner in touched}
+        vanished = False
+        for labels in names:
+            at = nodes.get(dns.name.Name(labels))
+            if at is None and not any(key[0] == labels for key in self.routed):
+                vanished |= zone.by_labels.pop(labels, None) is not None
+            else:
+                zone.by_labels[labels] = at or {}
+            if labels != self.labels and at and dns.rdatatype.NS in at:
+                zone.cuts.add(labels)
+            else:
+                zone.cuts.discard(labels)
+        if vanished:  # rare: what a name held up may be empty now, a wildcard may be gone
+            zone.interior = zone._interior(zone.by_labels)
+            zone.has_wildcards = any(labels and labels[0] == WILDCARD for labels in zone.by_labels)
+        else:
+            zone.interior = (self.interior - names) | zone._interior(names)
+            zone.has_wildcards = self.has_wildcards or any(labels and labels[0] == WILDCARD for labels in names)
+        zone.serial = nodes[self.origin][dns.rdatatype.SOA][0].serial
+        zone._negative_soa()
+        return zone
 
     def transfer_nodes(self) -> dict[dns.name.Name, dict[int, dns.rrset.RRset]]:
         """The zone's RRsets for a transfer or a master file: routed record sets as the

@@ -121,14 +121,31 @@ def check_zone(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.r
 
 
 def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -> list[list[Any]]:
-    """The records with the apex SOA's serial replaced by ``serial``."""
+    """The records as the zone store keeps them: the apex SOA's serial replaced by
+    ``serial``, and each RRset's records under its lowest TTL (RFC 2181 section 5.2: what
+    a load serves anyway), so that a version's changes, applied to the zone held, give
+    the TTLs a full load gives."""
     out = []
+    lowest: dict[tuple[str, str], int] = {}
     for owner, ttl, rtype, rdata in records:
-        if str(rtype).upper() == "SOA" and dns.name.from_text(str(owner).lower(), origin) == origin:
+        owner, rtype = str(owner).lower(), str(rtype).upper()
+        if rtype == "SOA" and dns.name.from_text(owner, origin) == origin:
             soa = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, str(rdata), origin=origin, relativize=False)
             rdata = soa.replace(serial=serial).to_text(origin=None)
-        out.append([str(owner).lower(), int(ttl), str(rtype).upper(), str(rdata)])
+        out.append([owner, int(ttl), rtype, str(rdata)])
+        key = (owner, rtype)
+        lowest[key] = min(lowest.get(key, int(ttl)), int(ttl))
+    for record in out:
+        record[1] = lowest[(record[0], record[2])]
     return out
+
+
+def difference(old: Iterable[Record], new: Iterable[Record]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The records of ``old`` that ``new`` lacks (removed) and those it adds (added), each
+    sorted; records compare as stored (``with_serial``'s form)."""
+    before = {(str(o), int(t), str(r), str(d)) for o, t, r, d in old}
+    after = {(str(o), int(t), str(r), str(d)) for o, t, r, d in new}
+    return [list(r) for r in sorted(before - after)], [list(r) for r in sorted(after - before)]
 
 
 def master_file(origin: dns.name.Name, nodes: dict[dns.name.Name, dict[int, dns.rrset.RRset]]) -> str:

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             reuse_port=options["reuse_port"],
             apply_update=updates.apply,
             keyring=updates.keyring,
+            read_changes=zonestore.changes,
         )
         # Zones published on other hosts are announced in Redis (NOTIFY reaches only the
         # publisher's own plan); without Redis this starts nothing.

@@ -1,0 +1,82 @@
+"""The zone store keeps what each version of a zone changed (``ZoneDelta``): run_dns
+applies those to the zone it holds, and IXFR answers from them (``zonestore.changes``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from resolver import zonestore
+from resolver.choices import ZoneKind
+from resolver.models import Zone, ZoneDelta
+from resolver.services import publish_zone
+
+SERVERS = ["a.gtld-servers.net."]
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    monkeypatch.setattr(zonestore, "close_old_connections", lambda: None)  # run_dns's own thread does that
+
+
+def version(*extra: list) -> list[list]:
+    return [
+        ["test.", 900, "SOA", "a.gtld-servers.net. hostmaster.test. 1 7200 900 1209600 86400"],
+        ["test.", 172800, "NS", "a.gtld-servers.net."],
+        *extra,
+    ]
+
+
+def publish(*extra: list, routed=()) -> Zone:
+    zone = publish_zone("test", ZoneKind.TLD, version(*extra), SERVERS, routed=routed)
+    assert zone is not None
+    return zone
+
+
+def soa(zone: Zone) -> list:
+    return next(r for r in zone.records if r[2] == "SOA")
+
+
+def test_each_version_keeps_what_it_removed_and_added_with_both_soas(db):
+    first = publish(["a.test.", 172800, "NS", "ns1.example.net."])
+    first_soa = soa(first)
+    second = publish(["a.test.", 172800, "NS", "ns2.example.net."], ["b.test.", 60, "NS", "ns1.example.net."])
+    delta = ZoneDelta.objects.get(zone=second)
+    assert (delta.serial_from, delta.serial_to, delta.routed_changed) == (first.serial, second.serial, False)
+    assert delta.removed == sorted([first_soa, ["a.test.", 172800, "NS", "ns1.example.net."]])
+    assert delta.added == sorted(
+        [soa(second), ["a.test.", 172800, "NS", "ns2.example.net."], ["b.test.", 60, "NS", "ns1.example.net."]]
+    )
+
+
+def test_the_changes_since_a_serial_chain_every_version_or_say_the_history_does_not_reach(db):
+    first = publish()
+    second = publish(["a.test.", 60, "NS", "ns1.example.net."])
+    third = publish(["a.test.", 60, "NS", "ns1.example.net."], ["b.test.", 60, "NS", "ns1.example.net."])
+    serial, servers, chain, routed = zonestore.changes("test.", first.serial)
+    assert (serial, servers, routed) == (third.serial, SERVERS, False) and len(chain) == 2
+    assert [r[0] for r in chain[0][1]] == ["a.test.", "test."] and [r[0] for r in chain[1][1]] == ["b.test.", "test."]
+    assert len(zonestore.changes("test.", first.serial, second.serial)[2]) == 1  # up to a served serial (IXFR)
+    assert zonestore.changes("test.", first.serial - 5)[2] is None  # older than the history
+    assert zonestore.changes("nothing.", 1) is None
+
+
+def test_the_history_keeps_the_last_versions_only(db, settings):
+    settings.DNS_ZONE_HISTORY = 3
+    first = publish()
+    for n in range(6):
+        last = publish([f"n{n}.test.", 60, "NS", "ns1.example.net."])
+    assert ZoneDelta.objects.filter(zone=last).count() == 3
+    assert zonestore.changes("test.", first.serial)[2] is None
+    kept = ZoneDelta.objects.filter(zone=last).order_by("serial_from").first()
+    assert len(zonestore.changes("test.", kept.serial_from)[2]) == 3
+
+
+def test_a_change_of_routed_record_sets_is_flagged_and_shown_merged(db):
+    member = {"id": "one", "ttl": 60, "values": ["192.0.2.1"], "weight": 1, "healthy": True}
+    routed = [{"name": "www.test.", "type": "A", "policy": "weighted", "members": [member]}]
+    publish(routed=routed)
+    other = {**member, "id": "two", "values": ["192.0.2.2"]}
+    last = publish(routed=[{**routed[0], "members": [member, other]}])
+    delta = ZoneDelta.objects.get(zone=last)
+    assert delta.routed_changed and ["www.test.", 60, "A", "192.0.2.2"] in delta.added
+    assert ["www.test.", 60, "A", "192.0.2.1"] not in delta.added + delta.removed  # unchanged in the merged view
