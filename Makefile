@@ -46,7 +46,7 @@ test: lint test-tools
 
 # The real DNS clients and peers the tests and benchmarks use, and the browser the
 # browser tests drive, from Debian's packages.
-DEBIAN_TOOLS := dig:bind9-dnsutils named-checkzone:bind9-utils unbound:unbound nsd:nsd dnsperf:dnsperf chromium:chromium whois:whois
+DEBIAN_TOOLS := dig:bind9-dnsutils named-checkzone:bind9-utils named:bind9 knotd:knot unbound:unbound nsd:nsd dnsperf:dnsperf chromium:chromium whois:whois
 test-tools:
 	@missing=""; for pair in $(DEBIAN_TOOLS); do \
 		command -v $${pair%%:*} >/dev/null || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair##*:}"; \

@@ -8,9 +8,10 @@ as odd behaviour.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -94,6 +95,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json_object(name: str) -> dict[str, Any]:
+    """A JSON object; {} when unset."""
+    value = _raw(name)
+    if value is None:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {type(parsed).__name__}")
+    return parsed
 
 
 def env_days(name: str, default: list[int]) -> tuple[int, ...]:

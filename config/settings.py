@@ -16,7 +16,18 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu.transport import TRANSPORT_ALIASES
 
 from config import logs, network
-from config.env import env_bool, env_days, env_float, env_int, env_list, env_path, env_rate, env_str, env_url
+from config.env import (
+    env_bool,
+    env_days,
+    env_float,
+    env_int,
+    env_json_object,
+    env_list,
+    env_path,
+    env_rate,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -398,6 +409,12 @@ DNS_UDP_PAYLOAD = env_int("DNS_UDP_PAYLOAD", 1232, minimum=512, maximum=4096)
 DNS_TCP_IDLE_TIMEOUT = env_float("DNS_TCP_IDLE_TIMEOUT", 10.0, minimum=0.1)
 # run_dns re-reads zone serials this often in case a NOTIFY was lost (seconds).
 DNS_POLL_EVERY = env_float("DNS_POLL_EVERY", 30.0, minimum=0.5)
+# Secondary servers of the registry's zones (root and TLDs), by zone: a JSON object like
+# {"com.": {"notify": ["127.0.0.1:5301"], "allow": ["127.0.0.0/8"], "key": "xfr.example."}};
+# checked at start by the resolver app, applied from each zone's next version.
+DNS_SECONDARIES = env_json_object("DNS_SECONDARIES")
+# TSIG keys of the operators' secondaries: "name:algorithm:base64-secret", comma-separated.
+DNS_TSIG_KEYS = env_list("DNS_TSIG_KEYS", [])
 # Versions of each zone whose changes the store keeps (run_dns applies them; IXFR serves them).
 DNS_ZONE_HISTORY = env_int("DNS_ZONE_HISTORY", 100, minimum=1, maximum=100_000)
 

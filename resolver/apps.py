@@ -6,6 +6,12 @@ class ResolverConfig(AppConfig):
     verbose_name = "Resolver and nameserver rental"
 
     def ready(self) -> None:
-        from resolver import aws
+        from django.core.exceptions import ImproperlyConfigured
+
+        from resolver import aws, services
 
         aws.register()
+        try:
+            services.check_secondaries_settings()
+        except services.ZoneRejected as exc:
+            raise ImproperlyConfigured(str(exc)) from None

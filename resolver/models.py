@@ -48,6 +48,14 @@ class Zone(models.Model):
     records = models.JSONField(default=list)
     routed = models.JSONField(default=list, blank=True, help_text="Record sets under a routing policy.")
     servers = models.JSONField(default=list)
+    notify = models.JSONField(
+        default=list, blank=True, help_text="Secondaries told of each version by NOTIFY: 'address' or 'address:port'."
+    )
+    transfer = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Who may transfer the zone: {'allow': [networks], 'key': TSIG key name}; empty: DNS_TRANSFER_ALLOW.",
+    )
     published_at = models.DateTimeField()
 
     class Meta:
@@ -71,15 +79,16 @@ class ZoneDelta(models.Model):
     removed and added, as a zone transfer shows them (a routed record set as the union of
     its healthy members), the old and new SOA among them. run_dns applies these to the
     zone it holds instead of loading it whole, and answers IXFR (RFC 1995) from them; a
-    zone keeps the last ``DNS_ZONE_HISTORY`` of them. ``routed_changed`` says the routed
-    record sets changed, which a server must load whole (the delta shows their merged form)."""
+    zone keeps the last ``DNS_ZONE_HISTORY`` of them. ``load_whole`` says a server must
+    load this version whole: its routed record sets changed (the delta shows them merged),
+    or its secondaries."""
 
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="deltas", to_field="key")
     serial_from = models.PositiveBigIntegerField()
     serial_to = models.PositiveBigIntegerField()
     removed = models.JSONField(default=list)
     added = models.JSONField(default=list)
-    routed_changed = models.BooleanField(default=False)
+    load_whole = models.BooleanField(default=False)
     published_at = models.DateTimeField()
 
     class Meta:
@@ -144,6 +153,15 @@ class HostedZone(models.Model):
     )
     comment = models.CharField(max_length=256, blank=True)
     caller_reference = models.CharField(max_length=128, help_text="The creator's key: a retry finds the same zone.")
+    notify_targets = models.JSONField(
+        default=list, blank=True, help_text="Secondary servers told of each version by NOTIFY: 'address[:port]'."
+    )
+    transfer_allow = models.JSONField(
+        default=list, blank=True, help_text="Networks that may transfer the zone (AXFR, IXFR); none: loopback."
+    )
+    transfer_key = models.CharField(
+        max_length=255, blank=True, help_text="A TSIG key of the zone that transfers must be signed with."
+    )
     version = models.PositiveBigIntegerField(default=0)
     publication_queued = models.BooleanField(
         default=False, help_text="A publication is queued and not started: changes meanwhile ride on it."

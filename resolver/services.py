@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import binascii
 import functools
+import ipaddress
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import dns.name
+import dns.tsig
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from redis.exceptions import RedisError
 
 from config import clock
 from resolver import zonestore
-from resolver.choices import ZoneKind
+from resolver.choices import TsigAlgorithm, ZoneKind
 from resolver.dns.authoritative import routing
 from resolver.dns.wire import records as rr
 from resolver.dns.wire.notify import send_notify
@@ -61,14 +64,20 @@ def publish_zone(
     version: int | None = None,
     routed: Sequence[dict[str, Any]] = (),
     key: str | None = None,
+    notify: Sequence[str] = (),
+    transfer: dict[str, Any] | None = None,
 ) -> Zone | None:
-    """Store a new version of a zone with the next serial, then NOTIFY its servers.
+    """Store a new version of a zone with the next serial, then NOTIFY its servers, which
+    NOTIFY ``notify`` (secondaries outside the plan, 'address[:port]') once they serve it.
 
     ``version`` is the publisher's counter: a version not newer than the stored one is
     ignored (returns None), so builds that arrive out of order cannot roll a zone back.
     Without it the zone is replaced unconditionally. ``routed``: record sets under a
     routing policy (hosted zones only). ``key`` tells apart hosted zones that share a
     name (their ids; by default the name): no server may serve two zones of one name.
+    ``transfer``: who may transfer it, ``{"allow": [networks], "key": TSIG key name}``
+    ({}: ``DNS_TRANSFER_ALLOW``, unsigned); None: what ``DNS_SECONDARIES`` says for the
+    zone's name (the registry's zones), NOTIFY targets included.
     """
     origin = rr.zone_name(name)
     name = origin.to_text()
@@ -84,6 +93,11 @@ def publish_zone(
     except rr.BadRecord as exc:
         raise ZoneRejected(f"zone {origin}: {exc}") from None
     server_names = _check_servers(servers)
+    if transfer is None:  # the operator's secondaries of this zone, if any
+        configured = settings.DNS_SECONDARIES.get(name, {})
+        notify, transfer = configured.get("notify") or notify, {k: v for k, v in configured.items() if k != "notify"}
+    notify = check_notify_targets(notify)
+    transfer = check_transfer(transfer)
     with transaction.atomic():
         zone = Zone.objects.select_for_update().filter(key=key).first()
         _check_shared_servers(name, key, server_names)
@@ -93,6 +107,7 @@ def publish_zone(
             zone is not None
             and zone.servers == server_names
             and zone.routed == routed
+            and (zone.notify, zone.transfer) == (notify, transfer)
             and _same_records(zone.records, records, origin)
         ):
             if version is not None:  # nothing to serve anew: remember the build, keep the serial
@@ -107,6 +122,8 @@ def publish_zone(
             "records": rr.with_serial(records, origin, serial),
             "routed": routed,
             "servers": server_names,
+            "notify": notify,
+            "transfer": transfer,
             "published_at": clock.now(),
         }
         if zone is None:
@@ -115,7 +132,17 @@ def publish_zone(
                 with transaction.atomic():
                     zone.save()
             except IntegrityError:  # first publications of one zone racing: the other won
-                return publish_zone(name, kind, records, servers, version=version, routed=routed, key=key)
+                return publish_zone(
+                    name,
+                    kind,
+                    records,
+                    servers,
+                    version=version,
+                    routed=routed,
+                    key=key,
+                    notify=notify,
+                    transfer=transfer,
+                )
         else:
             _record_delta(zone, fields)
             for field, value in fields.items():
@@ -123,6 +150,82 @@ def publish_zone(
             zone.save()
         transaction.on_commit(lambda: notify_servers(name, server_names))
     return zone
+
+
+def check_notify_targets(targets: Sequence[str]) -> list[str]:
+    """Secondaries to NOTIFY as 'address' or 'address:port' ('[v6]:port'), port 53 by
+    default; inside loopback unless the plan reaches past one host (MULTI_HOST)."""
+    out = []
+    for raw in targets:
+        text = str(raw).strip()
+        host, port = text, 53
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            port = int(rest[1:]) if rest.startswith(":") and rest[1:].isascii() and rest[1:].isdigit() else -1
+        elif text.count(":") == 1:
+            host, _, number = text.partition(":")
+            port = int(number) if number.isascii() and number.isdigit() else -1
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise ZoneRejected(f"NOTIFY target {text!r}: an IP address, with :port if not 53") from None
+        if not 0 < port < 65536:
+            raise ZoneRejected(f"NOTIFY target {text!r}: the port is 1-65535")
+        if not address.is_loopback and not settings.MULTI_HOST:
+            raise ZoneRejected(f"NOTIFY target {text!r}: only loopback addresses, unless MULTI_HOST is on")
+        target = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+        if target not in out:
+            out.append(target)
+    return out
+
+
+def check_transfer(transfer: dict[str, Any]) -> dict[str, Any]:
+    """Who may transfer a zone: ``allow``, networks ('127.0.0.0/8', an address), and
+    ``key``, the name of a TSIG key transfers must be signed with; {} for the defaults."""
+    unknown = set(transfer) - {"allow", "key"}
+    if unknown:
+        raise ZoneRejected(f"transfer: unknown {', '.join(sorted(unknown))} (allow, key)")
+    out: dict[str, Any] = {}
+    allow = []
+    for raw in transfer.get("allow") or []:
+        try:
+            allow.append(str(ipaddress.ip_network(str(raw).strip(), strict=False)))
+        except ValueError:
+            raise ZoneRejected(f"transfer allow {raw!r}: a network (127.0.0.0/8) or an address") from None
+    if allow:
+        out["allow"] = allow
+    if key := str(transfer.get("key") or "").strip():
+        out["key"] = rr.zone_name(key).to_text()
+    return out
+
+
+def check_secondaries_settings() -> None:
+    """``DNS_SECONDARIES`` and ``DNS_TSIG_KEYS`` as the store would take them; raises
+    ZoneRejected naming what is wrong (the resolver app checks at start)."""
+    for zone, policy in settings.DNS_SECONDARIES.items():
+        if not isinstance(policy, dict):
+            raise ZoneRejected(f"DNS_SECONDARIES[{zone!r}]: an object with notify, allow and key")
+        check_notify_targets(policy.get("notify") or [])
+        check_transfer({k: v for k, v in policy.items() if k != "notify"})
+        key = policy.get("key")
+        if key and rr.zone_name(key) not in configured_tsig_keys():
+            raise ZoneRejected(f"DNS_SECONDARIES[{zone!r}]: the key {key} is not in DNS_TSIG_KEYS")
+
+
+@functools.cache
+def configured_tsig_keys() -> dict[dns.name.Name, dns.tsig.Key]:
+    """``DNS_TSIG_KEYS`` ("name:algorithm:secret", ...) as keys by name."""
+    keys = {}
+    for item in settings.DNS_TSIG_KEYS:
+        name, algorithm, secret = [*item.split(":", 2), "", ""][:3]
+        if algorithm.lower() not in TsigAlgorithm.values or not secret:
+            raise ZoneRejected(f"DNS_TSIG_KEYS: {name!r} is not name:{'|'.join(TsigAlgorithm.values)}:base64-secret")
+        try:
+            key = dns.tsig.Key(rr.zone_name(name), secret, algorithm.lower())
+        except (ValueError, binascii.Error) as exc:
+            raise ZoneRejected(f"DNS_TSIG_KEYS: the secret of {name} is not base64: {exc}") from None
+        keys[key.name] = key
+    return keys
 
 
 def _record_delta(zone: Zone, fields: dict[str, Any]) -> None:
@@ -138,7 +241,7 @@ def _record_delta(zone: Zone, fields: dict[str, Any]) -> None:
         serial_to=fields["serial"],
         removed=removed,
         added=added,
-        routed_changed=zone.routed != fields["routed"],
+        load_whole=any(getattr(zone, field) != fields[field] for field in ("routed", "transfer", "notify")),
         published_at=fields["published_at"],
     )
     keep = settings.DNS_ZONE_HISTORY
@@ -167,7 +270,9 @@ def _same_records(stored: list[rr.Record], records: list[rr.Record], origin: dns
 
 def notify_servers(zone: str, servers: Sequence[str]) -> set[str]:
     """Send DNS NOTIFY (RFC 1996) for ``zone`` to each planned server; the names that
-    acknowledged. A server that is down just misses it: run_dns also polls."""
+    acknowledged. A server that is down just misses it: run_dns also polls. (The zone's
+    secondaries hear from run_dns once it serves the version: told earlier, they would
+    ask for a serial it does not serve yet.)"""
     plan = settings.NETWORK_PLAN
     targets = {name: (plan.address_of(name), plan.dns_port) for name in servers}
     acked = send_notify(zone, {n: (address, port) for n, (address, port) in targets.items() if address})

@@ -16,7 +16,7 @@ import dns.tsig
 import dns.update
 from django.db import close_old_connections
 
-from resolver import rental
+from resolver import rental, services
 from resolver.dns.wire import tsig, update
 from resolver.models import HostedZone, TsigKey
 
@@ -54,6 +54,9 @@ def apply(wire: bytes, zone_key: Callable[[dns.name.Name], str | None], client: 
 def keyring(message: dns.message.Message, name: dns.name.Name) -> dns.tsig.Key | None:
     """The key a signed message names (run_dns checks signed queries, NOTIFYs and transfers
     with it, off its listeners), or None."""
+    configured = services.configured_tsig_keys().get(name)  # the operator's secondaries'
+    if configured is not None:
+        return configured
     close_old_connections()
     key = rental.find_tsig_key(name)
     return None if key is None else dns.tsig.Key(name, key.secret, key.algorithm)

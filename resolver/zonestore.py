@@ -23,19 +23,27 @@ def serials(names: set[str] | None = None) -> dict[str, int]:
     return dict(zones.values_list("key", "serial"))
 
 
-def load(key: str) -> tuple[str, int, list, list[str], list] | None:
-    """Name, serial, records, servers and routed record sets of one zone, or None if it is
+def load(key: str) -> tuple[str, int, list, list[str], list, dict] | None:
+    """Name, serial, records, servers, routed record sets and its secondaries (who may
+    transfer it and whom to NOTIFY, see ``publish_zone``) of one zone, or None if it is
     not published."""
     close_old_connections()
-    row = Zone.objects.filter(key=key).values_list("name", "serial", "records", "servers", "routed").first()
-    return None if row is None else tuple(row)
+    row = (
+        Zone.objects.filter(key=key)
+        .values_list("name", "serial", "records", "servers", "routed", "transfer", "notify")
+        .first()
+    )
+    if row is None:
+        return None
+    *fields, transfer, notify = row
+    return (*fields, {**transfer, "notify": notify})
 
 
 def changes(key: str, since: int, until: int | None = None) -> tuple[int, list[str], list | None, bool] | None:
     """What changed in a zone from serial ``since`` to ``until`` (by default the stored
     one): (stored serial, servers, each version's (removed, added) records oldest first, or
-    None when the history does not reach back, whether routed record sets changed); None
-    if the zone is not published."""
+    None when the history does not reach back, whether a version must be loaded whole);
+    None if the zone is not published."""
     close_old_connections()
     row = Zone.objects.filter(key=key).values_list("serial", "servers").first()
     if row is None:
@@ -45,16 +53,16 @@ def changes(key: str, since: int, until: int | None = None) -> tuple[int, list[s
     deltas = (
         ZoneDelta.objects.filter(zone_id=key, serial_from__gte=since, serial_to__lte=until)
         .order_by("serial_from")
-        .values_list("serial_from", "serial_to", "removed", "added", "routed_changed")
+        .values_list("serial_from", "serial_to", "removed", "added", "load_whole")
     )
-    chain, at, routed_changed = [], since, False
-    for serial_from, serial_to, removed, added, routed in deltas:
+    chain, at, load_whole = [], since, False
+    for serial_from, serial_to, removed, added, whole in deltas:
         if serial_from != at:
             break  # a gap: the history does not reach
         chain.append((removed, added))
-        routed_changed |= routed
+        load_whole |= whole
         at = serial_to
-    return serial, servers, chain if at == until else None, routed_changed
+    return serial, servers, chain if at == until else None, load_whole
 
 
 log = logging.getLogger(__name__)

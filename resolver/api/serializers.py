@@ -126,6 +126,17 @@ class TsigKeyRequestSerializer(RequestSerializer):
     algorithm = Text(required=False, allow_null=True, help_text="hmac-sha256 (default), hmac-sha384, hmac-sha512.")
 
 
+class SecondariesSerializer(RequestSerializer):
+    """The zone's secondary servers (BIND, Knot, NSD... as secondaries): ``notify`` are told
+    of each version by NOTIFY; ``allow`` may transfer the zone (AXFR and IXFR, over TCP;
+    empty: loopback); ``key`` names one of the zone's TSIG keys that transfers must then
+    be signed with (empty: unsigned)."""
+
+    notify = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    allow = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    key = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class CreatedZoneSerializer(serializers.Serializer):
     hosted_zone = HostedZoneSerializer()
     change = ChangeSerializer()

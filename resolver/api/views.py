@@ -29,6 +29,7 @@ from resolver.api.serializers import (
     OverrideRequestSerializer,
     ProblemSerializer,
     RecordSetSerializer,
+    SecondariesSerializer,
     TsigKeyRequestSerializer,
     TsigKeySerializer,
 )
@@ -121,6 +122,20 @@ class HostedZoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         fields = {name: value for name, value in body.validated_data.items() if value}
         key = rental.create_tsig_key(request.user, pk, **fields)
         return Response(TsigKeySerializer(key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses={200: SecondariesSerializer, **PROBLEMS})
+    @extend_schema(methods=["put"], request=SecondariesSerializer, responses={200: SecondariesSerializer, **PROBLEMS})
+    @action(detail=True, methods=["get", "put"])
+    def secondaries(self, request: Request, pk: str) -> Response:
+        """The zone's secondary servers: who is told of each version by NOTIFY, who may
+        transfer it, and the TSIG key transfers must be signed with. PUT replaces all three."""
+        zone = self.get_object()
+        if request.method == "PUT":
+            body = SecondariesSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            zone = rental.set_secondaries(request.user, pk, **body.validated_data)
+        shown = {"notify": zone.notify_targets, "allow": zone.transfer_allow, "key": zone.transfer_key}
+        return Response(SecondariesSerializer(shown).data)
 
     @extend_schema(responses={204: None, **PROBLEMS})
     @action(detail=True, methods=["delete"], url_path=r"tsig-keys/(?P<key_name>[^/]+)")

@@ -90,7 +90,15 @@ def publish_hosted_zone(zone_id: str) -> Zone | None:
         records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
             stored = publish_zone(
-                zone.name, ZoneKind.HOSTED, records, zone.nameservers, version=zone.version, routed=routed, key=zone.pk
+                zone.name,
+                ZoneKind.HOSTED,
+                records,
+                zone.nameservers,
+                version=zone.version,
+                routed=routed,
+                key=zone.pk,
+                notify=zone.notify_targets,
+                transfer={"allow": zone.transfer_allow, "key": zone.transfer_key},
             )
         except ZoneRejected as exc:
             log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)

@@ -1,5 +1,6 @@
-"""TSIG keys (RFC 8945) of hosted zones: the secrets that sign DNS UPDATE messages
-(``dynamic``). Not a Route 53 feature: Route 53 takes changes through its API alone; these
+"""TSIG keys (RFC 8945) of hosted zones, the secrets that sign DNS UPDATE messages
+(``dynamic``) and transfers, and the zone's secondary servers (NOTIFY targets, who may
+transfer it). Not a Route 53 feature: Route 53 takes changes through its API alone; these
 keys let the tools that speak DNS itself (nsupdate, certbot-dns-rfc2136, lego,
 external-dns's rfc2136 provider) change a hosted zone too."""
 
@@ -16,7 +17,9 @@ from resolver.choices import TsigAlgorithm
 from resolver.models import HostedZone, TsigKey
 from resolver.rental.errors import Conflict, NotFound, RentalError
 from resolver.rental.names import Owner, absolute_name
+from resolver.rental.publication import publish_after_commit
 from resolver.rental.zones import zone_of
+from resolver.services import ZoneRejected, check_notify_targets, check_transfer
 
 MAX_KEYS_PER_ZONE = 10
 # Secret length per algorithm: the hash's output size, as RFC 8945 section 6 recommends.
@@ -67,8 +70,38 @@ def tsig_key_of(owner: Owner, zone_id: str, name: str) -> TsigKey:
 
 
 def delete_tsig_key(owner: Owner, zone_id: str, name: str) -> None:
-    """Forget a key: updates signed with it are refused from now on."""
-    tsig_key_of(owner, zone_id, name).delete()
+    """Forget a key: updates signed with it are refused from now on. The key the zone's
+    transfers must be signed with stays until the zone names another (or none)."""
+    key = tsig_key_of(owner, zone_id, name)
+    if key.zone.transfer_key == key.name:
+        raise Conflict(f"{key.name} signs the zone's transfers: set another transfer key (or none) first")
+    key.delete()
+
+
+def set_secondaries(
+    owner: Owner, zone_id: str, *, notify: object = (), allow: object = (), key: object = ""
+) -> HostedZone:
+    """Name the zone's secondary servers: ``notify``, addresses ('127.0.0.1:5301') told of
+    each version by NOTIFY; ``allow``, networks that may transfer it (AXFR, IXFR; none:
+    loopback); ``key``, one of its TSIG keys that transfers must then be signed with.
+    The zone is published again with them."""
+    if not isinstance(notify, list | tuple) or not isinstance(allow, list | tuple):
+        raise RentalError("notify and allow are lists")
+    with transaction.atomic():
+        zone = zone_of(owner, zone_id, lock=True)
+        try:
+            targets = check_notify_targets([str(t) for t in notify])
+            transfer = check_transfer({"allow": [str(n) for n in allow], "key": str(key or "")})
+        except ZoneRejected as exc:
+            raise RentalError(str(exc)) from None
+        if transfer.get("key") and not zone.tsig_keys.filter(name=transfer["key"]).exists():
+            raise RentalError(f"{transfer['key']} is not one of the zone's TSIG keys")
+        zone.notify_targets, zone.transfer_allow = targets, transfer.get("allow", [])
+        zone.transfer_key = transfer.get("key", "")
+        zone.version += 1
+        zone.save(update_fields=["notify_targets", "transfer_allow", "transfer_key", "version"])
+        publish_after_commit(zone.pk)
+    return zone
 
 
 def hosted_zone_named(text: str) -> HostedZone:

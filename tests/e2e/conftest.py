@@ -78,22 +78,27 @@ def chain(transactional_db, tmp_path):
     purge_queues()
     stack = Stack(tmp_path)
     try:
-        registry_demo.seed()
-        resolver_demo.seed()
-        nameservers = resolver_demo.demo_nameservers()
-        # What the demo customer's order makes: the hosted zone, and the domain at the registry.
-        records = [[f"{name}example.com.", 300, "A", resolver_demo.DEMO_ADDRESS] for name in ("", "www.")]
-        publish_zone(
-            "example.com", ZoneKind.HOSTED, platform.zone_records("example.com", nameservers, records), nameservers
-        )
-        services.create_domain(
-            services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
-        )
-        stack.worker()
-        stack.dns()
-        zones.request_all()
-        wait_until(lambda: delegated("example.com.", COM), what="com zone published")
-        wait_until(lambda: delegated("com.", ROOT), what="root zone published")
-        yield stack, nameservers
+        yield stack, start_chain(stack)
     finally:
         stack.close()
+
+
+def start_chain(stack: Stack, **env: str) -> list[str]:
+    """Seed the demo registry and rental pool, start a worker and run_dns (with ``env``),
+    publish the whole chain; the demo zone's nameservers."""
+    registry_demo.seed()
+    resolver_demo.seed()
+    nameservers = resolver_demo.demo_nameservers()
+    # What the demo customer's order makes: the hosted zone, and the domain at the registry.
+    records = [[f"{name}example.com.", 300, "A", resolver_demo.DEMO_ADDRESS] for name in ("", "www.")]
+    demo = platform.zone_records("example.com", nameservers, records)
+    publish_zone("example.com", ZoneKind.HOSTED, demo, nameservers)
+    services.create_domain(
+        services.get_registrar(settings.REGISTRAR_CLIENT_ID), resolver_demo.DEMO_DOMAIN, nameservers=nameservers
+    )
+    stack.worker(**env)
+    stack.dns(**env)
+    zones.request_all()
+    wait_until(lambda: delegated("example.com.", COM), what="com zone published")
+    wait_until(lambda: delegated("com.", ROOT), what="root zone published")
+    return nameservers

@@ -274,3 +274,22 @@ def test_a_customer_makes_lists_and_deletes_tsig_keys_of_their_zone(alice, zone_
     bob = client_for(second_customer)
     assert bob.get(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/").status_code == 404
     assert bob.post(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {}).status_code == 404
+
+
+def test_a_customer_names_the_secondaries_of_their_zone(alice, zone_id, second_customer):
+    url = f"/api/v1/hosted-zones/{zone_id}/secondaries/"
+    assert alice.get(url).json() == {"notify": [], "allow": [], "key": ""}
+    refused = alice.put(url, {"notify": ["127.0.0.1:5301"], "key": "update.example.com"}, format="json")
+    assert refused.status_code == 400 and "not one of the zone's TSIG keys" in refused.json()["detail"]
+    alice.post(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/", {}, format="json")
+    body = {"notify": ["127.0.0.1:5301"], "allow": ["127.0.0.0/8"], "key": "update.example.com"}
+    version = HostedZone.objects.get(pk=zone_id).version
+    saved = alice.put(url, body, format="json")
+    assert saved.status_code == 200
+    assert saved.json() == {"notify": ["127.0.0.1:5301"], "allow": ["127.0.0.0/8"], "key": "update.example.com."}
+    assert HostedZone.objects.get(pk=zone_id).version == version + 1  # published again with them
+    outside = alice.put(url, {"notify": ["192.0.2.1"]}, format="json")
+    assert outside.status_code == 400 and "only loopback addresses" in outside.json()["detail"]
+    in_use = alice.delete(f"/api/v1/hosted-zones/{zone_id}/tsig-keys/update.example.com/")
+    assert in_use.status_code == 409 and "signs the zone's transfers" in in_use.json()["detail"]
+    assert client_for(second_customer).get(url).status_code == 404

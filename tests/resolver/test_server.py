@@ -44,6 +44,7 @@ class Running:
         apply_update=None,
         keyring=None,
         history: bool = False,
+        transfer: dict | None = None,
         **more: tuple,
     ) -> None:
         self.zones = {"example.com.": ZONE}
@@ -54,6 +55,7 @@ class Running:
         # With ``history``: each version of example.com. kept, so the server may apply changes.
         self.versions: dict[int, list] = {serial_of(ZONE): ZONE} if history else {}
         self.whole_loads = 0
+        self.transfer = transfer or {}  # who may transfer example.com.
         self.port = _free_udp_port()
         self.loop = asyncio.new_event_loop()
         self.server: DnsServer | None = None
@@ -109,7 +111,7 @@ class Running:
         if key in self.more:
             name, records, servers = self.more[key]
             return name, serial_of(records), records, servers, []
-        return key, serial_of(self.zones[key]), self.zones[key], ["ns.example."], self.routed
+        return key, serial_of(self.zones[key]), self.zones[key], ["ns.example."], self.routed, self.transfer
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.server.stopping.set)
@@ -233,6 +235,27 @@ def test_signed_queries_and_transfers_get_signed_answers_and_a_bad_signature_not
     unknown.use_tsig(stranger)
     with pytest.raises(dns.tsig.PeerBadKey):  # NOTAUTH with the BADKEY error
         dns.query.udp(unknown, ADDRESS, port=running.port, timeout=5)
+
+
+def test_a_zone_names_who_may_transfer_it_and_the_key_they_must_sign_with(serve):
+    key = dns.tsig.Key("xfr.example.", "c2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IHNlY3JldA==", dns.tsig.HMAC_SHA256)
+    other = dns.tsig.Key("other.example.", key.secret, dns.tsig.HMAC_SHA256)
+    keys = {key.name: key, other.name: other}
+    running = serve(keyring=lambda message, name: keys.get(name), transfer={"key": "xfr.example."})
+
+    def transfer(**options):
+        return [
+            r for m in dns.query.xfr(ADDRESS, "example.com.", port=running.port, timeout=5, **options) for r in m.answer
+        ]
+
+    with pytest.raises(dns.xfr.TransferError, match="REFUSED"):
+        transfer()  # unsigned
+    with pytest.raises(dns.xfr.TransferError, match="REFUSED"):
+        transfer(keyring=other)  # signed, with another key
+    assert len(transfer(keyring=key)) > 10
+    elsewhere = serve(transfer={"allow": ["127.200.0.0/16"]})
+    with pytest.raises(dns.xfr.TransferError, match="REFUSED"):
+        [m for m in dns.query.xfr(ADDRESS, "example.com.", port=elsewhere.port, timeout=5)]
 
 
 def new_version(records: list, serial: int, **changes: str) -> list:

@@ -3,12 +3,14 @@ applies those to the zone it holds, and IXFR answers from them (``zonestore.chan
 
 from __future__ import annotations
 
+import dns.name
+import dns.tsig
 import pytest
 
-from resolver import zonestore
+from resolver import services, updates, zonestore
 from resolver.choices import ZoneKind
 from resolver.models import Zone, ZoneDelta
-from resolver.services import publish_zone
+from resolver.services import ZoneRejected, publish_zone
 
 SERVERS = ["a.gtld-servers.net."]
 
@@ -27,7 +29,7 @@ def version(*extra: list) -> list[list]:
 
 
 def publish(*extra: list, routed=()) -> Zone:
-    zone = publish_zone("test", ZoneKind.TLD, version(*extra), SERVERS, routed=routed)
+    zone = publish_zone("test", ZoneKind.TLD, version(*extra), SERVERS, routed=routed, transfer={})
     assert zone is not None
     return zone
 
@@ -41,7 +43,7 @@ def test_each_version_keeps_what_it_removed_and_added_with_both_soas(db):
     first_soa = soa(first)
     second = publish(["a.test.", 172800, "NS", "ns2.example.net."], ["b.test.", 60, "NS", "ns1.example.net."])
     delta = ZoneDelta.objects.get(zone=second)
-    assert (delta.serial_from, delta.serial_to, delta.routed_changed) == (first.serial, second.serial, False)
+    assert (delta.serial_from, delta.serial_to, delta.load_whole) == (first.serial, second.serial, False)
     assert delta.removed == sorted([first_soa, ["a.test.", 172800, "NS", "ns1.example.net."]])
     assert delta.added == sorted(
         [soa(second), ["a.test.", 172800, "NS", "ns2.example.net."], ["b.test.", 60, "NS", "ns1.example.net."]]
@@ -78,5 +80,49 @@ def test_a_change_of_routed_record_sets_is_flagged_and_shown_merged(db):
     other = {**member, "id": "two", "values": ["192.0.2.2"]}
     last = publish(routed=[{**routed[0], "members": [member, other]}])
     delta = ZoneDelta.objects.get(zone=last)
-    assert delta.routed_changed and ["www.test.", 60, "A", "192.0.2.2"] in delta.added
+    assert delta.load_whole and ["www.test.", 60, "A", "192.0.2.2"] in delta.added
     assert ["www.test.", 60, "A", "192.0.2.1"] not in delta.added + delta.removed  # unchanged in the merged view
+
+
+def test_who_may_transfer_and_whom_to_notify_are_checked_and_stored(db, settings):
+    zone = publish_zone(
+        "test",
+        ZoneKind.TLD,
+        version(),
+        SERVERS,
+        notify=["127.0.0.1:5301", "127.0.0.2", "[::1]:53"],
+        transfer={"allow": ["127.9.0.0/16", "::1"], "key": "Xfr.Test"},
+    )
+    assert zone.notify == ["127.0.0.1:5301", "127.0.0.2:53", "[::1]:53"]
+    assert zone.transfer == {"allow": ["127.9.0.0/16", "::1/128"], "key": "xfr.test."}
+    again = publish_zone("test", ZoneKind.TLD, version(), SERVERS, transfer={})  # only the policy changed
+    assert again.serial > zone.serial and ZoneDelta.objects.get(zone=again).load_whole
+    for notify, transfer, message in [
+        (["192.0.2.1"], {}, "only loopback addresses"),
+        (["127.0.0.1:99999"], {}, "the port is 1-65535"),
+        (["ns.example."], {}, "an IP address"),
+        ([], {"allow": ["nonsense"]}, "a network"),
+        ([], {"deny": []}, "unknown deny"),
+    ]:
+        with pytest.raises(ZoneRejected, match=message):
+            publish_zone("test", ZoneKind.TLD, version(), SERVERS, notify=notify, transfer=transfer)
+
+
+def test_the_registrys_zones_take_their_secondaries_from_the_settings(db, settings):
+    settings.DNS_SECONDARIES = {"test.": {"notify": ["127.0.0.1:5301"], "allow": ["127.0.0.0/8"], "key": "xfr.test."}}
+    settings.DNS_TSIG_KEYS = ["xfr.test.:hmac-sha256:c2VjcmV0IHNlY3JldCBzZWNyZXQgc2VjcmV0IHNlY3JldA=="]
+    services.configured_tsig_keys.cache_clear()
+    try:
+        zone = publish_zone("test", ZoneKind.TLD, version(), SERVERS)  # no policy given: the settings'
+        assert (zone.notify, zone.transfer) == (["127.0.0.1:5301"], {"allow": ["127.0.0.0/8"], "key": "xfr.test."})
+        services.check_secondaries_settings()
+        assert updates.keyring(None, dns.name.from_text("xfr.test.")).algorithm == dns.tsig.HMAC_SHA256
+        settings.DNS_SECONDARIES = {"test.": {"key": "other.test."}}
+        with pytest.raises(ZoneRejected, match="not in DNS_TSIG_KEYS"):
+            services.check_secondaries_settings()
+        settings.DNS_TSIG_KEYS = ["bad:hmac-md5:abc"]
+        services.configured_tsig_keys.cache_clear()
+        with pytest.raises(ZoneRejected, match="is not name:hmac-sha256"):
+            services.check_secondaries_settings()
+    finally:
+        services.configured_tsig_keys.cache_clear()

@@ -519,12 +519,17 @@ class Engine:
         transport: str,
         off_listener: bool = False,
     ) -> list[bytes]:
-        """AXFR, and IXFR (RFC 1995) from the zone's history, over TCP to allowed clients;
+        """AXFR, and IXFR (RFC 1995) from the zone's history, over TCP to allowed clients
+        (the zone's own ``transfer_allow`` or the engine's, signed with its key if it names one);
         over UDP an IXFR gets the SOA alone, which says 'use TCP'. The history is in the
         database: an IXFR is answered off the listener (``on_deferred``), and as a full
         transfer where there is none (no ``changes_since``) or it does not reach back to
         the client's serial."""
-        if qname != zone.origin or not allowed(source, self.transfer_allow):
+        networks = self.transfer_allow if zone.transfer_allow is None else zone.transfer_allow
+        if qname != zone.origin or not allowed(source, networks):
+            return [_reply(query, dns.rcode.REFUSED, self.payload)]
+        if zone.transfer_key is not None and not (query.had_tsig and query.keyname == zone.transfer_key):
+            # A signed query reaches here checked (off the listener); an unsigned one, refused.
             return [_reply(query, dns.rcode.REFUSED, self.payload)]
         rdtype = query.question[0].rdtype
         if transport == UDP:
@@ -543,8 +548,10 @@ class Engine:
                 chain = self.changes_since(zone.key, since, zone.serial)
                 if chain is not None:
                     self._count("ixfr")
+                    log.info("IXFR of %s to %s: serial %s to %s", zone.origin, source[0], since, zone.serial)
                     return list(_transfer_stream(query, _incremental(zone, chain), self.payload))
         self._count("transfer")
+        log.info("AXFR of %s to %s: serial %s", zone.origin, source[0], zone.serial)
         return list(_transfer_stream(query, _whole(zone), self.payload))
 
     def _soa_only(self, query: dns.message.Message, zone: CompiledZone, limit: int) -> bytes:

@@ -40,6 +40,7 @@ from resolver.dns.metrics import (
 from resolver.dns.wire import mmsg, tsig
 from resolver.dns.wire import records as rr
 from resolver.dns.wire.guard import error_reply
+from resolver.dns.wire.notify import send_notify
 from resolver.dns.wire.stream import DnsStream
 from resolver.dns.wire.update import is_update
 
@@ -48,13 +49,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A zone as the store gives it: name, serial, records, servers, routed record sets.
-StoredZone = tuple[str, int, list[Any], list[str], list[Any]]
+# A zone as the store gives it: name, serial, records, servers, routed record sets, and
+# maybe its secondaries ({"allow": [networks], "key": TSIG key name, "notify": [targets]}).
+StoredZone = tuple[str, int, list[Any], list[str], list[Any]] | tuple[str, int, list[Any], list[str], list[Any], dict]
 # Each version's (removed, added) records, oldest first.
 Chain = list[tuple[list[Any], list[Any]]]
 # What changed in a zone since a serial (up to another, or the stored one), as the store
 # gives it: (stored serial, servers, the chain or None when the history does not reach,
-# whether routed record sets changed).
+# whether a version must be loaded whole).
 ReadChanges = Callable[[str, int, int | None], tuple[int, list[str], Chain | None, bool] | None]
 
 
@@ -229,6 +231,7 @@ class DnsServer:
         self.keyring = keyring
         self.read_changes = read_changes
         self.updater = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="updates")
+        self.notifier = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="notify")  # to secondaries
         self.serials: dict[str, int] = {}  # by the store's key of each zone loaded
         self.names: dict[str, str] = {}  # the zone name of each key
         self.udp: list[UdpListener] = []
@@ -377,6 +380,9 @@ class DnsServer:
                 continue
             await self._grow(servers)
             self.engine.install(compiled, servers, key)
+            if compiled.notify:  # served now: the secondaries may ask for it
+                targets = {f"{host}:{port}": (host, port) for host, port in compiled.notify}
+                self.notifier.submit(send_notify, compiled.origin.to_text(), targets)
             self.serials[key] = compiled.serial
             self.names[key] = compiled.origin.to_text()
             if applied:
@@ -399,8 +405,8 @@ class DnsServer:
             found = self.read_changes(key, held.serial, None)
             if found is None:
                 return None, [], 0
-            serial, servers, chain, routed_changed = found
-            if chain is not None and not routed_changed:
+            serial, servers, chain, load_whole = found
+            if chain is not None and not load_whole:
                 try:
                     compiled = held.updated(chain)
                 except (rr.BadRecord, ValueError) as exc:
@@ -414,8 +420,12 @@ class DnsServer:
         row = self.read_zone(key)
         if row is None:
             return None, []
-        name, serial, records, servers, routed = row
-        return CompiledZone(dns.name.from_text(name), serial, records, routed), servers
+        name, serial, records, servers, routed, *more = row
+        compiled = CompiledZone(dns.name.from_text(name), serial, records, routed)
+        if more and more[0]:
+            policy = more[0]
+            compiled.set_secondaries(policy.get("allow") or None, policy.get("key") or None, policy.get("notify") or ())
+        return compiled, servers
 
     async def run(self, *, signals: bool = True) -> None:
         """Serve until ``stopping`` is set (by SIGTERM or SIGINT, with ``signals``), then
@@ -454,6 +464,7 @@ class DnsServer:
             await server.wait_closed()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.updater.shutdown(wait=False, cancel_futures=True)
+        self.notifier.shutdown(wait=False, cancel_futures=True)
 
 
 class DnsCollector(LiveCollector[DnsServer]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,11 @@ class CompiledZone:
     ) -> None:
         self.origin = origin
         self.key = origin.to_text()  # the zone store's key, set by the engine that serves it
+        # Who may transfer the zone, when not the engine's default; a key transfers need;
+        # secondaries to NOTIFY once the zone is served, (address, port).
+        self.transfer_allow: list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None = None
+        self.transfer_key: dns.name.Name | None = None
+        self.notify: list[tuple[str, int]] = []
         self.nodes = rr.parse_records(origin, records)
         rr.check_zone(origin, self.nodes)
         routed_sets = routing.parse_routed(origin, routed)
@@ -159,6 +165,14 @@ class CompiledZone:
         zone.serial = nodes[self.origin][dns.rdatatype.SOA][0].serial
         zone._negative_soa()
         return zone
+
+    def set_secondaries(self, allow: Sequence[str] | None, key: str | None, notify: Sequence[str] = ()) -> None:
+        """Let only ``allow`` (networks; None: the engine's default) transfer the zone,
+        and only with the TSIG key ``key`` when given; ``notify``: secondaries to tell of
+        each version served, 'address:port' ('[v6]:port')."""
+        self.transfer_allow = None if allow is None else [ipaddress.ip_network(n, strict=False) for n in allow]
+        self.transfer_key = None if key is None else dns.name.from_text(key)
+        self.notify = [(host.strip("[]"), int(port)) for host, _, port in (t.rpartition(":") for t in notify)]
 
     def transfer_nodes(self) -> dict[dns.name.Name, dict[int, dns.rrset.RRset]]:
         """The zone's RRsets for a transfer or a master file: routed record sets as the

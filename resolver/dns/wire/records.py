@@ -125,19 +125,16 @@ def with_serial(records: Iterable[Record], origin: dns.name.Name, serial: int) -
     ``serial``, and each RRset's records under its lowest TTL (RFC 2181 section 5.2: what
     a load serves anyway), so that a version's changes, applied to the zone held, give
     the TTLs a full load gives."""
-    out = []
+    rows: list[tuple[str, int, str, str]] = []
     lowest: dict[tuple[str, str], int] = {}
-    for owner, ttl, rtype, rdata in records:
-        owner, rtype = str(owner).lower(), str(rtype).upper()
+    for owner_text, ttl_value, type_text, rdata in records:
+        owner, ttl, rtype = str(owner_text).lower(), int(ttl_value), str(type_text).upper()
         if rtype == "SOA" and dns.name.from_text(owner, origin) == origin:
             soa = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, str(rdata), origin=origin, relativize=False)
             rdata = soa.replace(serial=serial).to_text(origin=None)
-        out.append([owner, int(ttl), rtype, str(rdata)])
-        key = (owner, rtype)
-        lowest[key] = min(lowest.get(key, int(ttl)), int(ttl))
-    for record in out:
-        record[1] = lowest[(record[0], record[2])]
-    return out
+        rows.append((owner, ttl, rtype, str(rdata)))
+        lowest[owner, rtype] = min(lowest.get((owner, rtype), ttl), ttl)
+    return [[owner, lowest[owner, rtype], rtype, rdata] for owner, _, rtype, rdata in rows]
 
 
 def difference(old: Iterable[Record], new: Iterable[Record]) -> tuple[list[list[Any]], list[list[Any]]]:
