@@ -51,7 +51,9 @@ log = logging.getLogger(__name__)
 
 # A zone as the store gives it: name, serial, records, servers, routed record sets, and
 # maybe its secondaries ({"allow": [networks], "key": TSIG key name, "notify": [targets]}).
-StoredZone = tuple[str, int, list[Any], list[str], list[Any]] | tuple[str, int, list[Any], list[str], list[Any], dict]
+StoredZone = (
+    tuple[str, int, list[Any], list[str], list[Any]] | tuple[str, int, list[Any], list[str], list[Any], dict[str, Any]]
+)
 # Each version's (removed, added) records, oldest first.
 Chain = list[tuple[list[Any], list[Any]]]
 # What changed in a zone since a serial (up to another, or the stored one), as the store
