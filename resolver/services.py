@@ -152,6 +152,64 @@ def publish_zone(
     return zone
 
 
+def patch_zone(
+    key: str,
+    owners: Iterable[str],
+    records: Iterable[rr.Record],
+    routed: Sequence[dict[str, Any]] = (),
+    *,
+    version: int,
+) -> Zone | None:
+    """Store a new version of a published zone that differs from the stored one only at
+    ``owners`` (absolute, lower-case names): what they hold becomes ``records`` and
+    ``routed`` (the SOA and apex NS among them when the apex is an owner). Only those
+    names are parsed and checked, so the time taken follows the change, not the zone.
+    None when the stored version is ``version`` or newer; raises ZoneRejected, and
+    LookupError when the zone is not published (publish it whole)."""
+    owners = set(owners)
+    records = [list(r) for r in records]
+    routed = [dict(entry) for entry in routed]
+    with transaction.atomic():
+        zone = Zone.objects.select_for_update().filter(key=key).first()
+        if zone is None:
+            raise LookupError(f"zone {key} is not published")
+        if version <= zone.version:
+            return None
+        origin = dns.name.from_text(zone.name)
+        apex = origin.to_text()
+        at_apex = [] if apex in owners else [r for r in zone.records if r[0] == apex]
+        try:
+            nodes = rr.parse_records(origin, [*records, *at_apex])
+            rr.check_zone(origin, nodes)
+            routing.check_routed(origin, nodes, routing.parse_routed(origin, routed))
+        except rr.BadRecord as exc:
+            raise ZoneRejected(f"zone {origin}: {exc}") from None
+        if any(r[0] not in owners for r in records) or any(str(e["name"]).lower() not in owners for e in routed):
+            raise ZoneRejected(f"zone {origin}: records outside the names changed")
+        serial = next_serial(zone.serial)
+        old_soa = next(r for r in zone.records if r[0] == apex and r[2] == "SOA")
+        new_at = rr.with_serial([*records, *([] if apex in owners else [old_soa])], origin, serial)
+        kept = [r for r in zone.records if r[0] not in owners and r is not old_soa]
+        kept_routed = [e for e in zone.routed if e["name"] not in owners]
+        fields = {
+            "serial": serial,
+            "version": version,
+            "records": [*new_at, *kept],
+            "routed": [*kept_routed, *routed],
+            "notify": zone.notify,
+            "transfer": zone.transfer,
+            "published_at": clock.now(),
+        }
+        old_at = [r for r in zone.records if r[0] in owners or r is old_soa]
+        _record_delta(zone, fields, old_at, new_at, [e for e in zone.routed if e["name"] in owners], routed)
+        for field, value in fields.items():
+            setattr(zone, field, value)
+        zone.save(update_fields=list(fields))
+        servers = list(zone.servers)
+        transaction.on_commit(lambda: notify_servers(zone.name, servers))
+    return zone
+
+
 def check_notify_targets(targets: Sequence[str]) -> list[str]:
     """Secondaries to NOTIFY as 'address' or 'address:port' ('[v6]:port'), port 53 by
     default; inside loopback unless the plan reaches past one host (MULTI_HOST)."""
@@ -228,12 +286,23 @@ def configured_tsig_keys() -> dict[dns.name.Name, dns.tsig.Key]:
     return keys
 
 
-def _record_delta(zone: Zone, fields: dict[str, Any]) -> None:
+def _record_delta(
+    zone: Zone,
+    fields: dict[str, Any],
+    old: Sequence[rr.Record] | None = None,
+    new: Sequence[rr.Record] | None = None,
+    old_routed: Sequence[dict[str, Any]] | None = None,
+    new_routed: Sequence[dict[str, Any]] | None = None,
+) -> None:
     """Keep what the version about to replace ``zone`` changes (``ZoneDelta``), and forget
-    deltas past the last ``DNS_ZONE_HISTORY``."""
+    deltas past the last ``DNS_ZONE_HISTORY``. ``old``, ``new`` and their routed record
+    sets: the part of each version that can differ, when the caller knows it (by default
+    all of it)."""
+    old_routed = zone.routed if old_routed is None else old_routed
+    new_routed = fields["routed"] if new_routed is None else new_routed
     removed, added = rr.difference(
-        [*zone.records, *routing.merged_records(zone.routed)],
-        [*fields["records"], *routing.merged_records(fields["routed"])],
+        [*(zone.records if old is None else old), *routing.merged_records(old_routed)],
+        [*(fields["records"] if new is None else new), *routing.merged_records(new_routed)],
     )
     ZoneDelta.objects.create(
         zone=zone,
@@ -241,7 +310,7 @@ def _record_delta(zone: Zone, fields: dict[str, Any]) -> None:
         serial_to=fields["serial"],
         removed=removed,
         added=added,
-        load_whole=any(getattr(zone, field) != fields[field] for field in ("routed", "transfer", "notify")),
+        load_whole=old_routed != new_routed or (zone.transfer, zone.notify) != (fields["transfer"], fields["notify"]),
         published_at=fields["published_at"],
     )
     keep = settings.DNS_ZONE_HISTORY

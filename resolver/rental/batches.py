@@ -4,6 +4,7 @@ it, applied in one transaction or not at all; the error names the change at faul
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import dns.rdataclass
 import dns.rdatatype
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from config import clock
 from resolver.choices import ChangeAction, FailoverRole, RecordType, RoutingPolicy
@@ -279,8 +281,10 @@ def change_record_sets(
     with transaction.atomic():
         zone = zone_of(owner, zone_id, lock=True)
         origin = dns.name.from_text(zone.name)
-        state = {draft.key: draft for draft in map(Draft.of, zone.record_sets.all())}
+        # Only what the batch can touch or be checked against: its cost follows the batch.
+        state = {draft.key: draft for draft in map(Draft.of, _relevant_rows(zone, changes))}
         before = dict(state)
+        elsewhere = zone.record_sets.count() - len(before)  # for the quota
         applied = []
         checks: set[str] = set()
         for index, change in enumerate(changes):
@@ -321,7 +325,7 @@ def change_record_sets(
                 draft.pk = existing.pk if existing else None
                 state[draft.key] = draft
             applied.append({"action": action, "record_set": draft.as_dict()})
-        _check_zone(origin, state, changes)
+        _check_zone(origin, state, changes, elsewhere)
         _save(zone, before, state)
         zone.version += 1
         zone.save(update_fields=["version"])
@@ -338,16 +342,38 @@ def change_record_sets(
     return change
 
 
+def _relevant_rows(zone: HostedZone, changes: list[Any]) -> list[RecordSet]:
+    """The record sets a batch can change or break: those at the names it names, the
+    aliases that point at those names, and the targets of the aliases among them all.
+    Every rule across record sets holds between those (a name's types and routing; an
+    alias and its target), so the rest of the zone need not be read."""
+    names: set[str] = set()
+    targets: set[str] = set()
+    for change in changes:
+        data = change.get("record_set") if isinstance(change, dict) else None
+        if not isinstance(data, dict):
+            continue
+        for key, into in (("name", names), ("alias_target", targets)):
+            with contextlib.suppress(RentalError):  # a bad name: the batch's own check says so
+                into.add(absolute_name(str(data.get(key) or "")).to_text())
+    rows = list(zone.record_sets.filter(Q(name__in=names) | Q(alias_target__in=names)))
+    targets |= {row.alias_target for row in rows if row.alias_target}
+    if missing := targets - {row.name for row in rows}:
+        rows += list(zone.record_sets.filter(name__in=missing))
+    return rows
+
+
 def _touch(state: dict[DraftKey, Draft], name: str, index: int) -> None:
     for draft in state.values():
         if draft.alias_target == name:
             draft.touched_by = max(draft.touched_by, index)
 
 
-def _check_zone(origin: dns.name.Name, state: dict[DraftKey, Draft], changes: list[Any]) -> None:
-    """Rules across record sets, on the zone as the batch leaves it: the first broken one
-    is blamed on the latest change that touched the record set at fault."""
-    problem = next(_zone_problems(origin, state), None)
+def _check_zone(origin: dns.name.Name, state: dict[DraftKey, Draft], changes: list[Any], elsewhere: int) -> None:
+    """Rules across record sets, on the zone as the batch leaves it (``state``: the record
+    sets it can touch; ``elsewhere``: how many others the zone holds): the first broken
+    one is blamed on the latest change that touched the record set at fault."""
+    problem = next(_zone_problems(origin, state, elsewhere), None)
     if problem is not None:
         draft, reason, kind = problem
         index = draft.touched_by if draft.touched_by >= 0 else len(changes) - 1
@@ -359,10 +385,10 @@ def _check_zone(origin: dns.name.Name, state: dict[DraftKey, Draft], changes: li
 Problem = tuple[Draft, str, str]
 
 
-def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft]) -> Iterator[Problem]:
+def _zone_problems(origin: dns.name.Name, state: dict[DraftKey, Draft], elsewhere: int) -> Iterator[Problem]:
     """Each rule the zone breaks, name by name."""
     most = limits.value(limits.RECORD_SETS)
-    if len(state) + 2 > most:  # Route 53 counts the SOA and NS record sets too
+    if len(state) + elsewhere + 2 > most:  # Route 53 counts the SOA and NS record sets too
         yield (
             max(state.values(), key=lambda d: d.touched_by),
             f"a zone holds at most {most} record sets, its SOA and NS among them ({limits.RECORD_SETS})",

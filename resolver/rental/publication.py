@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import dns.rcode
 import dns.rdatatype
@@ -23,7 +23,7 @@ from resolver import platform
 from resolver.choices import ChangeStatus, RoutingPolicy, ZoneKind
 from resolver.dns.wire.probe import ask, soa_serial
 from resolver.models import Change, HostedZone, RecordSet, Zone
-from resolver.services import ZoneRejected, publish_zone
+from resolver.services import ZoneRejected, patch_zone, publish_zone
 
 log = logging.getLogger(__name__)
 
@@ -80,32 +80,68 @@ def zone_records(zone: HostedZone, record_sets: Iterable[RecordSet]) -> tuple[li
 
 
 def publish_hosted_zone(zone_id: str) -> Zone | None:
-    """Publish the zone's current version; the changes it carries learn their serial."""
+    """Publish the zone's current version; the changes it carries learn their serial.
+    When every version since the stored one is a change batch, only the names they
+    touched are sent (``patch_zone``); otherwise the whole zone is."""
     with transaction.atomic():
         zone = HostedZone.objects.select_for_update().filter(pk=zone_id).first()
         if zone is None:
             return None
         if zone.publication_queued:  # a change from now on queues the next publication
             HostedZone.objects.filter(pk=zone_id).update(publication_queued=False)
-        records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
         try:
-            stored = publish_zone(
-                zone.name,
-                ZoneKind.HOSTED,
-                records,
-                zone.nameservers,
-                version=zone.version,
-                routed=routed,
-                key=zone.pk,
-                notify=zone.notify_targets,
-                transfer={"allow": zone.transfer_allow, "key": zone.transfer_key},
-            )
+            stored = _publish_changed_names(zone)
+            if stored is False:
+                stored = _publish_whole(zone)
         except ZoneRejected as exc:
             log.error("hosted zone %s version %s not published: %s", zone.name, zone.version, exc)
             return None
         stored = stored or Zone.objects.get(key=zone.pk)  # None: this version was stored already
         Change.objects.filter(zone=zone, serial=None, version__lte=stored.version).update(serial=stored.serial)
     return stored
+
+
+def _publish_whole(zone: HostedZone) -> Zone | None:
+    records, routed = zone_records(zone, zone.record_sets.select_related("health_check"))
+    return publish_zone(
+        zone.name,
+        ZoneKind.HOSTED,
+        records,
+        zone.nameservers,
+        version=zone.version,
+        routed=routed,
+        key=zone.pk,
+        notify=zone.notify_targets,
+        transfer={"allow": zone.transfer_allow, "key": zone.transfer_key},
+    )
+
+
+def _publish_changed_names(zone: HostedZone) -> Zone | Literal[False] | None:
+    """Send the store only the names the change batches since its version touched (and
+    the aliases pointing at them); False when some version since is not a change batch
+    (a health check turned, the secondaries changed) or nothing is stored yet."""
+    stored = Zone.objects.filter(key=zone.pk).values_list("version", flat=True).first()
+    if stored is None or stored >= zone.version:
+        return False
+    batches = list(Change.objects.filter(zone=zone, version__gt=stored).values_list("version", "changes"))
+    if sorted(version for version, _ in batches) != list(range(stored + 1, zone.version + 1)):
+        return False
+    names = {change["record_set"]["name"] for _, changes in batches for change in changes}
+    names |= set(zone.record_sets.filter(alias_target__in=names).values_list("name", flat=True))
+    rows = list(zone.record_sets.filter(name__in=names).select_related("health_check"))
+    if targets := {row.alias_target for row in rows if row.alias_target} - names:  # what aliases answer with
+        rows += list(zone.record_sets.filter(name__in=targets).select_related("health_check"))
+    records, routed = zone_records(zone, rows)
+    try:
+        return patch_zone(
+            zone.pk,
+            names,
+            [r for r in records if r[0] in names],
+            [entry for entry in routed if entry["name"] in names],
+            version=zone.version,
+        )
+    except LookupError:
+        return False
 
 
 @dataclass(frozen=True)

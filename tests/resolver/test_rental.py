@@ -3,12 +3,14 @@
 import time
 from datetime import timedelta
 
+import dns.name
 import pytest
 
 from config import clock
 from registrar import services as registrar
 from resolver import rental
 from resolver.choices import ChangeStatus
+from resolver.dns.wire import records as rr
 from resolver.models import Change, HostedZone, RecordSet, Zone
 from tests.conftest import GOOD_CARD
 
@@ -339,3 +341,45 @@ def test_a_burst_of_changes_queues_one_publication_until_it_starts(
     with django_capture_on_commit_callbacks(execute=True):
         rental.change_record_sets(customer.user, zone.pk, [upsert("late.example.com", "A", "192.0.2.1")])
     assert len(sent) == 2  # started publications take no later change: the next one is queued
+
+
+def test_a_change_batch_publishes_only_the_names_it_touched_and_the_zone_equals_a_full_build(zone, monkeypatch):
+    """After the first publication, each batch sends the store its names alone (aliases
+    that point at them too); the stored zone is then what a full build would store."""
+    rental.publish_hosted_zone(zone.pk)
+    batches = [
+        [upsert("www.example.com", "A", "192.0.2.1"), upsert("mail.example.com", "A", "192.0.2.25")],
+        [
+            upsert("example.com", "MX", "10 mail.example.com."),
+            {
+                "action": "CREATE",
+                "record_set": {"name": "apex-alias.example.com", "type": "A", "alias_target": "www.example.com"},
+            },
+        ],
+        [upsert("www.example.com", "A", "192.0.2.2", "192.0.2.3", ttl=60)],  # the alias answers anew
+        [
+            {
+                "action": "DELETE",
+                "record_set": {"name": "mail.example.com", "type": "A", "ttl": 300, "values": ["192.0.2.25"]},
+            }
+        ],
+        [upsert("example.com", "TXT", '"v=spf1 -all"')],  # at the apex: SOA and NS go along
+    ]
+    whole = []
+    monkeypatch.setattr(rental.publication, "publish_zone", lambda *a, **k: whole.append(a))
+    for batch in batches:
+        rental.change_record_sets(zone.owner, zone.pk, batch)
+        stored = rental.publish_hosted_zone(zone.pk)
+        assert stored.version == HostedZone.objects.get(pk=zone.pk).version
+        full, routed = rental.zone_records(zone, zone.record_sets.select_related("health_check"))
+        origin = dns.name.from_text("example.com.")
+        assert sorted(map(tuple, rr.with_serial(stored.records, origin, 0))) == sorted(
+            map(tuple, rr.with_serial(full, origin, 0))
+        )
+        assert stored.routed == routed
+    assert whole == []  # never the whole zone
+    changes = [
+        set(map(tuple, d.added)) - {tuple(r) for r in d.added if r[2] == "SOA"}
+        for d in stored.deltas.order_by("serial_to")
+    ]
+    assert ("apex-alias.example.com.", 60, "A", "192.0.2.2") in changes[-3]  # the alias followed its target
