@@ -22,9 +22,10 @@ def execute_command(command: dict) -> None:
 
 
 @retrying_task("registry.tasks.publish_zone")
-def publish_zone(zone: str) -> None:
-    """Build the root or a TLD zone and send it to the zone store."""
-    zones.publish(zone)
+def publish_zone(zone: str, whole: bool = False) -> None:
+    """Build the root or a TLD zone (what changed, or ``whole``) and send it to the zone
+    store; the store asks for a whole build when a part arrives it cannot apply."""
+    zones.publish(zone, whole=whole)
 
 
 @shared_task(name="registry.tasks.publish_stale_zones")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from kombu.exceptions import KombuError
 
 from config import clock
 from registry.choices import UNPUBLISHED_PHASES, EppStatus
-from registry.models import DelegationSigner, Domain, HostAddress, Tld, ZonePublication
+from registry.models import DelegationSigner, Domain, HostAddress, Tld, ZonePendingName, ZonePublication
 
 ROOT = "."
 ROOT_NS_TTL = 518400
@@ -84,7 +85,24 @@ def build_tld(tld: str) -> tuple[list[Record], list[str]]:
         [origin, TLD_SOA_TTL, "SOA", f"{servers[0].name} hostmaster.nic.{origin} 0 {SOA_TIMERS}"],
         *([origin, DELEGATION_TTL, "NS", s.name] for s in servers),
     ]
+    return records + _delegations(tld), [s.name for s in servers]
+
+
+def build_names(tld: str, names: Iterable[str]) -> list[Record]:
+    """The records at and below each of ``names`` (domains of the TLD, ASCII, without the
+    final dot) that a build of the whole zone would hold: a change's part of the zone."""
+    names = sorted(set(names))
+    return _delegations(tld, names) if names else []
+
+
+def _delegations(tld: str, names: list[str] | None = None) -> list[Record]:
+    """Delegations (NS, DS) of the TLD's live domains (or those of ``names``), the glue
+    below them, and the plan's own servers' addresses that no delegation covers."""
+    origin = zone_of_tld(tld)
+    records: list[Record] = []
     live = Domain.objects.filter(tld__name=tld, deleted_at=None)
+    if names is not None:
+        live = live.filter(name__in=names)
     # On hold, or deleted and waiting to be restored or purged: delegated no more.
     held = set(live.filter(statuses__status__in=HOLD_STATUSES).values_list("id", flat=True))
     held |= set(live.filter(rgp_status__in=UNPUBLISHED_PHASES).values_list("id", flat=True))
@@ -117,11 +135,14 @@ def build_tld(tld: str) -> tuple[list[Record], list[str]]:
         if superordinate_id in delegations:
             records.append(_address_record(f"{host}.", DELEGATION_TTL, address))
     delegated = {owner for owner, _ in delegations.values()}
+    within = None if names is None else tuple(f"{name}." for name in names)
     for record in _infrastructure(origin):
         labels = record[0].split(".")
+        if within is not None and not any(record[0] == o or record[0].endswith("." + o) for o in within):
+            continue  # a part of the zone: only what lies below the names asked for
         if not any(".".join(labels[i:]) in delegated for i in range(1, len(labels) - 1)):
             records.append(record)  # not inside a registered domain, which would own the name
-    return records, [s.name for s in servers]
+    return records
 
 
 def build(zone: str) -> tuple[list[Record], list[str]]:
@@ -131,11 +152,15 @@ def build(zone: str) -> tuple[list[Record], list[str]]:
 # --- publication ------------------------------------------------------------------------------
 
 
-def request_publication(zone: str) -> bool:
+def request_publication(zone: str, names: Iterable[str] | None = None) -> bool:
     """Ask for a new build of ``zone`` ('.' or 'com.'); True if this call queued it.
+    ``names``: the domains whose delegation changed (the build sends only their part of
+    the zone); None: anything may have changed (the build is of the whole zone).
 
     Call after the change has committed. While a build is already queued, asking again
-    does nothing: that build has not read the data yet and will see this change.
+    does nothing: that build has not read the data yet and will see this change. (The
+    names go in before the request, so a build that has started reads them or is
+    followed by another.)
 
     Builds are spaced so that building the zone takes at most ``ZONE_BUILD_SHARE`` of the
     time: a small zone is rebuilt at once, a big one waits its turn after the last build
@@ -143,6 +168,12 @@ def request_publication(zone: str) -> bool:
     to a big zone would keep a worker building it back to back.
     """
     now = clock.now()
+    if names is None:
+        _ask_whole(zone)
+    else:
+        ZonePendingName.objects.bulk_create(
+            [ZonePendingName(zone=zone, name=name) for name in sorted(set(names))], ignore_conflicts=True
+        )
     if not _mark_requested(zone, now):
         return False
     last = ZonePublication.objects.filter(zone=zone).values("built_at", "build_seconds").first()
@@ -176,33 +207,65 @@ def _mark_requested(zone: str, now: datetime) -> bool:
         return cursor.fetchone() is not None
 
 
+def _ask_whole(zone: str) -> None:
+    """Make the zone's next build a whole one (one statement, whether or not it was built before)."""
+    table = connection.ops.quote_name(ZonePublication._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (zone, version, build_seconds, whole) VALUES (%s, 0, 0, %s)"
+            f" ON CONFLICT (zone) DO UPDATE SET whole = excluded.whole",
+            [zone, True],
+        )
+
+
 def request_all() -> None:
     """Ask for builds of the root and every TLD zone (after loading data, say)."""
     for zone in [ROOT, *(zone_of_tld(t) for t in Tld.objects.values_list("name", flat=True))]:
         request_publication(zone)
 
 
-def request_after_commit(zone: str) -> None:
-    transaction.on_commit(lambda: request_publication(zone))
+def request_after_commit(zone: str, names: Iterable[str] | None = None) -> None:
+    """``request_publication`` once the transaction commits; ``names`` as there."""
+    names = None if names is None else sorted(set(names))
+    transaction.on_commit(lambda: request_publication(zone, names))
 
 
-def publish(zone: str) -> int | None:
-    """Build ``zone`` from the data as it is now and send it to the zone store; the
-    version sent, or None when the zone is no longer the registry's (a TLD removed)."""
+def publish(zone: str, *, whole: bool = False) -> int | None:
+    """Build ``zone`` from the data as it is now and send it to the zone store: the names
+    that changed since the last build alone, or the whole zone when asked (``whole``, or
+    a change that did not say which names), for the root, and for the first build. The
+    version sent, or None when there was nothing to send or the zone is no longer the
+    registry's (a TLD removed)."""
     # Clear the request first: a change committing from here on asks for another build.
     ZonePublication.objects.filter(zone=zone).update(requested_at=None)
     if zone != ROOT and not Tld.objects.filter(name=zone.rstrip(".")).exists():
         return None
     with transaction.atomic():
         publication, _ = ZonePublication.objects.select_for_update().get_or_create(zone=zone)
+        pending = list(ZonePendingName.objects.filter(zone=zone).values_list("pk", "name"))
+        whole = whole or publication.whole or zone == ROOT or publication.version == 0
+        if not whole and not pending:
+            return None  # asked for, and built meanwhile with the rest
+        ZonePendingName.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
         started = time.monotonic()
-        records, servers = build(zone)
+        if whole:
+            records, servers = build(zone)
+        else:
+            names = [name for _, name in pending]
+            records = build_names(zone.rstrip("."), names)
         publication.build_seconds = time.monotonic() - started
         publication.version += 1
+        publication.whole = False
         publication.built_at = clock.now()
-        publication.save(update_fields=["version", "built_at", "build_seconds"])
-    kind = "root" if zone == ROOT else "tld"
-    current_app.send_task("resolver.tasks.store_zone", args=[zone, kind, publication.version, records, servers])
+        publication.save(update_fields=["version", "built_at", "build_seconds", "whole"])
+    if whole:
+        kind = "root" if zone == ROOT else "tld"
+        current_app.send_task("resolver.tasks.store_zone", args=[zone, kind, publication.version, records, servers])
+    else:
+        owners = [f"{name}." for name in names]
+        current_app.send_task(
+            "resolver.tasks.patch_zone", args=[zone, publication.version - 1, publication.version, owners, records]
+        )
     return publication.version
 
 

@@ -152,6 +152,11 @@ def publish_zone(
     return zone
 
 
+class OutOfOrder(LookupError):
+    """A part of a zone version that follows a version the store does not hold: it waits
+    for that one, or the publisher sends the whole zone."""
+
+
 def patch_zone(
     key: str,
     owners: Iterable[str],
@@ -159,14 +164,23 @@ def patch_zone(
     routed: Sequence[dict[str, Any]] = (),
     *,
     version: int,
+    based_on: int | None = None,
+    subtrees: bool = False,
 ) -> Zone | None:
     """Store a new version of a published zone that differs from the stored one only at
-    ``owners`` (absolute, lower-case names): what they hold becomes ``records`` and
-    ``routed`` (the SOA and apex NS among them when the apex is an owner). Only those
-    names are parsed and checked, so the time taken follows the change, not the zone.
+    ``owners`` (absolute, lower-case names; with ``subtrees``, at them and every name
+    below them): what they hold becomes ``records`` and ``routed`` (the SOA and apex NS
+    among them when the apex is an owner). Only those names are parsed and checked, so
+    the time taken follows the change, not the zone. ``based_on``: the version this one
+    changes, which must be the stored one (OutOfOrder otherwise).
     None when the stored version is ``version`` or newer; raises ZoneRejected, and
     LookupError when the zone is not published (publish it whole)."""
     owners = set(owners)
+    dotted = tuple(f".{owner}" for owner in owners) if subtrees else ()
+
+    def changed(name: str) -> bool:
+        return name in owners or (bool(dotted) and name.endswith(dotted))
+
     records = [list(r) for r in records]
     routed = [dict(entry) for entry in routed]
     with transaction.atomic():
@@ -175,6 +189,8 @@ def patch_zone(
             raise LookupError(f"zone {key} is not published")
         if version <= zone.version:
             return None
+        if based_on is not None and zone.version != based_on:
+            raise OutOfOrder(f"zone {key}: version {version} changes {based_on}, the store holds {zone.version}")
         origin = dns.name.from_text(zone.name)
         apex = origin.to_text()
         at_apex = [] if apex in owners else [r for r in zone.records if r[0] == apex]
@@ -184,13 +200,13 @@ def patch_zone(
             routing.check_routed(origin, nodes, routing.parse_routed(origin, routed))
         except rr.BadRecord as exc:
             raise ZoneRejected(f"zone {origin}: {exc}") from None
-        if any(r[0] not in owners for r in records) or any(str(e["name"]).lower() not in owners for e in routed):
+        if not all(changed(str(r[0]).lower()) for r in records) or not all(changed(str(e["name"])) for e in routed):
             raise ZoneRejected(f"zone {origin}: records outside the names changed")
         serial = next_serial(zone.serial)
         old_soa = next(r for r in zone.records if r[0] == apex and r[2] == "SOA")
         new_at = rr.with_serial([*records, *([] if apex in owners else [old_soa])], origin, serial)
-        kept = [r for r in zone.records if r[0] not in owners and r is not old_soa]
-        kept_routed = [e for e in zone.routed if e["name"] not in owners]
+        kept = [r for r in zone.records if not changed(r[0]) and r is not old_soa]
+        kept_routed = [e for e in zone.routed if not changed(e["name"])]
         fields = {
             "serial": serial,
             "version": version,
@@ -200,8 +216,8 @@ def patch_zone(
             "transfer": zone.transfer,
             "published_at": clock.now(),
         }
-        old_at = [r for r in zone.records if r[0] in owners or r is old_soa]
-        _record_delta(zone, fields, old_at, new_at, [e for e in zone.routed if e["name"] in owners], routed)
+        old_at = [r for r in zone.records if r is old_soa or changed(r[0])]
+        _record_delta(zone, fields, old_at, new_at, [e for e in zone.routed if changed(e["name"])], routed)
         for field, value in fields.items():
             setattr(zone, field, value)
         zone.save(update_fields=list(fields))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from config.tasks import retrying_task
 from resolver import health, platform, rental, services
@@ -24,6 +24,29 @@ def store_zone(zone: str, kind: str, version: int, records: list, servers: list)
     try:
         services.publish_zone(zone, kind, records, servers, version=version)
     except services.ZoneRejected as exc:  # a bad build stays bad on retry: keep serving the last good one
+        log.error("zone %s version %s rejected: %s", zone, version, exc)
+
+
+# A part of a TLD zone that arrives before the part it follows waits this long for it,
+# then the registry is asked for the whole zone.
+PATCH_WAIT_EVERY = 0.2
+PATCH_WAIT_ATTEMPTS = 25
+
+
+@shared_task(name="resolver.tasks.patch_zone", bind=True, max_retries=None)
+def patch_zone(self, zone: str, based_on: int, version: int, owners: list, records: list, attempt: int = 0) -> None:
+    """Store a part of a zone version (the names that changed) the registry built."""
+    try:
+        services.patch_zone(zone, owners, records, version=version, based_on=based_on, subtrees=True)
+    except services.OutOfOrder as exc:
+        if attempt < PATCH_WAIT_ATTEMPTS:
+            patch_zone.apply_async((zone, based_on, version, owners, records, attempt + 1), countdown=PATCH_WAIT_EVERY)
+            return
+        log.warning("%s; asking for the whole zone", exc)
+        current_app.send_task("registry.tasks.publish_zone", args=[zone], kwargs={"whole": True})
+    except LookupError:  # not stored yet (or gone): only the whole zone can be
+        current_app.send_task("registry.tasks.publish_zone", args=[zone], kwargs={"whole": True})
+    except services.ZoneRejected as exc:  # a bad part stays bad: keep serving the last good version
         log.error("zone %s version %s rejected: %s", zone, version, exc)
 
 

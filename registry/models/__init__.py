@@ -38,6 +38,7 @@ from registry.models.tlds import (
     ReservedName,
     Tld,
     TldNameserver,
+    ZonePendingName,
     ZonePublication,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "Tld",
     "TldNameserver",
     "Transfer",
+    "ZonePendingName",
     "ZonePublication",
     "client_id_validator",
     "contact_handle_validator",

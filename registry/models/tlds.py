@@ -164,9 +164,28 @@ class ZonePublication(models.Model):
     requested_at = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
     build_seconds = models.FloatField(default=0.0, help_text="How long the last build took; spaces the next.")
+    whole = models.BooleanField(  # db_default: the requests insert rows in raw SQL
+        db_default=False, help_text="The next build is of the whole zone (else of the names pending alone)."
+    )
 
     class Meta:
         ordering = ["zone"]
 
     def __str__(self) -> str:
         return f"{self.zone} v{self.version}"
+
+
+class ZonePendingName(models.Model):
+    """A domain whose delegation changed since its zone's last build: the next build sends
+    the zone store that name's records alone (its NS, DS and the glue below it), so the
+    cost of publishing a change does not grow with the zone."""
+
+    zone = models.CharField(max_length=255, help_text="Absolute: 'com.'.")
+    name = models.CharField(max_length=255, help_text="The domain, ASCII, without the final dot.")
+
+    class Meta:
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="zone_pending_name_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.zone}"

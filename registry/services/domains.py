@@ -197,7 +197,7 @@ def create_domain(
             raise DomainUnavailable(f"{parsed.unicode} is already registered") from None
         if ns_names:
             domain.nameservers.add(*resolve_hosts(registrar, ns_names, now))
-            zones.request_after_commit(zones.zone_of_tld(tld.name))
+            zones.request_after_commit(zones.zone_of_tld(tld.name), [domain.name])
         DelegationSigner.objects.bulk_create(DelegationSigner(domain=domain, **row) for row in ds_rows)
         debit(registrar, fee, operation, f"Create {parsed.unicode} for {years} year(s)", now)
         open_grace(domain, RgpStatus.ADD_PERIOD, registrar, fee, years, operation, now, tld.add_grace_days)
@@ -276,7 +276,7 @@ def update_nameservers(
         require_allowed(domain, "update")
         before = sorted(domain.nameservers.values_list("name", flat=True))
         domain.nameservers.set(resolve_hosts(registrar, ns_names, now))
-        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+        zones.request_after_commit(zones.zone_of_tld(parsed.tld), [domain.name])
         domain.updated_at = now
         domain.save(update_fields=["updated_at"])
         record_history(domain, operation, now, changes={"nameservers": [before, sorted(ns_names)]})
@@ -413,7 +413,7 @@ def update_domain(
         domain.updated_at = now
         domain.save(update_fields=fields)
         if republish:
-            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld), [domain.name])
         record_history(domain, operation, now, changes=changes)
         return {"name": domain.name, "changed": sorted(changes)}
 
@@ -447,7 +447,7 @@ def delete_domain(registrar: Registrar, name: str, *, cl_trid: str | None = None
         domain.updated_at = now
         if any(g.kind == RgpStatus.ADD_PERIOD for g in graces):
             domain.deleted_at = now
-            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld), [domain.name])
             data = {"name": domain.name, "deleted_at": now.isoformat(), "pending": False}
             changes["deleted_at"] = [None, now.isoformat()]
         else:

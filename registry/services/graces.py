@@ -114,5 +114,5 @@ def start_deletion(domain: Domain, now: datetime) -> datetime:
     else:
         domain.redemption_ends_at = redemption_ends
         enter_phase(domain, RgpStatus.PENDING_DELETE, now + timedelta(days=tld.pending_delete_days))
-    zones.request_after_commit(zones.zone_of_tld(tld.name))
+    zones.request_after_commit(zones.zone_of_tld(tld.name), [domain.name])
     return redemption_ends

@@ -175,7 +175,7 @@ def _next_phase(domain: Domain, now: datetime) -> dict[str, Any]:
         start = max(ended, redemption_ends or ended)
         enter_phase(domain, RgpStatus.PENDING_DELETE, start + timedelta(days=tld.pending_delete_days))
     if phase == RgpStatus.PENDING_RESTORE:  # it was back in the zone while the report was awaited
-        zones.request_after_commit(zones.zone_of_tld(tld.name))
+        zones.request_after_commit(zones.zone_of_tld(tld.name), [domain.name])
         post_poll(
             sponsor,
             PollKind.RESTORE,

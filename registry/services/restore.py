@@ -73,7 +73,7 @@ def restore_domain(
         changes["rgp_status"].append(domain.rgp_status)
         domain.updated_at = now
         domain.save()
-        zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+        zones.request_after_commit(zones.zone_of_tld(parsed.tld), [domain.name])
         record_history(domain, operation, now, period=years or None, changes=changes)
         return {
             "name": domain.name,

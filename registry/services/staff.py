@@ -66,7 +66,7 @@ def set_server_status(
         domain.updated_at = now
         domain.save(update_fields=["updated_at"])
         if status in zones.HOLD_STATUSES:
-            zones.request_after_commit(zones.zone_of_tld(parsed.tld))
+            zones.request_after_commit(zones.zone_of_tld(parsed.tld), [domain.name])
         changes: dict[str, Any] = {"statuses": [sorted(before), sorted(after)]}
         if reason:
             changes["reason"] = reason

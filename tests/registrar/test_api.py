@@ -201,8 +201,9 @@ def test_an_order_with_our_nameservers_takes_few_queries_at_each_step(
         assert client.post("/api/v1/orders/", payload, format="json").status_code == 202
     [(_, [command])] = sent
     assert len(command["params"]["nameservers"]) == 4
-    # 17: the last reads when com was last built, as this create asks for its next build.
-    with django_assert_max_num_queries(17), django_capture_on_commit_callbacks(execute=True):
+    # 18: the last two note the name for com's next build (which sends that name's part
+    # alone) and read when com was last built, as this create asks for that build.
+    with django_assert_max_num_queries(18), django_capture_on_commit_callbacks(execute=True):
         reply = commands.execute(command)
     assert reply["ok"], reply
     # 20: with the hosted zone made, the account's count of zones, the servers of other zones

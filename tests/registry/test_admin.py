@@ -155,7 +155,7 @@ def test_server_hold_from_the_admin_takes_the_domain_out_of_the_zone_and_back(
     operator, alpha, django_capture_on_commit_callbacks, monkeypatch
 ):
     asked = []
-    monkeypatch.setattr(zones, "request_publication", asked.append)
+    monkeypatch.setattr(zones, "request_publication", lambda zone, names=None: asked.append(zone))
     services.create_domain(alpha, "held.com", nameservers=["a.example.org", "b.example.org"])
     domain = Domain.objects.get(name="held.com")
     url = reverse("admin:registry_domain_changelist")
@@ -207,7 +207,7 @@ def test_domain_statuses_and_expiry_are_not_editable(operator, alpha):
 
 def test_the_zone_publication_list_shows_the_registrys_builds_and_queues_a_rebuild(operator, db, monkeypatch):
     asked = []
-    monkeypatch.setattr(zones, "request_publication", lambda zone: asked.append(zone) or True)
+    monkeypatch.setattr(zones, "request_publication", lambda zone, names=None: asked.append(zone) or True)
     publication = ZonePublication.objects.create(zone="com.", version=4)
     url = reverse("admin:registry_zonepublication_changelist")
     page = operator.get(url).content.decode()

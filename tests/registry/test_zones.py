@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import dns.name
 import pytest
 from django.conf import settings
 
@@ -10,8 +11,9 @@ from registry import services, zones
 from registry.choices import EppStatus
 from registry.models import Domain, DomainStatus, ZonePublication
 from resolver import zonestore as store
+from resolver.dns.wire import records as rr
 from resolver.models import Zone
-from resolver.services import ZoneRejected, publish_zone
+from resolver.services import OutOfOrder, ZoneRejected, patch_zone, publish_zone
 
 
 def plan_servers(tld: str) -> list[str]:
@@ -132,16 +134,52 @@ def test_a_build_sends_the_next_version_to_the_zone_store(delegated, monkeypatch
     monkeypatch.setattr(zones.current_app, "send_task", lambda name, args: sent.append((name, args)))
     zones.request_publication("com.")
     assert zones.publish("com.") == 1
-    assert zones.publish("com.") == 2
+    assert zones.publish("com.") is None  # nothing changed since
+    assert zones.publish("com.", whole=True) == 2
     assert ZonePublication.objects.get(zone="com.").requested_at is None
     name, (zone, kind, version, _records, _servers) = sent[-1]
     assert (name, zone, kind, version) == ("resolver.tasks.store_zone", "com.", "tld", 2)
     assert zones.publish("nosuchtld.") is None
 
 
+def test_after_the_first_build_a_change_sends_the_store_its_domains_part_alone(
+    delegated, alpha, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Each build sends only the domains that changed (NS, DS and the glue below them),
+    and the store, patching those names into what it holds, gets the zone a whole build
+    gives."""
+    sent = []
+    monkeypatch.setattr(zones.current_app, "send_task", lambda name, args, **kw: sent.append((name, args)))
+    zones.request_publication("com.")
+    zones.publish("com.")
+    name, (zone, kind, version, records, servers) = sent[-1]
+    assert name == "resolver.tasks.store_zone"
+    publish_zone(zone, kind, records, servers, version=version)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_domain(alpha, "fresh.com", nameservers=["ns1.example.org", "ns2.example.org"])
+        services.update_nameservers(alpha, "plain.com", ["ns1.glue.com", "ns2.glue.com"])
+    assert zones.publish("com.") == version + 1
+    name, (zone, based_on, version, owners, part) = sent[-1]
+    assert (name, zone, based_on, sorted(owners)) == (
+        "resolver.tasks.patch_zone",
+        "com.",
+        1,
+        ["fresh.com.", "plain.com."],
+    )
+    assert {r[0] for r in part} == {"fresh.com.", "plain.com."}
+    patched = patch_zone(zone, owners, part, version=version, based_on=based_on, subtrees=True)
+    whole, _ = zones.build("com.")
+    origin = dns.name.from_text("com.")
+    assert sorted(map(tuple, rr.with_serial(patched.records, origin, 0))) == sorted(
+        map(tuple, rr.with_serial(whole, origin, 0))
+    )
+    with pytest.raises(OutOfOrder):  # a part that follows a version the store has not seen
+        patch_zone(zone, owners, part, version=version + 2, based_on=version + 1, subtrees=True)
+
+
 def test_committed_domain_changes_ask_for_their_tld_zone(tlds, alpha, django_capture_on_commit_callbacks, monkeypatch):
     asked = []
-    monkeypatch.setattr(zones, "request_publication", asked.append)
+    monkeypatch.setattr(zones, "request_publication", lambda zone, names=None: asked.append(zone))
     with django_capture_on_commit_callbacks(execute=True):
         services.create_domain(alpha, "first.com", nameservers=["ns1.example.org", "ns2.example.org"])
         services.create_domain(alpha, "second.kr")  # no nameservers: nothing to publish
@@ -208,7 +246,7 @@ def test_a_tld_added_in_the_admin_asks_for_the_root_and_its_own_zone(
     from registry.models import Tld
 
     asked = []
-    monkeypatch.setattr(zones, "request_publication", asked.append)
+    monkeypatch.setattr(zones, "request_publication", lambda zone, names=None: asked.append(zone))
     request = rf.post("/admin/registry/tld/add/")
     request.user = staff
     tld = Tld(name="dev", create_fee=100, renew_fee=100, transfer_fee=100, restore_fee=100)
@@ -242,7 +280,7 @@ def test_server_hold_takes_the_domain_out_of_its_zone_and_unhold_brings_it_back(
     delegated, django_capture_on_commit_callbacks, monkeypatch
 ):
     asked = []
-    monkeypatch.setattr(zones, "request_publication", asked.append)
+    monkeypatch.setattr(zones, "request_publication", lambda zone, names=None: asked.append(zone))
     with django_capture_on_commit_callbacks(execute=True):
         services.set_server_status("glue.com", EppStatus.SERVER_HOLD, on=True, actor="staff")
     assert asked == ["com."]

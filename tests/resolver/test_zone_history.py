@@ -126,3 +126,19 @@ def test_the_registrys_zones_take_their_secondaries_from_the_settings(db, settin
             services.check_secondaries_settings()
     finally:
         services.configured_tsig_keys.cache_clear()
+
+
+def test_a_part_that_arrives_early_waits_for_the_one_before_then_asks_for_the_whole_zone(db, monkeypatch):
+    from resolver import tasks
+
+    zone = publish()
+    later, asked = [], []
+    monkeypatch.setattr(tasks.patch_zone, "apply_async", lambda args, countdown: later.append(args))
+    monkeypatch.setattr(tasks.current_app, "send_task", lambda name, args, kwargs: asked.append((name, args, kwargs)))
+    part = [["a.test.", 60, "NS", "ns1.example.net."]]
+    tasks.patch_zone(zone.key, zone.version + 1, zone.version + 2, ["a.test."], part)  # the version before is missing
+    assert later == [(zone.key, zone.version + 1, zone.version + 2, ["a.test."], part, 1)] and asked == []
+    tasks.patch_zone(*later[-1][:5], attempt=tasks.PATCH_WAIT_ATTEMPTS)
+    assert asked == [("registry.tasks.publish_zone", [zone.key], {"whole": True})]
+    tasks.patch_zone(zone.key, zone.version, zone.version + 1, ["a.test."], part)  # in order: applied
+    assert ["a.test.", 60, "NS", "ns1.example.net."] in Zone.objects.get(key=zone.key).records
