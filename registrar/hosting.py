@@ -109,6 +109,26 @@ def tsig_keys(request: HttpRequest, zone_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def secondaries(request: HttpRequest, zone_id: str) -> HttpResponse:
+    """Name the zone's secondary servers: whom to NOTIFY, who may transfer it, the key."""
+    get_object_or_404(HostedZone, pk=zone_id, owner=_user(request))
+
+    def listed(field: str) -> list[str]:
+        return [item for item in request.POST.get(field, "").replace(",", " ").split() if item]
+
+    try:
+        rental.set_secondaries(
+            request.user, zone_id, notify=listed("notify"), allow=listed("allow"), key=request.POST.get("key", "")
+        )
+    except rental.RentalError as exc:
+        messages.error(request, f"Secondaries not changed: {exc.message}")
+    else:
+        messages.success(request, "Secondaries saved: the zone is published again with them.")
+    return redirect(reverse("shop:zone", args=[zone_id]) + "#secondaries-heading")
+
+
+@login_required
+@require_POST
 def add_health_check(request: HttpRequest) -> HttpResponse:
     form = HealthCheckForm(request.POST)
     if form.is_valid():

@@ -25,6 +25,7 @@ urlpatterns = [
     path("zones/", hosting.zones, name="zones"),
     path("zones/<str:zone_id>/", hosting.zone_page, name="zone"),
     path("zones/<str:zone_id>/tsig-keys/", hosting.tsig_keys, name="zone-tsig-keys"),
+    path("zones/<str:zone_id>/secondaries/", hosting.secondaries, name="zone-secondaries"),
     path("health-checks/", hosting.add_health_check, name="add-health-check"),
     path("account/", views.account, name="account"),
     path("account/access-keys/", hosting.access_keys, name="access-keys"),

@@ -343,6 +343,27 @@ def test_a_zone_page_makes_shows_and_deletes_tsig_keys_for_dns_update(client, cu
     assert "TSIG key update.updates.org. deleted" in gone and not TsigKey.objects.exists()
 
 
+def test_a_zone_page_names_the_zones_secondaries(client, customer, second_customer):
+    from resolver import rental
+
+    zone, _, _ = rental.create_hosted_zone(customer.user, "secondaries.org", caller_reference="s")
+    theirs, _, _ = rental.create_hosted_zone(second_customer.user, "theirs.org", caller_reference="t")
+    key = rental.create_tsig_key(customer.user, zone.pk)
+    client.force_login(customer.user)
+    body = {"notify": "127.0.0.1:5301, 127.0.0.2", "allow": "127.0.0.0/8", "key": key.name}
+    saved = text(client.post(f"/zones/{zone.pk}/secondaries/", body, follow=True))
+    assert "Secondaries saved" in saved and 'value="127.0.0.1:5301 127.0.0.2:53"' in saved
+    zone.refresh_from_db()
+    assert (zone.notify_targets, zone.transfer_allow, zone.transfer_key) == (
+        ["127.0.0.1:5301", "127.0.0.2:53"],
+        ["127.0.0.0/8"],
+        "update.secondaries.org.",
+    )
+    refused = text(client.post(f"/zones/{zone.pk}/secondaries/", {"notify": "192.0.2.1"}, follow=True))
+    assert "Secondaries not changed" in refused and "only loopback addresses" in refused
+    assert client.post(f"/zones/{theirs.pk}/secondaries/", body).status_code == 404
+
+
 def test_the_account_page_makes_switches_and_deletes_access_keys_and_shows_a_secret_once(client, customer):
     from config.aws.models import AccessKey
 
