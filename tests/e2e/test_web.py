@@ -77,7 +77,9 @@ def test_two_requests_waiting_ten_seconds_leave_healthz_answering_at_once(web, a
     for thread in waiting:
         thread.join(30)
     assert still_waiting == 2
-    assert max(timings) < 0.1, timings
+    # Blocked behind the two waits, the first would take some 9 s: 2 s tells the two apart
+    # on a busy machine (a speed target would belong in bench/, not here).
+    assert max(timings) < 2, timings
     assert min(waited) >= 9.5
 
 
