@@ -415,6 +415,42 @@ def preload(reg: Registrations, count: int, threads: int) -> None:
             future.result()
 
 
+def preload_bulk(count: int, run_id: str) -> None:
+    """``count`` delegations to the demo's rental nameservers written straight into the
+    registry's tables, in batches: registering 100,000 names one by one through the
+    registry's commands would take most of an hour, and what is measured is what a zone of
+    that size costs each new registration, not how these got there."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from config import clock
+    from registry.models import Domain, Host, Registrar, Tld
+    from resolver.demo import demo_nameservers
+
+    tld = Tld.objects.get(name="com")
+    registrar = Registrar.objects.get(client_id=settings.REGISTRAR_CLIENT_ID)
+    hosts = list(Host.objects.filter(name__in=demo_nameservers(), deleted_at=None))
+    now = clock.now()
+    through = Domain.nameservers.through
+    for start in range(0, count, 5000):
+        with transaction.atomic():
+            made = Domain.objects.bulk_create(
+                Domain(
+                    name=f"zp{run_id}-{n}.com",
+                    unicode_name=f"zp{run_id}-{n}.com",
+                    tld=tld,
+                    registrar=registrar,
+                    created_at=now,
+                    updated_at=now,
+                    expires_at=now + timedelta(days=365),
+                )
+                for n in range(start, min(start + 5000, count))
+            )
+            through.objects.bulk_create(through(domain_id=d.pk, host_id=h.pk) for d in made for h in hosts)
+
+
 def git_state() -> dict:
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -448,10 +484,13 @@ def summary(samples: list[Sample]) -> dict:
 
 STAMP = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})"
 TASK_EVENT = re.compile(
-    STAMP + r"[^\]]*\] Task (registry\.tasks\.publish_zone|resolver\.tasks\.store_zone)\[([\w-]+)\] "
+    STAMP + r" [^:]*: Task (registry\.tasks\.publish_zone|resolver\.tasks\.(?:store|patch)_zone)\[([\w-]+)\] "
     r"(received|succeeded in ([\d.e-]+)s)"
 )
-ZONE_LOADED = re.compile(STAMP + r" INFO resolver\.dns\.authoritative\.server: zone com\. serial (\d+) loaded")
+# A new version of com served: loaded whole, or its changes applied to the zone held.
+ZONE_LOADED = re.compile(
+    STAMP + r" \S+ INFO resolver\.dns\.authoritative\.server: zone com\. serial (\d+)(?: loaded|: \d+ versions)"
+)
 
 
 def _epoch(stamp: str) -> float:
@@ -493,14 +532,15 @@ def namesmith_stages(samples: list[Sample], worker_log: str, dns_log: str) -> di
     and the publish_zone run that ended last before that store started. Log stamps have
     millisecond resolution."""
     publishes = task_runs(worker_log, "registry.tasks.publish_zone")
-    stores = task_runs(worker_log, "resolver.tasks.store_zone")
+    stores = task_runs(worker_log, "resolver.tasks.store_zone") + task_runs(worker_log, "resolver.tasks.patch_zone")
+    stores.sort(key=lambda r: r.end)
     loads = [_epoch(stamp) for stamp, _ in ZONE_LOADED.findall(dns_log)]
     gaps: dict[str, list[float]] = {
         "commit -> publish_zone started": [],
-        "publish_zone (build com)": [],
-        "publish_zone done -> store_zone started": [],
-        "store_zone (store, NOTIFY, ack)": [],
-        "store_zone started -> run_dns loaded com": [],
+        "publish_zone (build com or its part)": [],
+        "publish_zone done -> store started": [],
+        "store or patch_zone (store, NOTIFY, ack)": [],
+        "store started -> run_dns serves com": [],
         "run_dns loaded -> first referral seen": [],
     }
     for s in samples:
@@ -521,7 +561,7 @@ def namesmith_stages(samples: list[Sample], worker_log: str, dns_log: str) -> di
         ]
         for gap, value in zip(gaps.values(), values, strict=True):
             gap.append(value * 1000)
-    builds = {"publish_zone runs": len(publishes), "store_zone runs": len(stores), "run_dns loads": len(loads)}
+    builds = {"publish_zone runs": len(publishes), "store/patch_zone runs": len(stores), "run_dns loads": len(loads)}
     return {"counts": builds, "stages": _stage_table(gaps)}
 
 
@@ -764,7 +804,7 @@ def _measure_peer(
     publisher.wait_for_output("peer publisher: ready", 30)
     trigger_fd = publisher.popen.stdin.fileno()
 
-    def ask_peer(zone: str) -> None:  # in place of request_after_commit, for this phase only
+    def ask_peer(zone: str, names: object = None) -> None:  # in place of request_after_commit, for this phase only
         transaction.on_commit(lambda: os.write(trigger_fd, b"."))
 
     original, zones.request_after_commit = zones.request_after_commit, ask_peer
@@ -861,6 +901,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="registering threads in a burst")
     parser.add_argument("--warmup", type=int, default=5, help="registrations before measuring (at 2/s)")
     parser.add_argument("--preload", type=int, default=0, help="delegations added to com before measuring")
+    parser.add_argument(
+        "--preload-bulk", type=int, default=0, help="delegations written straight into com's tables before measuring"
+    )
     parser.add_argument("--poll-ms", type=float, default=5.0, help="how often each watched name is asked")
     parser.add_argument(
         "--poll-qps", type=float, default=2000.0, help="at most this many polling queries a second in all"
@@ -912,6 +955,11 @@ def main() -> int:
         reg = Registrations(uuid.uuid4().hex[:6])
         if args.preload:  # before the worker starts: the build requests coalesce into one
             preload(reg, args.preload, args.threads)
+        if args.preload_bulk:
+            preload_bulk(args.preload_bulk, reg.run_id)
+            from registry import zones
+
+            zones.request_all()  # the whole zones, built once the worker starts
         workers, run_dns, target = _start_namesmith(args, work, env, processes)
         setup_seconds = time.monotonic() - started
         poller = Poller(work, env, args.poll_ms / 1000, args.poll_qps)

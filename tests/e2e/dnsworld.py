@@ -5,6 +5,7 @@ starts a worker and run_dns over the demo registry."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -54,6 +55,25 @@ def wait_until(check, timeout: float = 60.0, what: str = "condition"):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not reached in {timeout}s")
         time.sleep(0.05)
+
+
+def dns01_challenge(name: str) -> tuple[object, str]:
+    """A DNS-01 challenge for ``name`` as certbot's DNS plugins take it, without an ACME
+    server, and the TXT value (quoted) it publishes."""
+    import josepy
+    from acme import challenges, messages
+    from certbot import achallenges
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    account_key = josepy.JWKRSA(key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    challenge = messages.ChallengeBody(
+        chall=challenges.DNS01(token=os.urandom(16)), uri="http://127.0.0.1/challenge", status=messages.STATUS_PENDING
+    )
+    identifier = messages.Identifier(typ=messages.IDENTIFIER_FQDN, value=name)
+    achall = achallenges.KeyAuthorizationAnnotatedChallenge(
+        challb=challenge, identifier=identifier, account_key=account_key
+    )
+    return achall, f'"{achall.validation(account_key)}"'
 
 
 def delegated(name: str, address: str) -> bool:

@@ -19,7 +19,7 @@ from resolver import rental
 from resolver.choices import ChangeStatus
 from resolver.models import Change, HostedZone
 from tests.conftest import make_customer
-from tests.e2e.dnsworld import PLAN, PORT, dig, wait_until
+from tests.e2e.dnsworld import PLAN, PORT, dig, dns01_challenge, wait_until
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.django_db(transaction=True)]
 
@@ -98,12 +98,8 @@ def test_nsupdate_with_the_printed_key_adds_replaces_and_deletes_records(zone, t
 
 
 def test_certbot_dns_rfc2136_publishes_and_removes_a_dns01_challenge(zone, tmp_path):
-    import josepy
-    from acme import challenges, messages
-    from certbot import achallenges
     from certbot._internal.display import obj as display
     from certbot_dns_rfc2136._internal.dns_rfc2136 import Authenticator
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rental.create_tsig_key(zone.owner, zone.pk, name="certbot.dyn.example.net")
     credentials = tmp_path / "rfc2136.ini"
@@ -115,20 +111,12 @@ def test_certbot_dns_rfc2136_publishes_and_removes_a_dns01_challenge(zone, tmp_p
         "dns_rfc2136_algorithm = HMAC-SHA256\n"
     )
     os.chmod(credentials, 0o600)
-    account_key = josepy.JWKRSA(key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    challenge = messages.ChallengeBody(
-        chall=challenges.DNS01(token=os.urandom(16)), uri="http://127.0.0.1/challenge", status=messages.STATUS_PENDING
-    )
-    identifier = messages.Identifier(typ=messages.IDENTIFIER_FQDN, value="www.dyn.example.net")
-    achall = achallenges.KeyAuthorizationAnnotatedChallenge(
-        challb=challenge, identifier=identifier, account_key=account_key
-    )
+    achall, expected = dns01_challenge("www.dyn.example.net")
     config = types.SimpleNamespace(dns_rfc2136_credentials=str(credentials), dns_rfc2136_propagation_seconds=0)
     display.set_display(display.NoninteractiveDisplay(open(os.devnull, "w")))  # noqa: SIM115 (certbot keeps it)
     authenticator = Authenticator(config, "dns-rfc2136")
     authenticator.perform([achall])  # finds the zone by its SOA, then sends a signed UPDATE
     settled(zone)
-    expected = f'"{achall.validation(account_key)}"'
     assert answers(zone, "_acme-challenge.www.dyn.example.net", "TXT") == [expected]
     authenticator.cleanup([achall])  # deletes that one TXT record
     settled(zone)

@@ -21,7 +21,7 @@ from config.aws import keys
 from registry import services
 from resolver.models import PoolServer
 from tests.conftest import make_customer
-from tests.e2e.dnsworld import COM, PLAN, delegated, dig, wait_until
+from tests.e2e.dnsworld import COM, PLAN, delegated, dig, dns01_challenge, wait_until
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.django_db(transaction=True)]
 
@@ -340,26 +340,14 @@ def test_terraform_s_zone_record_and_health_check_life_cycles(chain, r53):
 def test_certbot_dns_route53_publishes_and_removes_a_dns01_challenge(chain, r53, monkeypatch):
     import types
 
-    import josepy
-    from acme import challenges, messages
-    from certbot import achallenges
     from certbot_dns_route53._internal.dns_route53 import Authenticator
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
     _, servers = r53.zone("certs.example", "certbot")
     for name, value in r53.env.items():
         monkeypatch.setenv(name, value)
-    account_key = josepy.JWKRSA(key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    challenge = messages.ChallengeBody(
-        chall=challenges.DNS01(token=os.urandom(16)), uri="http://127.0.0.1/challenge", status=messages.STATUS_PENDING
-    )
-    identifier = messages.Identifier(typ=messages.IDENTIFIER_FQDN, value="www.certs.example")
-    achall = achallenges.KeyAuthorizationAnnotatedChallenge(
-        challb=challenge, identifier=identifier, account_key=account_key
-    )
+    achall, expected = dns01_challenge("www.certs.example")
     authenticator = Authenticator(types.SimpleNamespace(), "dns-route53")
     authenticator.perform([achall])  # UPSERTs the TXT set and waits on GetChange until INSYNC
-    expected = f'"{achall.validation(account_key)}"'
     for server in servers:
         assert answer(server, "_acme-challenge.www.certs.example", "TXT") == [expected]
     authenticator.cleanup([achall])  # DELETEs it with the same value

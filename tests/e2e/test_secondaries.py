@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 class Secondary:
-    """A secondary server on 127.0.0.1:``port``: what it answers, and what it printed."""
+    """A secondary server on 127.0.0.1:``port`` (its output in ``log``), and what it answers."""
 
     def __init__(self, name: str, port: int, log: Path) -> None:
         self.name, self.port, self.log = name, port, log
@@ -70,9 +70,6 @@ class Secondary:
     def addresses(self, name: str) -> list[str]:
         reply = self.ask(name, "A")
         return sorted(r.address for rrset in (reply.answer if reply else []) for r in rrset)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture
@@ -117,15 +114,9 @@ def insync(zone: HostedZone) -> float:
     return time.monotonic()
 
 
-@contextlib.contextmanager
-def named(directory: Path, port: int, zone: HostedZone, key: TsigKey) -> Iterator[Secondary]:
-    program = shutil.which("named") or "/usr/sbin/named"
-    if not Path(program).exists():
-        pytest.fail("named is missing: make test installs bind9")
-    directory.mkdir()
-    primary = PLAN.address_of(zone.nameservers[0])
-    config = directory / "named.conf"
-    config.write_text(
+def named_config(directory: Path, port: int, primary: str, key: TsigKey) -> tuple[str, list[str]]:
+    """BIND's configuration, and the arguments that start it in the foreground."""
+    (directory / "named.conf").write_text(
         f'options {{ directory "{directory}"; pid-file "{directory}/named.pid";\n'
         f"  listen-on port {port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n"
         "  recursion no; notify no; dnssec-validation no; allow-notify { 127.0.0.0/8; };\n"
@@ -136,25 +127,12 @@ def named(directory: Path, port: int, zone: HostedZone, key: TsigKey) -> Iterato
         f'  primaries port {PORT} {{ {primary} key "{key.name}"; }}; }};\n'
         f'zone "com" {{ type secondary; file "{directory}/com.db"; primaries port {PORT} {{ {COM}; }}; }};\n'
     )
-    log = directory / "named.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([program, "-g", "-n", "1", "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield Secondary("named", port, log)
-    finally:
-        process.terminate()
-        process.wait(10)
+    return "named", ["-g", "-n", "1", "-c", str(directory / "named.conf")]
 
 
-@contextlib.contextmanager
-def knot(directory: Path, port: int, zone: HostedZone, key: TsigKey) -> Iterator[Secondary]:
-    program = shutil.which("knotd") or "/usr/sbin/knotd"
-    if not Path(program).exists():
-        pytest.fail("knotd is missing: make test installs knot")
-    directory.mkdir()
-    primary = PLAN.address_of(zone.nameservers[0])
-    config = directory / "knot.conf"
-    config.write_text(
+def knot_config(directory: Path, port: int, primary: str, key: TsigKey) -> tuple[str, list[str]]:
+    """Knot's configuration, and the arguments that start it in the foreground."""
+    (directory / "knot.conf").write_text(
         f'server:\n  rundir: "{directory}"\n  listen: 127.0.0.1@{port}\n'
         f'database:\n  storage: "{directory}"\n'
         f"log:\n  - target: stdout\n    any: info\n"
@@ -166,20 +144,32 @@ def knot(directory: Path, port: int, zone: HostedZone, key: TsigKey) -> Iterator
         f"zone:\n  - domain: {ZONE}\n    master: hosted\n    acl: notify\n"
         "  - domain: com\n    master: com\n    acl: notify\n"
     )
-    log = directory / "knot.log"
+    return "knotd", ["-c", str(directory / "knot.conf")]
+
+
+@contextlib.contextmanager
+def secondary_server(configure, directory: Path, port: int, zone: HostedZone, key: TsigKey) -> Iterator[Secondary]:
+    """A secondary of the hosted zone (transfers signed with ``key``) and of com, configured
+    by ``configure`` (``named_config`` or ``knot_config``), running until the block ends."""
+    directory.mkdir()
+    name, arguments = configure(directory, port, PLAN.address_of(zone.nameservers[0]), key)
+    program = shutil.which(name) or f"/usr/sbin/{name}"
+    if not Path(program).exists():
+        pytest.fail(f"{name} is missing: make test installs it (bind9, knot)")
+    log = directory / f"{name}.log"
     with log.open("w") as out:
-        process = subprocess.Popen([program, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([program, *arguments], stdout=out, stderr=subprocess.STDOUT)
     try:
-        yield Secondary("knot", port, log)
+        yield Secondary(name, port, log)
     finally:
         process.terminate()
         process.wait(10)
 
 
-@pytest.mark.parametrize("server", [named, knot], ids=["named", "knot"])
-def test_a_secondary_takes_each_version_by_notify_and_ixfr(secondary_world, server):
+@pytest.mark.parametrize(("name", "configure"), [("named", named_config), ("knot", knot_config)], ids=["named", "knot"])
+def test_a_secondary_takes_each_version_by_notify_and_ixfr(secondary_world, name, configure):
     zone, key, ports, tmp_path, stack = secondary_world
-    with server(tmp_path / server.__name__, ports[server.__name__], zone, key) as secondary:
+    with secondary_server(configure, tmp_path / name, ports[name], zone, key) as secondary:
         wait_until(lambda: secondary.addresses(f"www.{ZONE}") == ["192.0.2.1"], timeout=30, what="first transfer")
         wait_until(lambda: secondary.serial("com.") is not None, timeout=30, what="com transferred")
 
