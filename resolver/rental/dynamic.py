@@ -65,13 +65,18 @@ def apply_dns_update(
         if zone is None:
             raise UpdateFailed(dns.rcode.NOTAUTH, f"no hosted zone {zone_id}")
         origin = dns.name.from_text(zone.name)
-        rows = list(zone.record_sets.select_related("health_check"))
-        served = _served(zone, rows)
+        # The names the message speaks of, and what their aliases answer with: its cost
+        # follows the message, not the zone.
+        names = {rrset.name.canonicalize().to_text() for rrset in [*prerequisites, *updates]}
+        rows = list(zone.record_sets.filter(name__in=names).select_related("health_check"))
+        if targets := {row.alias_target for row in rows if row.alias_target} - names:
+            rows += list(zone.record_sets.filter(name__in=targets).select_related("health_check"))
+        served = {key: value for key, value in _served(zone, rows).items() if key[0].to_text() in names}
         _check_prerequisites(origin, served, prerequisites)
         state = {
             (dns.name.from_text(row.name), dns.rdatatype.from_text(row.type)): (row.ttl or 0, _rdatas(row))
             for row in rows
-            if row.routing == RoutingPolicy.SIMPLE and not row.alias_target
+            if row.routing == RoutingPolicy.SIMPLE and not row.alias_target and row.name in names
         }
         before = dict(state)
         for rrset in updates:
