@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 import dns.edns
@@ -29,14 +29,13 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-import dns.renderer
 import dns.rrset
 
+from resolver.dns.authoritative import transfer
 from resolver.dns.authoritative.regions import Regions
 from resolver.dns.authoritative.routing import Choice
 from resolver.dns.authoritative.zone import CompiledZone, Kind, Labels, Result
 from resolver.dns.metrics import answer_key
-from resolver.dns.wire import records as rr
 from resolver.dns.wire.guard import allowed, error_reply
 from resolver.dns.wire.update import is_update
 
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 
 CACHE_LIMIT = 100_000
 NEGATIVE_LIMIT = 50_000
-AXFR_MESSAGE_SIZE = 16_384
 TCP_LIMIT = 65_535
 NO_LIMIT_TYPES = {dns.rdatatype.AXFR, dns.rdatatype.IXFR}
 UNSUPPORTED_META = {dns.rdatatype.MAILA, dns.rdatatype.MAILB, dns.rdatatype.TKEY, dns.rdatatype.TSIG}
@@ -540,7 +538,7 @@ class Engine:
             since = next((r[0].serial for r in query.authority if r.rdtype == dns.rdatatype.SOA and len(r)), None)
             if since is None:
                 return [_reply(query, dns.rcode.FORMERR, self.payload)]  # RFC 1995 section 3: the client's SOA
-            if not _older(since, zone.serial):
+            if not transfer.older(since, zone.serial):
                 return [self._soa_only(query, zone, TCP_LIMIT)]  # up to date (or ahead): nothing to send
             if self.changes_since is not None and self.on_deferred is not None:
                 if not off_listener:
@@ -549,10 +547,10 @@ class Engine:
                 if chain is not None:
                     self._count("ixfr")
                     log.info("IXFR of %s to %s: serial %s to %s", zone.origin, source[0], since, zone.serial)
-                    return list(_transfer_stream(query, _incremental(zone, chain), self.payload))
+                    return list(transfer.stream(query, transfer.incremental(zone, chain), self.payload))
         self._count("transfer")
         log.info("AXFR of %s to %s: serial %s", zone.origin, source[0], zone.serial)
-        return list(_transfer_stream(query, _whole(zone), self.payload))
+        return list(transfer.stream(query, transfer.whole(zone), self.payload))
 
     def _soa_only(self, query: dns.message.Message, zone: CompiledZone, limit: int) -> bytes:
         response = dns.message.make_response(query, our_payload=self.payload)
@@ -563,73 +561,6 @@ class Engine:
 
 class _Deferred(Exception):
     """A message to answer off the listener (``Engine.on_deferred``)."""
-
-
-def _older(serial: int, than: int) -> bool:
-    """RFC 1982 serial number arithmetic: whether ``serial`` comes before ``than``."""
-    return serial != than and (than - serial) % 2**32 < 2**31
-
-
-def _whole(zone: CompiledZone) -> list[dns.rrset.RRset]:
-    """The zone as a full transfer carries it: SOA, every RRset, SOA."""
-    rrsets = [zone.soa]
-    nodes = zone.transfer_nodes()
-    for owner in sorted(nodes):
-        rrsets.extend(rrset for _, rrset in sorted(nodes[owner].items()) if rrset is not zone.soa)
-    rrsets.append(zone.soa)
-    return rrsets
-
-
-def _incremental(zone: CompiledZone, chain: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[dns.rrset.RRset]:
-    """An incremental transfer (RFC 1995 section 4): the new SOA, then for each version the
-    old SOA and what it removed, the new SOA and what it added, then the new SOA again."""
-    rrsets = [zone.soa]
-    for removed, added in chain:
-        for records in (removed, added):
-            parsed = rr.parse_records(zone.origin, records)
-            soa = parsed.get(zone.origin, {}).get(dns.rdatatype.SOA)
-            if soa is None:
-                raise ValueError(f"zone {zone.origin}: a version in its history lacks an SOA")
-            rrsets.append(soa)
-            for owner in sorted(parsed):
-                rrsets.extend(rrset for _, rrset in sorted(parsed[owner].items()) if rrset is not soa)
-    rrsets.append(zone.soa)
-    return rrsets
-
-
-def _transfer_stream(query: dns.message.Message, rrsets: Sequence[dns.rrset.RRset], payload: int) -> Iterator[bytes]:
-    """``rrsets`` as a stream of messages of at most AXFR_MESSAGE_SIZE."""
-    question = query.question[0]
-    flags = dns.flags.QR | dns.flags.AA | (query.flags & dns.flags.RD)
-    edns_reserve = 11 if query.edns >= 0 else 0
-
-    def start(first: bool) -> dns.renderer.Renderer:
-        renderer = dns.renderer.Renderer(query.id, flags, AXFR_MESSAGE_SIZE)
-        if first:
-            renderer.add_question(question.name, question.rdtype, question.rdclass)
-        renderer.reserve(edns_reserve)
-        return renderer
-
-    def finish(renderer: dns.renderer.Renderer) -> bytes:
-        renderer.release_reserved()
-        if edns_reserve:
-            renderer.add_edns(0, 0, payload)
-        renderer.write_header()
-        wire: bytes = renderer.get_wire()  # dnspython's Renderer is untyped
-        return wire
-
-    renderer, in_message = start(True), 0
-    for rrset in rrsets:
-        try:
-            renderer.add_rrset(dns.renderer.ANSWER, rrset)
-        except dns.exception.TooBig:
-            if not in_message:
-                raise  # one RRset larger than a whole message: the caller answers SERVFAIL
-            yield finish(renderer)
-            renderer, in_message = start(False), 0
-            renderer.add_rrset(dns.renderer.ANSWER, rrset)
-        in_message += 1
-    yield finish(renderer)
 
 
 def _nodata(result: Result, zone: CompiledZone) -> Result:
